@@ -1,0 +1,124 @@
+// The Durable Object that holds what is global to the emulator: assistants, and the settings and faults set through the admin endpoint.
+import { DurableObject } from "cloudflare:workers";
+import { Hono } from "hono";
+import { notFound, toErrorResponse } from "./api-error";
+import { newId } from "./ids";
+import { seconds, type Assistant } from "./objects";
+import { ObjectStore } from "./object-store";
+import { parsePageParams } from "./pagination";
+import { readJson, validateBody, validateMetadata, validateTools } from "./request-validation";
+import { patchSettings, settingsFromEnv, type HttpErrorFault, type Settings } from "./settings";
+
+const SETTINGS_KEY = "settings";
+
+/** The faults the Worker applies to one incoming request. */
+export interface RequestFaults {
+  http_error: Pick<HttpErrorFault, "status" | "retry_after"> | null;
+  first_byte_ms: number;
+}
+
+export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
+  private readonly store: ObjectStore;
+  private readonly app: Hono;
+
+  constructor(ctx: DurableObjectState, env: EmulatorEnv) {
+    super(ctx, env);
+    this.store = new ObjectStore(ctx.storage.sql);
+    this.store.create();
+    this.app = this.routes();
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      return await this.app.fetch(request);
+    } catch (error) {
+      console.error("EmulatorDirectory.fetch", error);
+      return toErrorResponse(error);
+    }
+  }
+
+  /** RPC from a thread starting a run: the assistant (or null) and the settings the run's knobs start from. */
+  async runContext(assistantId: string): Promise<{ assistant: Assistant | null; settings: Settings }> {
+    return { assistant: this.store.get<Assistant>("assistant", assistantId) ?? null, settings: await this.settings() };
+  }
+
+  /** RPC from the Worker for each request: takes one injected HTTP error if any are left, and the first-byte delay. */
+  async requestFaults(): Promise<RequestFaults> {
+    const settings = await this.settings();
+    const fault = settings.http_errors;
+    if (fault) {
+      const left = fault.count - 1;
+      await this.ctx.storage.put(SETTINGS_KEY, { ...settings, http_errors: left > 0 ? { ...fault, count: left } : null });
+    }
+    return { http_error: fault ? { status: fault.status, retry_after: fault.retry_after } : null, first_byte_ms: settings.first_byte_ms };
+  }
+
+  private async settings(): Promise<Settings> {
+    return (await this.ctx.storage.get<Settings>(SETTINGS_KEY)) ?? settingsFromEnv(this.env as unknown as Record<string, string>);
+  }
+
+  private routes(): Hono {
+    const app = new Hono();
+    app.post("/v1/assistants", async (c) => {
+      const body = await readJson(c.req.raw);
+      validateBody("CreateAssistantRequest", body);
+      validateMetadata((body as { metadata?: unknown }).metadata);
+      validateTools(body as { tools?: unknown }, 128);
+      const input = body as Partial<Assistant> & { model: string };
+      const assistant: Assistant = {
+        id: newId("asst"),
+        object: "assistant",
+        created_at: seconds(Date.now()),
+        name: input.name ?? null,
+        description: input.description ?? null,
+        model: input.model,
+        instructions: input.instructions ?? null,
+        tools: input.tools ?? [],
+        tool_resources: input.tool_resources ?? {},
+        metadata: input.metadata ?? {},
+        temperature: input.temperature ?? 1,
+        top_p: input.top_p ?? 1,
+        response_format: input.response_format ?? "auto",
+      };
+      this.store.insert("assistant", assistant);
+      return c.json(assistant);
+    });
+    app.get("/v1/assistants", (c) => c.json(this.store.page<Assistant>("assistant", parsePageParams(new URL(c.req.url).searchParams))));
+    app.get("/v1/assistants/:id", (c) => c.json(this.assistant(c.req.param("id"))));
+    app.post("/v1/assistants/:id", async (c) => {
+      const assistant = this.assistant(c.req.param("id"));
+      const body = await readJson(c.req.raw);
+      validateBody("ModifyAssistantRequest", body);
+      validateMetadata((body as { metadata?: unknown }).metadata);
+      validateTools(body as { tools?: unknown }, 128);
+      const { reasoning_effort: _, ...changes } = body as Partial<Assistant> & { reasoning_effort?: unknown };
+      const updated = { ...assistant, ...changes, id: assistant.id } as Assistant;
+      this.store.update(updated);
+      return c.json(updated);
+    });
+    app.delete("/v1/assistants/:id", (c) => {
+      const { id } = this.assistant(c.req.param("id"));
+      this.store.delete(id);
+      return c.json({ id, object: "assistant.deleted", deleted: true });
+    });
+
+    app.get("/admin/settings", async (c) => c.json(await this.settings()));
+    app.on(["PATCH", "POST"], "/admin/settings", async (c) => {
+      const settings = patchSettings(await this.settings(), await readJson(c.req.raw));
+      await this.ctx.storage.put(SETTINGS_KEY, settings);
+      return c.json(settings);
+    });
+    app.delete("/admin/settings", async (c) => {
+      await this.ctx.storage.delete(SETTINGS_KEY);
+      return c.json(await this.settings());
+    });
+    app.onError((error) => toErrorResponse(error));
+    return app;
+  }
+
+  private assistant(id: string): Assistant {
+    const assistant = this.store.get<Assistant>("assistant", id);
+    if (!assistant) throw notFound("assistant", id);
+    return assistant;
+  }
+}

@@ -1,0 +1,55 @@
+// The Durable Object that holds one emulated thread: its messages, runs, steps and event logs, in SQLite.
+import { DurableObject } from "cloudflare:workers";
+import { toErrorResponse } from "./api-error";
+import type { Hono } from "hono";
+import { ObjectStore } from "./object-store";
+import { ThreadService, type Directory } from "./thread-service";
+import { threadRoutes } from "./thread-routes";
+
+export class EmulatorThread extends DurableObject<EmulatorEnv> {
+  private readonly app: Hono;
+  /** Streams waiting for a run to change; in memory only, since an open stream keeps the object alive. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(ctx: DurableObjectState, env: EmulatorEnv) {
+    super(ctx, env);
+    const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory")) as unknown as Directory;
+    const service = new ThreadService(new ObjectStore(ctx.storage.sql), directory, {
+      changed: (runId) => this.wake(runId),
+      waitForChange: (runId, until) => this.waitForChange(runId, until),
+      wipe: () => ctx.storage.deleteAll(),
+    });
+    this.app = threadRoutes(service);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      return await this.app.fetch(request);
+    } catch (error) {
+      console.error("EmulatorThread.fetch", error);
+      return toErrorResponse(error);
+    }
+  }
+
+  private wake(runId: string): void {
+    const waiting = this.waiters.get(runId);
+    if (!waiting) return;
+    this.waiters.delete(runId);
+    for (const resolve of waiting) resolve();
+  }
+
+  private waitForChange(runId: string, until: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      const waiting = this.waiters.get(runId) ?? new Set();
+      this.waiters.set(runId, waiting);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        waiting.delete(done);
+        resolve();
+      };
+      waiting.add(done);
+      if (until !== null) timer = setTimeout(done, Math.max(0, until - Date.now()));
+    });
+  }
+}

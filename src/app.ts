@@ -1,0 +1,9 @@
+// The gateway's hono app: one place that mounts every route.
+import { Hono } from "hono";
+import type { GatewayEnv } from "./env";
+import { emulatorRoutes } from "./routes/emulator";
+import { healthRoutes } from "./routes/health";
+
+export function gatewayApp() {
+  return new Hono<{ Bindings: GatewayEnv }>().route("/", healthRoutes).route("/", emulatorRoutes);
+}
