@@ -1,0 +1,62 @@
+// Test access to the emulator through the gateway's /emulator mount: plain fetch, and the official openai SDK unchanged.
+import { exports } from "cloudflare:workers";
+import OpenAI from "openai";
+
+export const GATEWAY = "http://runcast.test";
+
+/** Sends a request into the gateway Worker under test. */
+export const gatewayFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
+
+/** The official SDK, pointed at the emulator through the gateway; no retries unless a test asks for them. */
+export function emulatorSdk(options: { maxRetries?: number; fetch?: typeof fetch } = {}) {
+  return new OpenAI({
+    apiKey: "test-key",
+    baseURL: `${GATEWAY}/emulator/v1`,
+    maxRetries: options.maxRetries ?? 0,
+    fetch: options.fetch ?? gatewayFetch,
+  });
+}
+
+const upstreamHeaders = { authorization: "Bearer test-key", "openai-beta": "assistants=v2", "content-type": "application/json" };
+
+/** Plain HTTP to the emulator's API, with the headers the upstream requires. */
+export function emulatorRequest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return gatewayFetch(`${GATEWAY}/emulator/v1${path}`, { method, headers: { ...upstreamHeaders, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** Sets the emulator's global settings and faults; `resetEmulatorSettings` puts the defaults back. */
+export async function setEmulatorSettings(patch: Record<string, unknown>) {
+  const response = await gatewayFetch(`${GATEWAY}/emulator/admin/settings`, { method: "PATCH", body: JSON.stringify(patch), headers: { "content-type": "application/json" } });
+  if (!response.ok) throw new Error(`settings rejected: ${await response.text()}`);
+  return response.json();
+}
+
+export const resetEmulatorSettings = () => gatewayFetch(`${GATEWAY}/emulator/admin/settings`, { method: "DELETE" });
+
+export const WEATHER_TOOL = {
+  type: "function" as const,
+  function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+};
+export const TIME_TOOL = {
+  type: "function" as const,
+  function: { name: "get_time", description: "Local time in a city", parameters: { type: "object", properties: { city: { type: "string" } } } },
+};
+
+/** An assistant with the two function tools above, created on the emulator for one test. */
+export async function createToolAssistant(client = emulatorSdk()) {
+  return client.beta.assistants.create({ model: "gpt-4o", name: "Weather", instructions: "Answer briefly.", tools: [WEATHER_TOOL, TIME_TOOL] });
+}
+
+/** Parses an upstream SSE body into `{event, data}` pairs (data as text), `[DONE]` included. */
+export async function readSse(response: Response): Promise<Array<{ event: string; data: string }>> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((block) => block.trim())
+    .map((block) => {
+      const lines = block.split("\n");
+      const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "";
+      const data = lines.filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+      return { event, data };
+    });
+}

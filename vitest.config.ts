@@ -1,0 +1,34 @@
+// Tests run inside workerd: the gateway from wrangler.toml (its dev environment) and the emulator as an auxiliary Worker.
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml", environment: "dev" },
+      miniflare: {
+        workers: [
+          {
+            name: "runcast-emulator",
+            modules: true,
+            // Built by `npm run build:emulator` (part of `npm test`) from emulator/src.
+            scriptPath: "./.build/emulator.js",
+            compatibilityDate: "2026-11-01",
+            durableObjects: {
+              THREADS: { className: "EmulatorThread", useSQLite: true },
+              DIRECTORY: { className: "EmulatorDirectory", useSQLite: true },
+            },
+            // Flat out by default so the suite is quick; tests that need a pace set it per run.
+            bindings: { EMULATOR_DELTA_MS: "0", EMULATOR_REPLY_WORDS: "12", EMULATOR_EXPIRES_SECONDS: "600", EMULATOR_POLL_AFTER_MS: "20", EMULATOR_API_KEY: "" },
+          },
+        ],
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    // The emulator's global settings (admin endpoint) are shared by every file, so files run one at a time.
+    fileParallelism: false,
+    testTimeout: 20_000,
+  },
+});
