@@ -47,12 +47,12 @@ export interface PlannedCall {
 const isFunction = (tool: Tool): tool is FunctionTool => tool.type === "function";
 const escape = (name: string) => name.replace(/[-]/g, "\\-");
 
-/** The text after `name` up to the next function name or the end of the sentence. */
+/** The text after `name` up to the next function name, the end of the sentence, a comma or an "and". */
 function argumentText(message: string, name: string, names: string[]): string {
   const start = new RegExp(`\\b${escape(name)}\\b`).exec(message);
   if (!start) return "";
   const rest = message.slice(start.index + name.length);
-  const stops = [/[.?!\n]/.exec(rest)?.index, ...names.map((other) => new RegExp(`\\b${escape(other)}\\b`).exec(rest)?.index)];
+  const stops = [/[.?!\n,;]|\band\b/.exec(rest)?.index, ...names.map((other) => new RegExp(`\\b${escape(other)}\\b`).exec(rest)?.index)];
   const end = Math.min(rest.length, ...stops.filter((index): index is number => index !== undefined));
   return rest.slice(0, end).replace(/^[\s:,(]+|[\s"'),]+$/g, "").replace(/^["']/, "");
 }
@@ -78,7 +78,7 @@ function argumentsFor(tool: FunctionTool, text: string): string {
  * message, in order of appearance. `tool_choice: "none"` calls nothing; `"required"` falls back to
  * the first function; a named choice calls exactly that function; `parallel_tool_calls: false` keeps
  * only the first call. String parameters get the text that follows the name (up to the sentence
- * end), numbers the first number in it, booleans `true`.
+ * end, a comma, an "and" or another function's name), numbers the first number in it, booleans `true`.
  */
 export function plannedToolCalls(tools: Tool[], toolChoice: ToolChoice, parallel: boolean, message: string): PlannedCall[] {
   const functions = tools.filter(isFunction);
