@@ -3,7 +3,9 @@ import { Hono } from "hono";
 import type { GatewayEnv } from "./env";
 import { emulatorRoutes } from "./routes/emulator";
 import { healthRoutes } from "./routes/health";
+import { restRoutes } from "./routes/rest";
+import { trpcRoutes } from "./routes/trpc";
 
 export function gatewayApp() {
-  return new Hono<{ Bindings: GatewayEnv }>().route("/", healthRoutes).route("/", emulatorRoutes);
+  return new Hono<{ Bindings: GatewayEnv }>().route("/", healthRoutes).route("/", trpcRoutes).route("/", restRoutes).route("/", emulatorRoutes);
 }

@@ -1,0 +1,101 @@
+// The Assistants-compatible provider: OpenAI, Azure OpenAI, any compatible service, or the local emulator, through the official SDK.
+import OpenAI, { AzureOpenAI } from "openai";
+import type { Stream } from "openai/core/streaming";
+import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
+import type { RunCreateParamsNonStreaming } from "openai/resources/beta/threads/runs/runs";
+import type { ThreadCreateAndRunParamsNonStreaming } from "openai/resources/beta/threads/threads";
+import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
+import { toUpstreamError } from "./upstream-error";
+import { describeUpstream, type Upstream } from "./upstream";
+
+/**
+ * Retries and timeouts, chosen for a gateway that answers browsers:
+ * - reads (retrieve, lists) retry twice on 408, 409, 5xx and connection errors, with the SDK's backoff;
+ * - writes (create, submit, cancel, update) never retry: the upstream takes no idempotency key, so a
+ *   retried create could start a second run;
+ * - a 429 is never retried here; it goes back to the caller at once with the upstream's retry hint;
+ * - every attempt has 30 s to get its answer's headers (a stream then runs as long as the run does).
+ */
+export const READ_RETRIES = 2;
+export const REQUEST_TIMEOUT_MS = 30_000;
+const WRITE = { maxRetries: 0 } as const;
+
+/** The SDK honours `x-should-retry`; marking 429s `false` hands rate limits straight back to the caller. */
+function withRateLimitPassThrough(inner: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    if (response.status !== 429) return response;
+    const headers = new Headers(response.headers);
+    headers.set("x-should-retry", "false");
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+/** The emulator is reached through its service binding; the host name is never resolved. */
+const EMULATOR_BASE_URL = "http://emulator.runcast.internal/v1";
+
+export function createClient(upstream: Exclude<Upstream, { kind: "none" }>, baseFetch: typeof fetch = (input, init) => fetch(input, init)): OpenAI {
+  const common = { maxRetries: READ_RETRIES, timeout: REQUEST_TIMEOUT_MS };
+  switch (upstream.kind) {
+    case "openai":
+      return new OpenAI({ ...common, apiKey: upstream.apiKey, baseURL: upstream.baseURL ?? null, organization: upstream.organization ?? null, project: upstream.project ?? null, fetch: withRateLimitPassThrough(baseFetch) });
+    case "azure":
+      return new AzureOpenAI({ ...common, endpoint: upstream.endpoint, apiKey: upstream.apiKey, apiVersion: upstream.apiVersion, fetch: withRateLimitPassThrough(baseFetch) });
+    case "emulator": {
+      const emulator = upstream.emulator;
+      return new OpenAI({ ...common, apiKey: "emulator", baseURL: EMULATOR_BASE_URL, fetch: withRateLimitPassThrough((input, init) => emulator.fetch(new Request(input, init))) });
+    }
+  }
+}
+
+function toListPage<T extends { id: string }>(page: { data: T[]; has_more: boolean }): ListPage<T> {
+  return { object: "list", data: page.data, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null, has_more: page.has_more };
+}
+
+function toUpstreamStream(stream: Stream<AssistantStreamEvent>): UpstreamStream {
+  return {
+    abort: () => stream.controller.abort(),
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const { event, data } of stream) yield { event, data };
+      } catch (error) {
+        throw toUpstreamError(error);
+      }
+    },
+  };
+}
+
+/** Runs an SDK call and turns its failures into UpstreamError. */
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toUpstreamError(error);
+  }
+}
+
+export function assistantsProvider(client: OpenAI, upstream: Upstream): RunsProvider {
+  const runs = client.beta.threads.runs;
+  return {
+    name: describeUpstream(upstream) ?? "none",
+    createRun: (threadId, params) => call(() => runs.create(threadId, params as RunCreateParamsNonStreaming, WRITE)),
+    createThreadAndRun: (params) => call(() => client.beta.threads.createAndRun(params as ThreadCreateAndRunParamsNonStreaming, WRITE)),
+    streamRun: (threadId, params) => call(async () => toUpstreamStream(await runs.create(threadId, { ...(params as RunCreateParamsNonStreaming), stream: true }, WRITE))),
+    streamThreadAndRun: (params) => call(async () => toUpstreamStream(await client.beta.threads.createAndRun({ ...(params as ThreadCreateAndRunParamsNonStreaming), stream: true }, WRITE))),
+    retrieveRun: (threadId, runId) =>
+      call(async () => {
+        const { data, response } = await runs.retrieve(runId, { thread_id: threadId }).withResponse();
+        const hint = Number.parseInt(response.headers.get("openai-poll-after-ms") ?? "", 10);
+        return { run: data, pollAfterMs: Number.isFinite(hint) ? hint : null };
+      }),
+    listRuns: (threadId, query) => call(async () => toListPage(await runs.list(threadId, query))),
+    updateRun: (threadId, runId, metadata) => call(() => runs.update(runId, { thread_id: threadId, metadata }, WRITE)),
+    submitToolOutputs: (threadId, runId, outputs) => call(() => runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs }, WRITE)),
+    streamSubmitToolOutputs: (threadId, runId, outputs) =>
+      call(async () => toUpstreamStream(await runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs, stream: true }, WRITE))),
+    cancelRun: (threadId, runId) => call(() => runs.cancel(runId, { thread_id: threadId }, WRITE)),
+    listSteps: (threadId, runId, query) => call(async () => toListPage(await runs.steps.list(runId, { thread_id: threadId, ...query }))),
+    retrieveStep: (threadId, runId, stepId, include) => call(() => runs.steps.retrieve(stepId, { thread_id: threadId, run_id: runId, ...(include ? { include } : {}) })),
+    listMessages: (threadId, query) => call(async () => toListPage(await client.beta.threads.messages.list(threadId, query))),
+  };
+}

@@ -1,0 +1,51 @@
+// The one interface every upstream sits behind: the hub and the procedures depend on this, never on a provider's quirks.
+import type { Message } from "openai/resources/beta/threads/messages";
+import type { Run } from "openai/resources/beta/threads/runs/runs";
+import type { RunStep } from "openai/resources/beta/threads/runs/steps";
+import type { CreateRunInput, CreateThreadAndRunInput, ListMessagesInput, ListRunsInput, ListStepsInput, ToolOutput } from "../rpc/schemas/runs";
+
+export type { Message, Run, RunStep };
+
+/** A list page exactly as the upstream shapes it. */
+export interface ListPage<T> {
+  object: "list";
+  data: T[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
+/** One event of a run's stream, as the upstream sent it: its name and its parsed data. */
+export interface UpstreamEvent {
+  event: string;
+  data: unknown;
+}
+
+/** A streaming answer: the events, and a way to stop reading (which releases the connection). */
+export interface UpstreamStream extends AsyncIterable<UpstreamEvent> {
+  abort(): void;
+}
+
+export type RunParams = Omit<CreateRunInput, "thread_id">;
+export type ListQuery = Omit<ListRunsInput, "thread_id">;
+export type StepsQuery = Omit<ListStepsInput, "thread_id" | "run_id">;
+export type MessagesQuery = Omit<ListMessagesInput, "thread_id">;
+
+export interface RunsProvider {
+  /** What /health and logs call this upstream; never a secret. */
+  readonly name: string;
+  createRun(threadId: string, params: RunParams): Promise<Run>;
+  createThreadAndRun(params: CreateThreadAndRunInput): Promise<Run>;
+  streamRun(threadId: string, params: RunParams): Promise<UpstreamStream>;
+  streamThreadAndRun(params: CreateThreadAndRunInput): Promise<UpstreamStream>;
+  /** `pollAfterMs` is the upstream's `openai-poll-after-ms` hint, when it gave one. */
+  retrieveRun(threadId: string, runId: string): Promise<{ run: Run; pollAfterMs: number | null }>;
+  listRuns(threadId: string, query: ListQuery): Promise<ListPage<Run>>;
+  updateRun(threadId: string, runId: string, metadata: Record<string, string> | null): Promise<Run>;
+  submitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<Run>;
+  streamSubmitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<UpstreamStream>;
+  cancelRun(threadId: string, runId: string): Promise<Run>;
+  listSteps(threadId: string, runId: string, query: StepsQuery): Promise<ListPage<RunStep>>;
+  retrieveStep(threadId: string, runId: string, stepId: string, include?: StepsQuery["include"]): Promise<RunStep>;
+  listMessages(threadId: string, query: MessagesQuery): Promise<ListPage<Message>>;
+}

@@ -1,0 +1,38 @@
+// Errors of the REST surface in the upstream's own shape, `{"error": {message, type, param, code}}`, with the matching status.
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { UpstreamError } from "../providers/upstream-error";
+import { describeIssues, inputIssues } from "../rpc/input-issues";
+import { toTRPCError } from "../rpc/upstream-errors";
+
+interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function restError(message: string, status: number, fields: Partial<ErrorBody["error"]> = {}, headers: Record<string, string> = {}): Response {
+  const body: ErrorBody = { error: { message, type: fields.type ?? "invalid_request_error", param: fields.param ?? null, code: fields.code ?? null } };
+  return Response.json(body, { status, headers });
+}
+
+/**
+ * An upstream 4xx passes through as the upstream sent it (the `openai` SDK then raises the same error
+ * class it would against the upstream); everything else is described by the gateway.
+ */
+export function toRestError(error: unknown): Response {
+  const trpcError = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error });
+  const issues = inputIssues(trpcError.cause);
+  if (issues) return restError(describeIssues(issues), 400, { param: issues[0]?.field ?? null, code: "invalid_value" });
+
+  const status = getHTTPStatusCodeFromError(trpcError);
+  const upstream = trpcError.cause instanceof UpstreamError ? trpcError.cause : undefined;
+  const headers: Record<string, string> = {};
+  if (upstream?.details.retryAfter != null) headers["retry-after"] = String(upstream.details.retryAfter);
+  if (upstream?.details.requestId) headers["x-upstream-request-id"] = upstream.details.requestId;
+  if (upstream && trpcError.code !== "BAD_GATEWAY" && trpcError.code !== "GATEWAY_TIMEOUT") {
+    const { type = null, param = null, code = null } = upstream.details;
+    return restError(trpcError.message, status, { type: type ?? "invalid_request_error", param, code }, headers);
+  }
+  if (status >= 500 && !upstream) console.error("rest: unexpected error", trpcError.cause ?? trpcError);
+  const message = status >= 500 && !upstream ? "The gateway failed to handle this request." : trpcError.message;
+  return restError(message, status, { type: status >= 500 ? "server_error" : "invalid_request_error", code: trpcError.code.toLowerCase() }, headers);
+}

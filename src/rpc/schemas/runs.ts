@@ -1,0 +1,55 @@
+// Inputs of the run procedures, in the upstream's own field names (snake_case), shared by tRPC and the REST surface.
+import { z } from "zod";
+import { listQuery, messageInput, metadata, runOptions } from "./common";
+import { assistantId, messageId, runId, stepId, threadId, toolCallId } from "./ids";
+
+export const runRef = z.strictObject({ thread_id: threadId, run_id: runId });
+
+export const createRunInput = z.strictObject({
+  thread_id: threadId,
+  assistant_id: assistantId,
+  ...runOptions,
+  additional_instructions: z.string().max(256_000).nullish(),
+  additional_messages: z.array(messageInput).max(32).nullish(),
+});
+
+export const createThreadAndRunInput = z.strictObject({
+  assistant_id: assistantId,
+  thread: z
+    .strictObject({
+      messages: z.array(messageInput).max(32).optional(),
+      metadata: metadata.nullish(),
+      tool_resources: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .optional(),
+  tool_resources: z.record(z.string(), z.unknown()).nullish(),
+  ...runOptions,
+});
+
+export const listRunsInput = z.strictObject({ thread_id: threadId, ...listQuery });
+
+export const updateRunInput = runRef.extend({ metadata: metadata.nullable() });
+
+export const toolOutput = z.strictObject({
+  tool_call_id: toolCallId,
+  output: z.string({ error: "a tool output is a string (serialise objects yourself)" }).max(1_000_000),
+});
+
+export const submitToolOutputsInput = runRef.extend({
+  tool_outputs: z.array(toolOutput).min(1, { error: "send at least one tool output" }).max(128),
+});
+
+const include = z.array(z.literal("step_details.tool_calls[*].file_search.results[*].content")).optional();
+
+export const listStepsInput = runRef.extend({ ...listQuery, include });
+export const retrieveStepInput = runRef.extend({ step_id: stepId, include });
+
+export const listMessagesInput = z.strictObject({ thread_id: threadId, ...listQuery, run_id: runId.optional() });
+export const retrieveMessageInput = z.strictObject({ thread_id: threadId, message_id: messageId });
+
+export type CreateRunInput = z.infer<typeof createRunInput>;
+export type CreateThreadAndRunInput = z.infer<typeof createThreadAndRunInput>;
+export type ListRunsInput = z.infer<typeof listRunsInput>;
+export type ListStepsInput = z.infer<typeof listStepsInput>;
+export type ListMessagesInput = z.infer<typeof listMessagesInput>;
+export type ToolOutput = z.infer<typeof toolOutput>;
