@@ -5,7 +5,8 @@ import { emulatorRoutes } from "./routes/emulator";
 import { healthRoutes } from "./routes/health";
 import { restRoutes } from "./routes/rest";
 import { trpcRoutes } from "./routes/trpc";
+import { wsRoutes } from "./routes/ws";
 
 export function gatewayApp() {
-  return new Hono<{ Bindings: GatewayEnv }>().route("/", healthRoutes).route("/", trpcRoutes).route("/", restRoutes).route("/", emulatorRoutes);
+  return new Hono<{ Bindings: GatewayEnv }>().route("/", healthRoutes).route("/", trpcRoutes).route("/", restRoutes).route("/", wsRoutes).route("/", emulatorRoutes);
 }

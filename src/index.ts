@@ -1,5 +1,8 @@
-// Runcast's Worker entry.
+// Runcast's Worker entry: the hono app, and the Durable Objects it routes to.
 import { gatewayApp } from "./app";
 import type { GatewayEnv } from "./env";
+
+export { RunHub } from "./durable/run-hub";
+export { RunStarter } from "./durable/run-starter";
 
 export default gatewayApp() satisfies ExportedHandler<GatewayEnv>;

@@ -2,10 +2,15 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { GatewayEnv } from "../env";
+import { TRPCError } from "@trpc/server";
+import { submitToolOutputs } from "../durable/hub-client";
+import type { Run } from "../providers/provider";
 import { createContext } from "../rpc/context";
 import { createCallerFactory } from "../rpc/init";
 import { appRouter } from "../rpc/routers/app-router";
+import { runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
 import { restError, toRestError } from "./rest-errors";
+import { sseFromHub } from "./sse";
 
 type Env = { Bindings: GatewayEnv };
 const createCaller = createCallerFactory(appRouter);
@@ -38,12 +43,25 @@ async function jsonBody(c: Context<Env>): Promise<Record<string, unknown>> {
   return parsed as Record<string, unknown>;
 }
 
-/** Streaming (`stream: true`) goes through the run hub; until it is wired in, it is refused clearly. */
-function refuseStream(body: Record<string, unknown>): Record<string, unknown> {
+/** Splits off `stream`, which the REST surface serves from the run's hub rather than passing upstream. */
+function streamFlag(body: Record<string, unknown>): { stream: boolean; body: Record<string, unknown> } {
   const { stream, ...rest } = body;
-  if (stream === true)
-    throw new HTTPException(400, { res: restError("Streaming through the REST surface is not available yet; call without `stream`.", 400, { param: "stream", code: "unsupported_value" }) });
-  return rest;
+  if (stream !== undefined && stream !== null && typeof stream !== "boolean")
+    throw new HTTPException(400, { res: restError("Invalid type for 'stream': expected a boolean.", 400, { param: "stream", code: "invalid_type" }) });
+  return { stream: stream === true, body: rest };
+}
+
+/** Creates a run; with `stream: true` the answer is the run's first segment, from the hub, in the upstream's SSE format. */
+async function create(c: Context<Env>, raw: Record<string, unknown>, call: (caller: ReturnType<typeof createCaller>, body: Record<string, unknown>) => Promise<Run>) {
+  const { stream, body } = streamFlag(raw);
+  if (!stream) return answer(c, (api) => call(api, body));
+  let run: Run;
+  try {
+    run = await call(createCaller(createContext({ env: c.env, resHeaders: new Headers() })), body);
+  } catch (error) {
+    return toRestError(error);
+  }
+  return sseFromHub(c.env, run.thread_id, run.id, 0, "segment", c.req.raw.signal);
 }
 
 /** List queries arrive as strings; numbers are converted so validation speaks of values, not types. */
@@ -63,14 +81,8 @@ export const restRoutes = new Hono<Env>().basePath("/v1");
 const threads = "/threads/:thread_id";
 const run = `${threads}/runs/:run_id`;
 
-restRoutes.post("/threads/runs", async (c) => {
-  const body = refuseStream(await jsonBody(c));
-  return answer(c, (api) => api.runs.createThreadAndRun(body as never));
-});
-restRoutes.post(`${threads}/runs`, async (c) => {
-  const body = refuseStream(await jsonBody(c));
-  return answer(c, (api) => api.runs.create({ ...body, thread_id: c.req.param("thread_id") } as never));
-});
+restRoutes.post("/threads/runs", async (c) => create(c, await jsonBody(c), (api, body) => api.runs.createThreadAndRun(body as never)));
+restRoutes.post(`${threads}/runs`, async (c) => create(c, await jsonBody(c), (api, body) => api.runs.create({ ...body, thread_id: c.req.param("thread_id") } as never)));
 restRoutes.get(`${threads}/runs`, (c) => answer(c, (api) => api.runs.list({ ...listQuery(c), thread_id: c.req.param("thread_id") } as never)));
 restRoutes.get(run, (c) => answer(c, (api) => api.runs.retrieve(c.req.param())));
 restRoutes.post(run, async (c) => {
@@ -79,8 +91,25 @@ restRoutes.post(run, async (c) => {
 });
 restRoutes.post(`${run}/cancel`, (c) => answer(c, (api) => api.runs.cancel(c.req.param())));
 restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
-  const body = refuseStream(await jsonBody(c));
-  return answer(c, (api) => api.runs.submitToolOutputs({ ...body, ...c.req.param() } as never));
+  const { stream, body } = streamFlag(await jsonBody(c));
+  if (!stream) return answer(c, (api) => api.runs.submitToolOutputs({ ...body, ...c.req.param() } as never));
+  // The continuation streams from the log position the submission left, until its segment ends.
+  const input = submitToolOutputsInput.safeParse({ ...body, ...c.req.param() });
+  try {
+    if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", cause: input.error });
+    const { fromSeq } = await submitToolOutputs(c.env, input.data.thread_id, input.data.run_id, input.data.tool_outputs);
+    return sseFromHub(c.env, input.data.thread_id, input.data.run_id, fromSeq, "segment", c.req.raw.signal);
+  } catch (error) {
+    return toRestError(error);
+  }
+});
+/** Runcast's own: every event of the run so far and to come, resuming after `Last-Event-ID` (or `?after=`). */
+restRoutes.get(`${run}/events`, (c) => {
+  const ids = runRef.safeParse(c.req.param());
+  if (!ids.success) return toRestError(new TRPCError({ code: "BAD_REQUEST", cause: ids.error }));
+  const lastEventId = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
+  if (!/^\d{1,15}$/.test(lastEventId)) return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, { param: "Last-Event-ID", code: "invalid_value" });
+  return sseFromHub(c.env, ids.data.thread_id, ids.data.run_id, Number(lastEventId), "terminal", c.req.raw.signal);
 });
 restRoutes.get(`${run}/steps`, (c) => answer(c, (api) => api.runs.steps.list({ ...listQuery(c), ...c.req.param() } as never)));
 restRoutes.get(`${run}/steps/:step_id`, (c) => {

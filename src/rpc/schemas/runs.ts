@@ -44,6 +44,11 @@ const include = z.array(z.literal("step_details.tool_calls[*].file_search.result
 export const listStepsInput = runRef.extend({ ...listQuery, include });
 export const retrieveStepInput = runRef.extend({ step_id: stepId, include });
 
+/** The live event subscription: from the start, or after the last event id a subscriber saw. */
+export const runEventsInput = runRef.extend({
+  lastEventId: z.string().regex(/^\d{1,15}$/, { error: "must be an event id returned by this subscription" }).nullish(),
+});
+
 export const listMessagesInput = z.strictObject({ thread_id: threadId, ...listQuery, run_id: runId.optional() });
 export const retrieveMessageInput = z.strictObject({ thread_id: threadId, message_id: messageId });
 

@@ -1,0 +1,39 @@
+// How the Worker reaches run hubs and the creation step: the one place that names them, shared by tRPC and REST.
+import type { GatewayEnv } from "../env";
+import type { Run, RunsProvider } from "../providers/provider";
+import type { ToolOutput } from "../rpc/schemas/runs";
+import { unwrap } from "./hub-result";
+import type { Submitted } from "./run-hub";
+import type { StartRequest } from "./run-starter";
+
+/** Every later call that knows the run id reaches its hub directly: the hub is named by the run id. */
+export const hubFor = (env: GatewayEnv, runId: string) => env.RUN_HUB.get(env.RUN_HUB.idFromName(runId));
+
+/** Creates a run through a fresh creation step, which answers as soon as the upstream has created it. */
+export const startRun = (env: GatewayEnv, request: StartRequest): Promise<Run> => unwrap(env.RUN_STARTER.get(env.RUN_STARTER.newUniqueId()).start(request));
+
+/** From the run's hub while it holds the run, else from the upstream. */
+export async function retrieveRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string): Promise<{ run: Run; pollAfterMs: number | null }> {
+  return (await unwrap(hubFor(env, runId).retrieve(threadId, runId))) ?? provider.retrieveRun(threadId, runId);
+}
+
+export const submitToolOutputs = (env: GatewayEnv, threadId: string, runId: string, outputs: ToolOutput[]): Promise<Submitted> =>
+  unwrap(hubFor(env, runId).submitToolOutputs(threadId, runId, outputs));
+
+/** Through the hub, so its subscribers hear of it; a run the hub does not hold is cancelled upstream directly. */
+export async function cancelRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string): Promise<Run> {
+  return (await unwrap(hubFor(env, runId).cancel(threadId, runId))) ?? provider.cancelRun(threadId, runId);
+}
+
+/** The hub's NDJSON stream of the run's events after `after`, until the run ends or (for REST streams) the segment does. */
+export function followRequest(threadId: string, runId: string, after: number, until: "terminal" | "segment", signal?: AbortSignal): Request {
+  const url = new URL("https://hub.runcast.internal/follow");
+  url.search = new URLSearchParams({ thread_id: threadId, run_id: runId, after: String(after), until }).toString();
+  return new Request(url, signal ? { signal } : {});
+}
+
+/** The hub's answer to a follow or socket request that it refused, as a status and message. */
+export async function hubRefusal(response: Response): Promise<{ status: number; message: string }> {
+  const body = (await response.json().catch(() => ({}))) as { error?: string };
+  return { status: response.status, message: body.error ?? "The run's hub refused the request." };
+}

@@ -1,0 +1,58 @@
+// The run hub's limits and timings, from the Worker's vars (RUNCAST_*), with the defaults documented in README.
+import type { GatewayEnv } from "../env";
+
+export interface HubConfig {
+  /** WebSocket and SSE subscribers one run accepts. */
+  maxSubscribers: number;
+  /** Largest frame a subscriber may send, in bytes. */
+  maxFrameBytes: number;
+  /** Events a subscriber may have unread (measured by PING/PONG) before it is dropped. */
+  maxLagEvents: number;
+  /** How long a finished run's log is kept. */
+  retentionMs: number;
+  /** While a stream is open: heartbeat period, and the silence after which it counts as dead. */
+  heartbeatMs: number;
+  streamSilenceMs: number;
+  /** Polling: first delay, and the caps while someone watches / while nobody does. */
+  pollMinMs: number;
+  pollMaxWatchedMs: number;
+  pollMaxIdleMs: number;
+  /** Polling stops this long after the run's `expires_at`. */
+  expiryGraceMs: number;
+}
+
+export const DEFAULT_HUB_CONFIG: HubConfig = {
+  maxSubscribers: 1000,
+  maxFrameBytes: 64 * 1024,
+  maxLagEvents: 5000,
+  retentionMs: 24 * 60 * 60 * 1000,
+  heartbeatMs: 10_000,
+  streamSilenceMs: 45_000,
+  pollMinMs: 500,
+  pollMaxWatchedMs: 5_000,
+  pollMaxIdleMs: 60_000,
+  expiryGraceMs: 5_000,
+};
+
+const VARS: Record<keyof HubConfig, string> = {
+  maxSubscribers: "RUNCAST_MAX_SUBSCRIBERS",
+  maxFrameBytes: "RUNCAST_MAX_FRAME_BYTES",
+  maxLagEvents: "RUNCAST_MAX_LAG_EVENTS",
+  retentionMs: "RUNCAST_RETENTION_MS",
+  heartbeatMs: "RUNCAST_HEARTBEAT_MS",
+  streamSilenceMs: "RUNCAST_STREAM_SILENCE_MS",
+  pollMinMs: "RUNCAST_POLL_MIN_MS",
+  pollMaxWatchedMs: "RUNCAST_POLL_MAX_WATCHED_MS",
+  pollMaxIdleMs: "RUNCAST_POLL_MAX_IDLE_MS",
+  expiryGraceMs: "RUNCAST_EXPIRY_GRACE_MS",
+};
+
+export function hubConfig(env: GatewayEnv): HubConfig {
+  const vars = env as unknown as Record<string, string | undefined>;
+  const config = { ...DEFAULT_HUB_CONFIG };
+  for (const [key, name] of Object.entries(VARS) as Array<[keyof HubConfig, string]>) {
+    const value = vars[name];
+    if (value !== undefined && /^\d+$/.test(value)) config[key] = Number(value);
+  }
+  return config;
+}

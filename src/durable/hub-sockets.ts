@@ -1,0 +1,193 @@
+// What the hub does with its WebSockets: tRPC messages in, tracked events out, and who has fallen too far behind.
+import { TRPCError } from "@trpc/server";
+import type { Run } from "../providers/provider";
+import { runEventsInput, runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
+import { describeIssues, inputIssues } from "../rpc/input-issues";
+import { CLOSE, type Connections, type SocketAttachment } from "./connections";
+import type { EventLog, LoggedEvent } from "./event-log";
+import type { HubConfig } from "./hub-config";
+import { toError, type HubResult } from "./hub-result";
+import { isTerminalEvent, type HubState } from "./hub-state";
+import type { Submitted } from "./run-hub";
+import { errorFrame, eventFrame, parseClientFrame, resultFrame, startedFrame, stoppedFrame, type ClientMessage, type RequestId } from "./ws-protocol";
+
+/** What the sockets may ask of the hub. */
+export interface HubActions {
+  state(): HubState | undefined;
+  submit(threadId: string, runId: string, outputs: Array<{ tool_call_id: string; output: string }>): Promise<HubResult<Submitted>>;
+  cancel(threadId: string, runId: string): Promise<HubResult<Run | null>>;
+  retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run } | null>>;
+}
+
+const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
+const MAX_PINGS = 16;
+/** A subscriber gets this long to answer before its unread backlog counts against it (a big replay takes time to read). */
+const LAG_GRACE_MS = 10_000;
+
+const decoder = new TextDecoder();
+
+function validated<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: unknown } }, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new TRPCError({ code: "BAD_REQUEST", message: describeIssues(inputIssues(parsed.error) ?? []), cause: parsed.error });
+}
+
+export class HubSockets {
+  constructor(
+    private readonly connections: Connections,
+    private readonly log: () => EventLog,
+    private readonly config: HubConfig,
+    private readonly hub: HubActions,
+  ) {}
+
+  async message(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const size = typeof raw === "string" ? raw.length : raw.byteLength;
+    if (size > this.config.maxFrameBytes) return this.connections.close(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
+    const text = typeof raw === "string" ? raw : decoder.decode(raw);
+    for (const message of parseClientFrame(text)) await this.handle(ws, message);
+  }
+
+  private async handle(ws: WebSocket, message: ClientMessage): Promise<void> {
+    const attachment = this.connections.attachment(ws);
+    switch (message.type) {
+      case "ping":
+        this.connections.send(ws, "PONG");
+        return;
+      case "pong": {
+        const answered = attachment.pings.shift();
+        if (answered) attachment.acked = Math.max(attachment.acked, answered[0]);
+        this.connections.save(ws, attachment);
+        return;
+      }
+      case "connectionParams":
+        attachment.params = message.data;
+        this.connections.save(ws, attachment);
+        return;
+      case "stop":
+        attachment.subs = attachment.subs.filter((sub) => sub.id !== message.id);
+        this.connections.save(ws, attachment);
+        this.connections.send(ws, stoppedFrame(message.id));
+        return;
+      case "invalid":
+        this.connections.send(ws, errorFrame(message.id, new TRPCError({ code: "PARSE_ERROR", message: message.message })));
+        return;
+      case "call":
+        try {
+          await this.call(ws, attachment, message);
+        } catch (error) {
+          const trpcError = error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
+          if (!(error instanceof TRPCError)) console.error("RunHub socket call", error);
+          this.connections.send(ws, errorFrame(message.id, trpcError, message.path, { fields: inputIssues(trpcError.cause) }));
+        }
+        return;
+    }
+  }
+
+  private async call(ws: WebSocket, attachment: SocketAttachment, message: Extract<ClientMessage, { type: "call" }>): Promise<void> {
+    const route = `${message.method} ${message.path}`;
+    switch (route) {
+      case "subscription runs.events": {
+        const input = validated(runEventsInput, message.lastEventId === undefined ? message.input : { ...(message.input as object), lastEventId: message.lastEventId });
+        this.ownRun(input);
+        return this.subscribe(ws, attachment, message.id, Number(input.lastEventId ?? 0));
+      }
+      case "mutation runs.submitToolOutputs": {
+        const input = validated(submitToolOutputsInput, message.input);
+        this.ownRun(input);
+        return this.answer(ws, message.id, this.hub.submit(input.thread_id, input.run_id, input.tool_outputs), (submitted) => submitted.run);
+      }
+      case "mutation runs.cancel": {
+        const input = validated(runRef, message.input);
+        this.ownRun(input);
+        return this.answer(ws, message.id, this.hub.cancel(input.thread_id, input.run_id), (run) => run);
+      }
+      case "query runs.retrieve": {
+        const input = validated(runRef, message.input);
+        this.ownRun(input);
+        return this.answer(ws, message.id, this.hub.retrieve(input.thread_id, input.run_id), (found) => found?.run ?? null);
+      }
+      default:
+        throw new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: `A run's socket serves runs.events, runs.submitToolOutputs, runs.cancel and runs.retrieve, not ${route}.` });
+    }
+  }
+
+  /** A socket belongs to one run: input naming another run is NOT_FOUND, as it would be anywhere else. */
+  private ownRun(input: { thread_id: string; run_id: string }): HubState {
+    const state = this.hub.state();
+    if (!state || state.thread_id !== input.thread_id || state.run_id !== input.run_id)
+      throw new TRPCError({ code: "NOT_FOUND", message: `Run ${input.run_id} on thread ${input.thread_id} is not served by this socket.` });
+    return state;
+  }
+
+  private async answer<T>(ws: WebSocket, id: RequestId, result: Promise<HubResult<T>>, output: (value: T) => unknown): Promise<void> {
+    const settled = await result;
+    if (!settled.ok) {
+      const error = toError(settled.error);
+      throw error instanceof TRPCError ? error : new TRPCError({ code: "BAD_GATEWAY", message: error.message });
+    }
+    this.connections.send(ws, resultFrame(id, output(settled.value)));
+  }
+
+  /** Backlog, then live: the replay and the registration happen with no await between, so no event falls in a gap. */
+  private subscribe(ws: WebSocket, attachment: SocketAttachment, id: RequestId, after: number): void {
+    if (attachment.subs.some((sub) => sub.id === id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
+    if (attachment.subs.length >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new TRPCError({ code: "BAD_REQUEST", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.` });
+    this.connections.send(ws, startedFrame(id));
+    let last = after;
+    const log = this.log();
+    for (let page = log.after(last); page.length > 0; page = log.after(last)) {
+      for (const event of page) {
+        this.connections.send(ws, eventFrame(id, event.seq, event.event, event.data));
+        last = event.seq;
+        if (isTerminalEvent(event.event)) {
+          this.connections.send(ws, stoppedFrame(id));
+          this.ping(ws, attachment, last);
+          return this.connections.save(ws, attachment);
+        }
+      }
+    }
+    // Resumed after the run's end: nothing more will come.
+    if (this.hub.state()?.terminalAt != null) {
+      this.connections.send(ws, stoppedFrame(id));
+      return;
+    }
+    if (attachment.subs.length === 0) attachment.acked = Math.max(attachment.acked, after);
+    attachment.subs.push({ id, after: last });
+    if (last > after) this.ping(ws, attachment, last);
+    this.connections.save(ws, attachment);
+  }
+
+  /** Sends new events to every subscribed socket; never waits for any of them. */
+  deliver(events: LoggedEvent[]): void {
+    if (events.length === 0) return;
+    const now = Date.now();
+    for (const ws of this.connections.all()) {
+      const attachment = this.connections.attachment(ws);
+      if (attachment.subs.length === 0) continue;
+      let last = 0;
+      attachment.subs = attachment.subs.filter((sub) => {
+        for (const event of events) {
+          if (event.seq <= sub.after) continue;
+          this.connections.send(ws, eventFrame(sub.id, event.seq, event.event, event.data));
+          sub.after = last = event.seq;
+          if (isTerminalEvent(event.event)) {
+            this.connections.send(ws, stoppedFrame(sub.id));
+            return false;
+          }
+        }
+        return true;
+      });
+      if (last > 0) this.ping(ws, attachment, last);
+      this.connections.save(ws, attachment);
+      const oldest = attachment.pings[0];
+      if (last - attachment.acked > this.config.maxLagEvents && oldest && now - oldest[1] > LAG_GRACE_MS)
+        this.connections.close(ws, CLOSE.fellBehind, "subscriber fell too far behind; reconnect with your last event id to resume");
+    }
+  }
+
+  /** A PING after a batch: its PONG proves the subscriber read up to `seq` (tRPC's wsLink answers PINGs). */
+  private ping(ws: WebSocket, attachment: SocketAttachment, seq: number): void {
+    if (attachment.pings.length >= MAX_PINGS || (attachment.pings.at(-1)?.[0] ?? 0) >= seq) return;
+    if (this.connections.send(ws, "PING")) attachment.pings.push([seq, Date.now()]);
+  }
+}

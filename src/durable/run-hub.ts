@@ -1,0 +1,462 @@
+// The run hub: one Durable Object per run (named by its run id). It holds the run's upstream stream, keeps every event in
+// its SQLite log, fans them out to WebSocket and HTTP subscribers, collects tool outputs, and polls on alarms when no stream is open.
+import { DurableObject } from "cloudflare:workers";
+import { TRPCError } from "@trpc/server";
+import type { GatewayEnv } from "../env";
+import type { Run, RunsProvider, UpstreamEvent, UpstreamStream } from "../providers/provider";
+import { providerFor } from "../providers/provider-for-env";
+import { UpstreamError, toUpstreamError } from "../providers/upstream-error";
+import type { ToolOutput } from "../rpc/schemas/runs";
+import { backfill } from "./backfill";
+import { CLOSE, Connections } from "./connections";
+import { EventLog, type LoggedEvent } from "./event-log";
+import { Follower, type FollowUntil } from "./followers";
+import { hubConfig, type HubConfig } from "./hub-config";
+import { asResult, type HubResult } from "./hub-result";
+import { HubStateStore, TERMINAL_STATUSES, type HubState } from "./hub-state";
+import { HubSockets } from "./hub-sockets";
+import { isFinalPoll, nextAlarm, type ScheduleState } from "./schedule";
+import { roundOf, ToolOutputs } from "./tool-outputs";
+
+export interface BeginInput {
+  thread_id: string;
+  run: Run;
+  /** The events read before the run was known (`thread.created`, `thread.run.created`, …). */
+  events: UpstreamEvent[];
+}
+
+export interface Submitted {
+  run: Run;
+  /** The log position before the continuation: a stream of the next segment starts after it. */
+  fromSeq: number;
+  /** Calls still waiting for an output (empty once all were submitted upstream). */
+  pending: string[];
+}
+
+/** Statuses in which the run moves on by itself, so a poll also reads its steps and messages. */
+const PROGRESSING = new Set<Run["status"]>(["queued", "in_progress", "cancelling"]);
+
+export class RunHub extends DurableObject<GatewayEnv> {
+  private log: EventLog;
+  private outputs: ToolOutputs;
+  private readonly store: HubStateStore;
+  private readonly config: HubConfig;
+  private readonly connections: Connections;
+  private readonly sockets: HubSockets;
+  private readonly followers = new Set<Follower>();
+  /** The stream this hub reads itself (a continuation after tool outputs); in memory, so lost on restart. */
+  private ownStream: UpstreamStream | null = null;
+
+  constructor(ctx: DurableObjectState, env: GatewayEnv) {
+    super(ctx, env);
+    this.log = new EventLog(ctx.storage.sql);
+    this.outputs = new ToolOutputs(ctx.storage.sql);
+    this.store = new HubStateStore(ctx.storage.kv);
+    this.config = hubConfig(env);
+    this.connections = new Connections(() => ctx.getWebSockets());
+    this.sockets = new HubSockets(this.connections, () => this.log, this.config, {
+      state: () => this.store.get(),
+      submit: (threadId, runId, outputs) => this.submitToolOutputs(threadId, runId, outputs),
+      cancel: (threadId, runId) => this.cancel(threadId, runId),
+      retrieve: (threadId, runId) => this.retrieve(threadId, runId),
+    });
+    const state = this.store.get();
+    // A stream the hub read itself cannot have survived a restart: fall back to polling now, not after the silence timeout.
+    if (state?.stream.open && state.stream.source === "hub") ctx.blockConcurrencyWhile(() => this.streamLost(state));
+  }
+
+  // ---- Platform entry points: thin, each catching and logging with its name. ----
+
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      // The Worker has validated both ids (src/routes/hub-routing.ts) before routing here.
+      const url = new URL(request.url);
+      const threadId = url.searchParams.get("thread_id") ?? "";
+      const runId = url.searchParams.get("run_id") ?? "";
+      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return await this.acceptSocket(threadId, runId);
+      if (url.pathname === "/follow") {
+        const after = Number(url.searchParams.get("after") ?? 0);
+        return await this.follow(threadId, runId, Number.isSafeInteger(after) && after >= 0 ? after : 0, url.searchParams.get("until") === "segment" ? "segment" : "terminal");
+      }
+      return new Response("not found", { status: 404 });
+    } catch (error) {
+      return this.failed("fetch", error);
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    try {
+      await this.sockets.message(ws, message);
+    } catch (error) {
+      console.error("RunHub.webSocketMessage", error);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      this.connections.close(ws, code === 1005 || code === 1006 ? CLOSE.normal : code, "closed");
+    } catch (error) {
+      console.error("RunHub.webSocketClose", error);
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.onAlarm();
+    } catch (error) {
+      console.error("RunHub.alarm", error);
+      // A failed alarm must not stop the schedule: try again later.
+      await this.schedule();
+    }
+  }
+
+  private failed(method: string, error: unknown): Response {
+    if (error instanceof UpstreamError && error.details.status === 404) return Response.json({ error: "run not found" }, { status: 404 });
+    if (error instanceof TRPCError) return Response.json({ error: error.message, code: error.code }, { status: error.code === "NOT_FOUND" ? 404 : 400 });
+    console.error(`RunHub.${method}`, error);
+    return Response.json({ error: "hub failure" }, { status: 500 });
+  }
+
+  // ---- RPC from the creation step (run-starter.ts) and the Worker. ----
+
+  /** The run was just created upstream; its first events arrive here, and the rest follow through `ingest`. */
+  async begin(input: BeginInput): Promise<number> {
+    const now = Date.now();
+    const existing = this.store.get();
+    if (existing) return existing.stream.generation;
+    const state: HubState = {
+      thread_id: input.thread_id,
+      run_id: input.run.id,
+      run: input.run,
+      stream: { generation: 1, open: true, source: "relay", lastEventAt: now },
+      poll: { attempt: 0, hintMs: null },
+      terminalAt: null,
+      settled: false,
+      submitting: null,
+    };
+    this.hold(state);
+    this.append(state, input.events, now);
+    await this.schedule();
+    return state.stream.generation;
+  }
+
+  /** Events of an open stream; false when that stream was given up (the sender then stops). */
+  async ingest(generation: number, events: UpstreamEvent[]): Promise<boolean> {
+    const state = this.store.get();
+    if (!state || state.stream.generation !== generation || !state.stream.open) return false;
+    this.append(state, events, Date.now());
+    return true;
+  }
+
+  /** The stream of `generation` ended (normally after its segment, or cut); polling takes over if the run is not done. */
+  async streamEnded(generation: number): Promise<void> {
+    const state = this.store.get();
+    if (!state || state.stream.generation !== generation || !state.stream.open) return;
+    state.stream.open = false;
+    state.poll.attempt = 0;
+    this.store.put(state);
+    await this.schedule();
+  }
+
+  /**
+   * The run as the hub knows it when its stream is live (or it has ended); otherwise fresh from upstream,
+   * which also updates the log. Null when the hub holds no run: the caller then asks the upstream itself.
+   */
+  retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run; pollAfterMs: number } | null>> {
+    return asResult(async () => {
+      if (!this.store.has()) return null;
+      const state = await this.ready(threadId, runId);
+      // Pollers of the gateway get a hint too: the upstream's last one, or the hub's own quickest poll.
+      const pollAfterMs = state.poll.hintMs ?? this.config.pollMinMs;
+      if (state.stream.open || state.terminalAt !== null) return { run: state.run, pollAfterMs };
+      return { run: (await this.poll(state)).run, pollAfterMs: this.store.get()?.poll.hintMs ?? pollAfterMs };
+    });
+  }
+
+  /**
+   * Collects outputs by tool_call_id from any caller and submits upstream once every call has one:
+   * exactly one submission per requires_action, whatever the races.
+   */
+  submitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<HubResult<Submitted>> {
+    return asResult(async () => {
+      let state = await this.ready(threadId, runId);
+      const round = roundOf(state.run);
+      if (state.submitting !== null && state.submitting === round)
+        throw new TRPCError({ code: "CONFLICT", message: `The tool outputs for run ${state.run_id} were already submitted.` });
+      const collected = this.outputs.add(state.run, outputs);
+      this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: collected.received, pending: collected.pending } }], Date.now());
+      const fromSeq = this.log.lastSeq();
+      if (!collected.complete) return { run: state.run, fromSeq, pending: collected.pending };
+
+      state.submitting = round;
+      this.store.put(state);
+      let stream: UpstreamStream;
+      try {
+        stream = await this.provider().streamSubmitToolOutputs(state.thread_id, state.run_id, collected.complete);
+      } catch (error) {
+        state = this.store.get()!;
+        state.submitting = null;
+        this.store.put(state);
+        throw toUpstreamError(error);
+      }
+      state = this.openStream(this.store.get()!, "hub");
+      // Answer with the run as the continuation's first run event shows it (queued), as the upstream's own answer would.
+      const run = await this.readUntilRunEvent(stream, state.stream.generation);
+      return { run, fromSeq, pending: [] };
+    });
+  }
+
+  /**
+   * Cancels upstream; the stream (if open) or the next polls bring `cancelling` and `cancelled` to
+   * subscribers. Null when the hub holds no run: the caller then cancels upstream itself.
+   */
+  cancel(threadId: string, runId: string): Promise<HubResult<Run | null>> {
+    return asResult(async () => {
+      if (!this.store.has()) return null;
+      const state = await this.ready(threadId, runId);
+      const run = await this.provider().cancelRun(state.thread_id, state.run_id);
+      const current = this.store.get()!;
+      if (!current.stream.open) {
+        this.append(current, backfill(this.log.currentView(), { run }), Date.now());
+        current.poll.attempt = 0;
+        this.store.put(current);
+        await this.schedule();
+      }
+      return run;
+    });
+  }
+
+  // ---- Subscribers. ----
+
+  private async acceptSocket(threadId: string, runId: string): Promise<Response> {
+    await this.ready(threadId, runId);
+    if (this.subscriberCount() >= this.config.maxSubscribers)
+      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.` }, { status: 429 });
+    const pair = new WebSocketPair();
+    // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
+    this.ctx.acceptWebSocket(pair[1]);
+    this.connections.save(pair[1], { subs: [], pings: [], acked: 0, params: null });
+    await this.schedule();
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  private async follow(threadId: string, runId: string, after: number, until: FollowUntil): Promise<Response> {
+    const state = await this.ready(threadId, runId);
+    if (this.subscriberCount() >= this.config.maxSubscribers)
+      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.` }, { status: 429 });
+    const follower = new Follower(Number.isFinite(after) ? after : 0, until, this.config.maxLagEvents, (done) => this.followers.delete(done));
+    this.followers.add(follower);
+    // Backlog, then live, with no await in between: nothing can be appended in the gap.
+    for (let page = this.log.after(after); page.length > 0 && !follower.isClosed; page = this.log.after(page.at(-1)!.seq)) follower.push(page);
+    if (!follower.isClosed && state.terminalAt !== null && until === "terminal") follower.close();
+    await this.schedule();
+    return follower.response;
+  }
+
+  private subscriberCount(): number {
+    return this.connections.count() + this.followers.size;
+  }
+
+  // ---- The log. ----
+
+  /** Appends events, keeps the run object current, and delivers them to every subscriber. */
+  private append(state: HubState, events: Array<{ event: string; data: unknown }>, now: number): LoggedEvent[] {
+    if (events.length === 0) return [];
+    const logged = this.log.append(events, now);
+    for (const { event, data } of events) {
+      if (!event.startsWith("thread.run.") || event.startsWith("thread.run.step.")) continue;
+      state.run = data as Run;
+      if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) state.terminalAt = now;
+    }
+    state.stream.lastEventAt = now;
+    this.store.put(state);
+    this.sockets.deliver(logged);
+    for (const follower of this.followers) follower.push(logged);
+    return logged;
+  }
+
+  // ---- Streams the hub reads itself. ----
+
+  private openStream(state: HubState, source: HubState["stream"]["source"]): HubState {
+    state.stream = { generation: state.stream.generation + 1, open: true, source, lastEventAt: Date.now() };
+    this.store.put(state);
+    return state;
+  }
+
+  /** Reads the continuation until its first run event (returned), then keeps reading it in the background. */
+  private async readUntilRunEvent(stream: UpstreamStream, generation: number): Promise<Run> {
+    this.ownStream = stream;
+    const iterator = stream[Symbol.asyncIterator]();
+    let run: Run | undefined;
+    while (!run) {
+      const next = await iterator.next();
+      if (next.done) {
+        await this.streamEnded(generation);
+        return this.store.get()!.run;
+      }
+      await this.ingest(generation, [next.value]);
+      if (next.value.event.startsWith("thread.run.") && !next.value.event.startsWith("thread.run.step.")) run = next.value.data as Run;
+    }
+    void this.consume(iterator, generation);
+    await this.schedule();
+    return run;
+  }
+
+  private async consume(iterator: AsyncIterator<UpstreamEvent>, generation: number): Promise<void> {
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        if (!(await this.ingest(generation, [next.value]))) break;
+      }
+    } catch (error) {
+      console.warn(`RunHub: stream of ${this.store.get()?.run_id} ended early: ${error instanceof Error ? error.message : error}`);
+    } finally {
+      this.ownStream = null;
+      await this.streamEnded(generation);
+    }
+  }
+
+  /** The open stream went silent or was lost: give it up (events from it are refused from now on) and poll. */
+  private async streamLost(state: HubState): Promise<void> {
+    state.stream = { ...state.stream, generation: state.stream.generation + 1, open: false };
+    state.poll.attempt = 0;
+    this.store.put(state);
+    this.ownStream?.abort();
+    this.ownStream = null;
+    await this.schedule();
+  }
+
+  // ---- Polling, alarms, retention. ----
+
+  /** The hub's state for the run, adopting it from upstream if the hub has none (created elsewhere, or retired). */
+  private async ready(threadId: string, runId: string): Promise<HubState> {
+    const state = this.store.get();
+    if (state) {
+      if (state.thread_id !== threadId || state.run_id !== runId) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${runId} on thread ${threadId}.` });
+      return state;
+    }
+    const { run, pollAfterMs } = await this.provider().retrieveRun(threadId, runId);
+    const adopted: HubState = {
+      thread_id: threadId,
+      run_id: run.id,
+      run,
+      stream: { generation: 1, open: false, source: "hub", lastEventAt: Date.now() },
+      poll: { attempt: 0, hintMs: pollAfterMs },
+      terminalAt: null,
+      settled: false,
+      submitting: null,
+    };
+    this.hold(adopted);
+    await this.backfillFrom(adopted, run);
+    await this.schedule();
+    return this.store.get()!;
+  }
+
+  /** One poll: the run from upstream, plus its steps and messages when it may have moved, appended as the events they imply. */
+  private async poll(state: HubState): Promise<{ run: Run; changed: boolean }> {
+    const { run, pollAfterMs } = await this.provider().retrieveRun(state.thread_id, state.run_id);
+    const current = this.store.get()!;
+    current.poll.hintMs = pollAfterMs;
+    this.store.put(current);
+    const changed = await this.backfillFrom(current, run);
+    const after = this.store.get()!;
+    after.poll.attempt = changed ? 0 : after.poll.attempt + 1;
+    this.store.put(after);
+    return { run, changed };
+  }
+
+  private async backfillFrom(state: HubState, run: Run): Promise<boolean> {
+    const view = this.log.currentView();
+    const moved = view.get(run.id)?.status !== run.status || PROGRESSING.has(run.status);
+    const provider = this.provider();
+    const [steps, messages] = moved
+      ? await Promise.all([
+          provider.listSteps(state.thread_id, state.run_id, { order: "asc", limit: 100 }),
+          provider.listMessages(state.thread_id, { run_id: state.run_id, order: "asc", limit: 100 }),
+        ])
+      : [undefined, undefined];
+    const current = this.store.get()!;
+    // A stream may have opened while the lists were read; then it, not the poll, is the source of events.
+    if (current.stream.open) return false;
+    const events = backfill(this.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
+    current.run = run;
+    this.append(current, events, Date.now());
+    if (events.length === 0) this.store.put(current);
+    return events.length > 0;
+  }
+
+  private scheduleState(state: HubState): ScheduleState {
+    return {
+      terminalAt: state.terminalAt,
+      streamOpen: state.stream.open,
+      lastEventAt: state.stream.lastEventAt,
+      pollAttempt: state.poll.attempt,
+      pollHintMs: state.poll.hintMs,
+      expiresAt: state.run.expires_at === null ? null : state.run.expires_at * 1000,
+      settled: state.settled,
+      subscribers: this.subscriberCount(),
+    };
+  }
+
+  private async schedule(): Promise<void> {
+    const state = this.store.get();
+    if (!state) return;
+    const { at } = nextAlarm(this.scheduleState(state), Date.now(), this.config);
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  private async onAlarm(): Promise<void> {
+    const state = this.store.get();
+    if (!state) return;
+    const now = Date.now();
+    if (state.terminalAt !== null || state.settled) {
+      const retireAt = (state.terminalAt ?? state.stream.lastEventAt) + this.config.retentionMs;
+      if (now >= retireAt) return this.retire();
+      return this.schedule();
+    }
+    if (state.stream.open) {
+      if (now - state.stream.lastEventAt >= this.config.streamSilenceMs) return this.streamLost(state);
+      return this.schedule();
+    }
+    const final = isFinalPoll(this.scheduleState(state), now, this.config);
+    try {
+      await this.poll(state);
+    } catch (error) {
+      const failure = toUpstreamError(error);
+      const current = this.store.get()!;
+      // The run is gone upstream: nothing more will happen to it.
+      if (failure.details.status === 404) current.settled = true;
+      current.poll.attempt++;
+      this.store.put(current);
+      console.warn(`RunHub: poll of ${state.run_id} failed: ${failure.message}`);
+    }
+    if (final) {
+      const current = this.store.get()!;
+      current.settled = true;
+      this.store.put(current);
+    }
+    await this.schedule();
+  }
+
+  /** After retention: subscribers are told, storage is deleted; later calls fall back to the upstream. */
+  private async retire(): Promise<void> {
+    for (const ws of this.connections.all()) this.connections.close(ws, CLOSE.retired, "run retired: its log was deleted after the retention period");
+    for (const follower of this.followers) follower.close();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.log = new EventLog(this.ctx.storage.sql);
+    this.outputs = new ToolOutputs(this.ctx.storage.sql);
+  }
+
+  /** The hub starts holding a run: its tables are made and its state stored. */
+  private hold(state: HubState): void {
+    this.log.create();
+    this.outputs.create();
+    this.store.put(state);
+  }
+
+  private provider(): RunsProvider {
+    const provider = providerFor(this.env);
+    if (!provider) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "No upstream is configured." });
+    return provider;
+  }
+}

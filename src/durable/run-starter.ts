@@ -1,0 +1,76 @@
+// The creation step. A run's hub is named by the run id, which exists only once the upstream's stream says
+// `thread.run.created`; so a short-lived object (unique id) opens the stream, learns the id, hands the first
+// events to the run's hub, answers with the run at once, and forwards the rest of the first segment into the hub.
+import { DurableObject } from "cloudflare:workers";
+import type { GatewayEnv } from "../env";
+import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
+import { providerFor } from "../providers/provider-for-env";
+import { UpstreamError } from "../providers/upstream-error";
+import type { CreateThreadAndRunInput } from "../rpc/schemas/runs";
+import { asResult, type HubResult } from "./hub-result";
+
+export type StartRequest = { kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput };
+
+/** An open fetch stream does not keep an object alive; a heartbeat alarm does, while forwarding lasts. */
+const HEARTBEAT_MS = 10_000;
+
+type Hub = ReturnType<GatewayEnv["RUN_HUB"]["get"]>;
+
+export class RunStarter extends DurableObject<GatewayEnv> {
+  private forwarding = false;
+
+  start(request: StartRequest): Promise<HubResult<Run>> {
+    return asResult(async () => {
+      const provider = providerFor(this.env);
+      if (!provider) throw new UpstreamError("No upstream is configured.", "network");
+      const stream = request.kind === "run" ? await provider.streamRun(request.thread_id, request.params) : await provider.streamThreadAndRun(request.params);
+      const iterator = stream[Symbol.asyncIterator]();
+      const head: UpstreamEvent[] = [];
+      let run: Run | undefined;
+      while (!run) {
+        const next = await iterator.next();
+        if (next.done) throw new UpstreamError("The upstream's stream ended before the run was created.", "network");
+        head.push(next.value);
+        if (next.value.event === "thread.run.created") run = next.value.data as Run;
+      }
+      const hub = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(run.id));
+      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head });
+      void this.forward(stream, iterator, hub, generation);
+      return run;
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.forwarding) await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+  }
+
+  /** Forwards in batches: events that arrive while a batch is on its way go together in the next one. */
+  private async forward(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, hub: Hub, generation: number): Promise<void> {
+    this.forwarding = true;
+    await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+    const buffer: UpstreamEvent[] = [];
+    let sending: Promise<boolean> | null = null;
+    let accepted = true;
+    const flush = async (): Promise<boolean> => {
+      while (buffer.length > 0 && accepted) accepted = await hub.ingest(generation, buffer.splice(0));
+      sending = null;
+      return accepted;
+    };
+    try {
+      for (let next = await iterator.next(); !next.done && accepted; next = await iterator.next()) {
+        buffer.push(next.value);
+        sending ??= flush();
+      }
+      await (sending ?? flush());
+    } catch (error) {
+      console.warn(`RunStarter: stream ended early: ${error instanceof Error ? error.message : error}`);
+      await (sending ?? flush()).catch(() => false);
+    } finally {
+      // The hub refused (it gave this stream up) or the stream ended: either way, stop reading and tell it.
+      if (!accepted) stream.abort();
+      this.forwarding = false;
+      await hub.streamEnded(generation).catch((error: unknown) => console.error("RunStarter: hub unreachable", error));
+      await this.ctx.storage.deleteAlarm();
+    }
+  }
+}

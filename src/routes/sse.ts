@@ -1,0 +1,43 @@
+// Run events in the upstream's exact SSE format (`event:`/`data:` lines, `[DONE]` at the end), for the REST surface.
+import { followRequest, hubFor, hubRefusal } from "../durable/hub-client";
+import type { GatewayEnv } from "../env";
+import { restError } from "./rest-errors";
+
+const encoder = new TextEncoder();
+
+/**
+ * Turns the hub's NDJSON lines into SSE frames, each with its event id (`id:`, which the SDKs ignore
+ * and EventSource uses to resume), and ends with `event: done` / `data: [DONE]` once the hub has
+ * sent all it was asked for. If the hub's stream breaks, so does this one: no `[DONE]` is faked.
+ * Runcast's own events (`runcast.*`) are left out, since the SDKs know only the upstream's.
+ */
+export function ndjsonToSse(): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        const { seq, event, data } = JSON.parse(line) as { seq: number; event: string; data: unknown };
+        if (event.startsWith("runcast.")) continue;
+        controller.enqueue(encoder.encode(`id: ${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      }
+    },
+    flush(controller) {
+      controller.enqueue(encoder.encode("event: done\ndata: [DONE]\n\n"));
+    },
+  });
+}
+
+export async function sseFromHub(env: GatewayEnv, threadId: string, runId: string, after: number, until: "terminal" | "segment", signal?: AbortSignal): Promise<Response> {
+  const response = await hubFor(env, runId).fetch(followRequest(threadId, runId, after, until, signal));
+  if (!response.ok || !response.body) {
+    const { status, message } = await hubRefusal(response);
+    return restError(message, status === 404 ? 404 : status === 429 ? 429 : 502, { code: status === 404 ? "run_not_found" : null });
+  }
+  return new Response(response.body.pipeThrough(ndjsonToSse()), { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+}
