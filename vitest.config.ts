@@ -7,6 +7,15 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml", environment: "dev" },
       miniflare: {
+        // The hub's timings, shortened so polling, silence and expiry show within a test (README lists the defaults).
+        bindings: {
+          RUNCAST_POLL_MIN_MS: "50",
+          RUNCAST_POLL_MAX_WATCHED_MS: "200",
+          RUNCAST_POLL_MAX_IDLE_MS: "400",
+          RUNCAST_HEARTBEAT_MS: "300",
+          RUNCAST_STREAM_SILENCE_MS: "1500",
+          RUNCAST_EXPIRY_GRACE_MS: "300",
+        },
         workers: [
           {
             name: "runcast-emulator",
@@ -27,6 +36,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/setup.ts"],
     // The emulator's global settings (admin endpoint) are shared by every file, so files run one at a time.
     fileParallelism: false,
     testTimeout: 20_000,

@@ -1,7 +1,7 @@
 // The Durable Object that holds what is global to the emulator: assistants, and the settings and faults set through the admin endpoint.
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
-import { notFound, toErrorResponse } from "./api-error";
+import { ApiError, notFound, toErrorResponse } from "./api-error";
 import { newId } from "./ids";
 import { seconds, type Assistant } from "./objects";
 import { ObjectStore } from "./object-store";
@@ -112,6 +112,8 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
       await this.ctx.storage.delete(SETTINGS_KEY);
       return c.json(await this.settings());
     });
+    // A path or method no route takes answers as the Worker's unknown routes do, in the upstream's error shape.
+    app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());
     app.onError((error) => toErrorResponse(error));
     return app;
   }

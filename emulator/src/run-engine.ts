@@ -45,7 +45,8 @@ export class RunEngine {
     while (ACTIVE_STATUSES.has(run.status)) {
       const next = state.plan[state.cursor];
       const expiry = run.expires_at === null ? Infinity : run.expires_at * 1000;
-      const expiring = next?.type === "close_open" && next.status === "expired";
+      // The expiry ops themselves (close_open, then run_done) must not plan the expiry again.
+      const expiring = (next?.type === "close_open" || next?.type === "run_done") && next.status === "expired";
       if (expiry <= now && !expiring && (!next || next.at >= expiry)) {
         state.plan = [...state.plan.slice(0, state.cursor), ...planExpiry(expiry)];
         continue;

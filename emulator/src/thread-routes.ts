@@ -1,6 +1,6 @@
 // HTTP routes of one thread's Durable Object: parse and validate, call the service, answer in the upstream's shapes.
 import { Hono, type Context } from "hono";
-import { badRequest, toErrorResponse } from "./api-error";
+import { ApiError, badRequest, toErrorResponse } from "./api-error";
 import { parsePageParams } from "./pagination";
 import { readJson, validateBody, validateMetadata, validateTools } from "./request-validation";
 import type { CreateMessageBody } from "./objects";
@@ -100,6 +100,8 @@ export function threadRoutes(service: ThreadService): Hono {
   });
 
   app.route("/v1/threads", threads);
+  // A path or method no route takes answers as the Worker's unknown routes do, in the upstream's error shape.
+  app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());
   app.onError((error) => toErrorResponse(error));
   return app;
 }

@@ -1,5 +1,5 @@
 // Which upstream the gateway talks to, chosen from configuration: a key wins, then Azure, then the local emulator.
-import type { GatewayEnv } from "../env";
+import type { UpstreamSettings } from "../env";
 
 export type Upstream =
   | { kind: "openai"; apiKey: string; baseURL?: string; organization?: string; project?: string }
@@ -12,7 +12,7 @@ export const DEFAULT_AZURE_API_VERSION = "2024-10-01-preview";
 
 const present = (value: string | undefined) => (value && value.trim() ? value.trim() : undefined);
 
-export function selectUpstream(env: GatewayEnv): Upstream {
+export function selectUpstream(env: UpstreamSettings & { EMULATOR?: Fetcher }): Upstream {
   const apiKey = present(env.OPENAI_API_KEY);
   if (apiKey) {
     const upstream: Upstream = { kind: "openai", apiKey };

@@ -28,9 +28,11 @@ export function toRestError(error: unknown): Response {
   const headers: Record<string, string> = {};
   if (upstream?.details.retryAfter != null) headers["retry-after"] = String(upstream.details.retryAfter);
   if (upstream?.details.requestId) headers["x-upstream-request-id"] = upstream.details.requestId;
-  if (upstream && trpcError.code !== "BAD_GATEWAY" && trpcError.code !== "GATEWAY_TIMEOUT") {
+  const upstreamStatus = upstream?.details.status;
+  if (upstream && upstreamStatus && upstreamStatus < 500 && trpcError.code !== "BAD_GATEWAY") {
+    // The upstream's own status, not the tRPC code's: an active-run 400 stays a 400 for SDK code, as the upstream sent it.
     const { type = null, param = null, code = null } = upstream.details;
-    return restError(trpcError.message, status, { type: type ?? "invalid_request_error", param, code }, headers);
+    return restError(upstream.message, upstreamStatus, { type: type ?? "invalid_request_error", param, code }, headers);
   }
   if (status >= 500 && !upstream) console.error("rest: unexpected error", trpcError.cause ?? trpcError);
   const message = status >= 500 && !upstream ? "The gateway failed to handle this request." : trpcError.message;

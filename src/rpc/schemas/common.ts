@@ -4,8 +4,13 @@ import { upstreamId } from "./ids";
 
 /** Up to 16 pairs, keys of at most 64 characters, values of at most 512 (the upstream's documented limits). */
 export const metadata = z
-  .record(z.string().max(64, { error: "metadata keys are at most 64 characters" }), z.string({ error: "metadata values must be strings" }).max(512, { error: "metadata values are at most 512 characters" }))
-  .refine((value) => Object.keys(value).length <= 16, { error: "metadata holds at most 16 pairs" });
+  .record(z.string(), z.string({ error: "metadata values must be strings" }).max(512, { error: "metadata values are at most 512 characters" }))
+  // Keys are checked here, not by a key schema: zod reports a failing key only as "Invalid key in record".
+  .superRefine((value, ctx) => {
+    for (const key of Object.keys(value))
+      if (key.length > 64) ctx.addIssue({ code: "custom", path: [key], message: "metadata keys are at most 64 characters" });
+    if (Object.keys(value).length > 16) ctx.addIssue({ code: "custom", message: "metadata holds at most 16 pairs" });
+  });
 
 export const listQuery = {
   limit: z.number().int().min(1).max(100).optional(),
