@@ -15,6 +15,9 @@ export default defineConfig({
           RUNCAST_HEARTBEAT_MS: "300",
           RUNCAST_STREAM_SILENCE_MS: "1500",
           RUNCAST_EXPIRY_GRACE_MS: "300",
+          RUNCAST_MAX_SUBSCRIBERS: "64",
+          RUNCAST_MAX_LAG_EVENTS: "200",
+          RUNCAST_LAG_GRACE_MS: "300",
         },
         workers: [
           {

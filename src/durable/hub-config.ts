@@ -6,8 +6,10 @@ export interface HubConfig {
   maxSubscribers: number;
   /** Largest frame a subscriber may send, in bytes. */
   maxFrameBytes: number;
-  /** Events a subscriber may have unread (measured by PING/PONG) before it is dropped. */
+  /** Events a subscriber may have unread (measured by PING/PONG) before it is dropped… */
   maxLagEvents: number;
+  /** …once it has also left a PING unanswered this long (a large replay takes a moment to read). */
+  lagGraceMs: number;
   /** How long a finished run's log is kept. */
   retentionMs: number;
   /** While a stream is open: heartbeat period, and the silence after which it counts as dead. */
@@ -25,6 +27,7 @@ export const DEFAULT_HUB_CONFIG: HubConfig = {
   maxSubscribers: 1000,
   maxFrameBytes: 64 * 1024,
   maxLagEvents: 5000,
+  lagGraceMs: 10_000,
   retentionMs: 24 * 60 * 60 * 1000,
   heartbeatMs: 10_000,
   streamSilenceMs: 45_000,
@@ -38,6 +41,7 @@ const VARS: Record<keyof HubConfig, string> = {
   maxSubscribers: "RUNCAST_MAX_SUBSCRIBERS",
   maxFrameBytes: "RUNCAST_MAX_FRAME_BYTES",
   maxLagEvents: "RUNCAST_MAX_LAG_EVENTS",
+  lagGraceMs: "RUNCAST_LAG_GRACE_MS",
   retentionMs: "RUNCAST_RETENTION_MS",
   heartbeatMs: "RUNCAST_HEARTBEAT_MS",
   streamSilenceMs: "RUNCAST_STREAM_SILENCE_MS",

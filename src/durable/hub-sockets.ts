@@ -21,8 +21,6 @@ export interface HubActions {
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
 const MAX_PINGS = 16;
-/** A subscriber gets this long to answer before its unread backlog counts against it (a big replay takes time to read). */
-const LAG_GRACE_MS = 10_000;
 
 const decoder = new TextDecoder();
 
@@ -180,7 +178,7 @@ export class HubSockets {
       if (last > 0) this.ping(ws, attachment, last);
       this.connections.save(ws, attachment);
       const oldest = attachment.pings[0];
-      if (last - attachment.acked > this.config.maxLagEvents && oldest && now - oldest[1] > LAG_GRACE_MS)
+      if (last - attachment.acked > this.config.maxLagEvents && oldest && now - oldest[1] > this.config.lagGraceMs)
         this.connections.close(ws, CLOSE.fellBehind, "subscriber fell too far behind; reconnect with your last event id to resume");
     }
   }
