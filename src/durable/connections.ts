@@ -1,4 +1,5 @@
-// Hibernatable subscriber sockets: what each one follows lives in its attachment, so it survives the hub sleeping.
+// Hibernatable subscriber sockets. What must survive the hub sleeping (each socket's subscriptions and connection
+// params) lives in the socket's attachment; the rest (read positions, PINGs in flight) lives in memory.
 import type { RequestId } from "./ws-protocol";
 
 export interface Subscription {
@@ -7,13 +8,19 @@ export interface Subscription {
   after: number;
 }
 
+/** What is persisted with the socket. */
 export interface SocketAttachment {
+  subs: RequestId[];
+  params: Record<string, string> | null;
+}
+
+/** A socket's live state. */
+export interface SocketState {
   subs: Subscription[];
   /** Unanswered PINGs as [sequence number sent after, time sent]: a PONG means everything up to that number was read. */
   pings: Array<[number, number]>;
-  /** The highest sequence number the subscriber is known to have read (its PONG came back). */
+  /** The highest sequence number the subscriber is known to have read. */
   acked: number;
-  /** tRPC connectionParams, once received. */
   params: Record<string, string> | null;
 }
 
@@ -21,47 +28,80 @@ export interface SocketAttachment {
 export const CLOSE = {
   normal: 1000,
   tooBig: 1009,
-  tooManySubscribers: 4029,
   fellBehind: 4008,
   retired: 4010,
-  protocol: 4400,
 } as const;
 
-const EMPTY: SocketAttachment = { subs: [], pings: [], acked: 0, params: null };
-
-/** Takes the platform's socket list only (the state's `getWebSockets`), so it can be tested alone. */
+/**
+ * Keeps each socket's state in memory and its attachment in step. Takes the platform's socket list only
+ * (the state's `getWebSockets`), so it can be tested alone.
+ */
 export class Connections {
-  constructor(private readonly sockets: () => WebSocket[]) {}
+  private readonly states = new Map<WebSocket, SocketState>();
 
-  all(): WebSocket[] {
-    return this.sockets();
+  /**
+   * After a wake from hibernation, every subscription is at `head`: deliveries happen synchronously
+   * with each append, so a hub only ever goes idle with every subscriber caught up.
+   */
+  constructor(sockets: WebSocket[], head: () => number) {
+    for (const ws of sockets) {
+      const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+      if (!attachment) continue;
+      const at = attachment.subs.length > 0 ? head() : 0;
+      this.states.set(ws, { subs: attachment.subs.map((id) => ({ id, after: at })), pings: [], acked: at, params: attachment.params });
+    }
+  }
+
+  add(ws: WebSocket): SocketState {
+    const state: SocketState = { subs: [], pings: [], acked: 0, params: null };
+    this.states.set(ws, state);
+    this.persist(ws, state);
+    return state;
+  }
+
+  get(ws: WebSocket): SocketState {
+    return this.states.get(ws) ?? this.add(ws);
+  }
+
+  entries(): IterableIterator<[WebSocket, SocketState]> {
+    return this.states.entries();
   }
 
   count(): number {
-    return this.sockets().length;
+    return this.states.size;
   }
 
-  attachment(ws: WebSocket): SocketAttachment {
-    return (ws.deserializeAttachment() as SocketAttachment | null) ?? structuredClone(EMPTY);
+  forget(ws: WebSocket): void {
+    this.states.delete(ws);
   }
 
-  save(ws: WebSocket, attachment: SocketAttachment): void {
-    ws.serializeAttachment(attachment);
+  /** Writes what must survive hibernation: called when subscriptions or params change, not per event. */
+  persist(ws: WebSocket, state: SocketState): void {
+    try {
+      ws.serializeAttachment({ subs: state.subs.map((sub) => sub.id), params: state.params } satisfies SocketAttachment);
+    } catch {
+      // The socket is gone; nothing to keep.
+    }
   }
 
   /** Sends unless the socket has gone; a send on a closed socket is the one failure expected here. */
   send(ws: WebSocket, frame: string): boolean {
-    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.readyState !== WebSocket.OPEN) {
+      this.forget(ws);
+      return false;
+    }
     try {
       ws.send(frame);
       return true;
     } catch (error) {
-      if (ws.readyState !== WebSocket.OPEN) return false;
-      throw error;
+      if (ws.readyState === WebSocket.OPEN) throw error;
+      this.forget(ws);
+      return false;
     }
   }
 
   close(ws: WebSocket, code: number, reason: string): void {
+    this.forget(ws);
     try {
       ws.close(code, reason);
     } catch {

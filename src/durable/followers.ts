@@ -1,60 +1,92 @@
-// Subscribers over HTTP (SSE through tRPC or REST): each holds an open response the hub writes NDJSON lines into.
-import type { LoggedEvent } from "./event-log";
+// Subscribers over HTTP (SSE through tRPC or REST). Each reads the log at its own pace: its response pulls the next
+// events from SQLite when the reader is ready, so a slow reader holds a position, not a growing buffer.
+import type { EventLog, LoggedEvent } from "./event-log";
 import { isTerminalEvent, SEGMENT_END_EVENTS } from "./hub-state";
 
 export type FollowUntil = "terminal" | "segment";
 
 const encoder = new TextEncoder();
-export const ndjsonLine = (event: LoggedEvent) => encoder.encode(`{"seq":${event.seq},"event":${JSON.stringify(event.event)},"data":${event.data}}\n`);
+const ndjsonLine = (event: LoggedEvent) => encoder.encode(`{"seq":${event.seq},"event":${JSON.stringify(event.event)},"data":${event.data}}\n`);
 
 /** Whether `event` ends what a follower asked for: the run's end, or the end of the current segment. */
 export const endsFollow = (until: FollowUntil, event: string) => (until === "segment" ? SEGMENT_END_EVENTS.has(event) : isTerminalEvent(event));
 
+export interface FollowOptions {
+  after: number;
+  until: FollowUntil;
+  log: () => EventLog;
+  /** True once the run has ended: a follower that has read everything then ends too. */
+  runEnded: () => boolean;
+  onClose: (follower: Follower) => void;
+}
+
+const PAGE = 100;
+
 export class Follower {
-  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly response: Response;
+  private after: number;
+  private wake: (() => void) | null = null;
   private closed = false;
+  private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  /** When this follower first fell too far behind the log's head (null while it keeps up). */
+  behindSince: number | null = null;
 
-  constructor(
-    private after: number,
-    private readonly until: FollowUntil,
-    /** Unread events allowed before the follower is dropped (it can resume from its last event id). */
-    private readonly maxLag: number,
-    private readonly onClose: (follower: Follower) => void,
-  ) {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    this.writer = writable.getWriter();
-    this.response = new Response(readable, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-cache" } });
+  constructor(private readonly options: FollowOptions) {
+    this.after = options.after;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        pull: (controller) => this.pull(controller),
+        cancel: () => this.finish(),
+      },
+      { highWaterMark: 8 },
+    );
+    this.response = new Response(stream, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-cache" } });
   }
 
-  get isClosed() {
-    return this.closed;
+  get position() {
+    return this.after;
   }
 
-  /** Writes the events it has not had yet; ends after the event it was waiting for. Never waits for the reader. */
-  push(events: LoggedEvent[]): void {
-    for (const event of events) {
-      if (this.closed) return;
-      if (event.seq <= this.after) continue;
-      this.after = event.seq;
-      this.writer.write(ndjsonLine(event)).catch(() => this.close());
-      if (endsFollow(this.until, event.event)) this.close();
-      // Each unread line lowers desiredSize by one: a reader this far behind is cut loose.
-      else if ((this.writer.desiredSize ?? 0) < -this.maxLag) this.fail("subscriber fell too far behind");
+  /** New events were appended: a follower waiting for them reads on. */
+  notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Drops a follower that fell too far behind; it can resume from its last event id. */
+  fail(reason: string): void {
+    if (this.closed) return;
+    this.controller?.error(new Error(reason));
+    this.finish();
+  }
+
+  private async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    while (!this.closed) {
+      const events = this.options.log().after(this.after, PAGE);
+      for (const event of events) {
+        controller.enqueue(ndjsonLine(event));
+        this.after = event.seq;
+        if (endsFollow(this.options.until, event.event)) return this.end(controller);
+      }
+      if (events.length > 0) return;
+      if (this.options.runEnded()) return this.end(controller);
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
 
-  private fail(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.writer.abort(new Error(reason)).catch(() => undefined);
-    this.onClose(this);
+  private end(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    controller.close();
+    this.finish();
   }
 
-  close(): void {
+  private finish(): void {
     if (this.closed) return;
     this.closed = true;
-    this.writer.close().catch(() => undefined);
-    this.onClose(this);
+    this.notify();
+    this.options.onClose(this);
   }
 }

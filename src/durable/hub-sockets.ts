@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import type { Run } from "../providers/provider";
 import { runEventsInput, runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
-import { CLOSE, type Connections, type SocketAttachment } from "./connections";
+import { CLOSE, type Connections, type SocketState } from "./connections";
 import type { EventLog, LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
 import { toError, type HubResult } from "./hub-result";
@@ -46,24 +46,23 @@ export class HubSockets {
   }
 
   private async handle(ws: WebSocket, message: ClientMessage): Promise<void> {
-    const attachment = this.connections.attachment(ws);
+    const socket = this.connections.get(ws);
     switch (message.type) {
       case "ping":
         this.connections.send(ws, "PONG");
         return;
       case "pong": {
-        const answered = attachment.pings.shift();
-        if (answered) attachment.acked = Math.max(attachment.acked, answered[0]);
-        this.connections.save(ws, attachment);
+        const answered = socket.pings.shift();
+        if (answered) socket.acked = Math.max(socket.acked, answered[0]);
         return;
       }
       case "connectionParams":
-        attachment.params = message.data;
-        this.connections.save(ws, attachment);
+        socket.params = message.data;
+        this.connections.persist(ws, socket);
         return;
       case "stop":
-        attachment.subs = attachment.subs.filter((sub) => sub.id !== message.id);
-        this.connections.save(ws, attachment);
+        socket.subs = socket.subs.filter((sub) => sub.id !== message.id);
+        this.connections.persist(ws, socket);
         this.connections.send(ws, stoppedFrame(message.id));
         return;
       case "invalid":
@@ -71,7 +70,7 @@ export class HubSockets {
         return;
       case "call":
         try {
-          await this.call(ws, attachment, message);
+          await this.call(ws, socket, message);
         } catch (error) {
           const trpcError = error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
           if (!(error instanceof TRPCError)) console.error("RunHub socket call", error);
@@ -81,13 +80,13 @@ export class HubSockets {
     }
   }
 
-  private async call(ws: WebSocket, attachment: SocketAttachment, message: Extract<ClientMessage, { type: "call" }>): Promise<void> {
+  private async call(ws: WebSocket, socket: SocketState, message: Extract<ClientMessage, { type: "call" }>): Promise<void> {
     const route = `${message.method} ${message.path}`;
     switch (route) {
       case "subscription runs.events": {
         const input = validated(runEventsInput, message.lastEventId === undefined ? message.input : { ...(message.input as object), lastEventId: message.lastEventId });
         this.ownRun(input);
-        return this.subscribe(ws, attachment, message.id, Number(input.lastEventId ?? 0));
+        return this.subscribe(ws, socket, message.id, Number(input.lastEventId ?? 0));
       }
       case "mutation runs.submitToolOutputs": {
         const input = validated(submitToolOutputsInput, message.input);
@@ -127,9 +126,9 @@ export class HubSockets {
   }
 
   /** Backlog, then live: the replay and the registration happen with no await between, so no event falls in a gap. */
-  private subscribe(ws: WebSocket, attachment: SocketAttachment, id: RequestId, after: number): void {
-    if (attachment.subs.some((sub) => sub.id === id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
-    if (attachment.subs.length >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new TRPCError({ code: "BAD_REQUEST", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.` });
+  private subscribe(ws: WebSocket, socket: SocketState, id: RequestId, after: number): void {
+    if (socket.subs.some((sub) => sub.id === id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
+    if (socket.subs.length >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new TRPCError({ code: "BAD_REQUEST", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.` });
     this.connections.send(ws, startedFrame(id));
     let last = after;
     const log = this.log();
@@ -139,8 +138,8 @@ export class HubSockets {
         last = event.seq;
         if (isTerminalEvent(event.event)) {
           this.connections.send(ws, stoppedFrame(id));
-          this.ping(ws, attachment, last);
-          return this.connections.save(ws, attachment);
+          this.ping(ws, socket, last);
+          return;
         }
       }
     }
@@ -149,21 +148,21 @@ export class HubSockets {
       this.connections.send(ws, stoppedFrame(id));
       return;
     }
-    if (attachment.subs.length === 0) attachment.acked = Math.max(attachment.acked, after);
-    attachment.subs.push({ id, after: last });
-    if (last > after) this.ping(ws, attachment, last);
-    this.connections.save(ws, attachment);
+    if (socket.subs.length === 0) socket.acked = Math.max(socket.acked, after);
+    socket.subs.push({ id, after: last });
+    this.connections.persist(ws, socket);
+    if (last > after) this.ping(ws, socket, last);
   }
 
   /** Sends new events to every subscribed socket; never waits for any of them. */
   deliver(events: LoggedEvent[]): void {
     if (events.length === 0) return;
     const now = Date.now();
-    for (const ws of this.connections.all()) {
-      const attachment = this.connections.attachment(ws);
-      if (attachment.subs.length === 0) continue;
+    for (const [ws, socket] of this.connections.entries()) {
+      if (socket.subs.length === 0) continue;
       let last = 0;
-      attachment.subs = attachment.subs.filter((sub) => {
+      const before = socket.subs.length;
+      socket.subs = socket.subs.filter((sub) => {
         for (const event of events) {
           if (event.seq <= sub.after) continue;
           this.connections.send(ws, eventFrame(sub.id, event.seq, event.event, event.data));
@@ -175,17 +174,17 @@ export class HubSockets {
         }
         return true;
       });
-      if (last > 0) this.ping(ws, attachment, last);
-      this.connections.save(ws, attachment);
-      const oldest = attachment.pings[0];
-      if (last - attachment.acked > this.config.maxLagEvents && oldest && now - oldest[1] > this.config.lagGraceMs)
+      if (socket.subs.length !== before) this.connections.persist(ws, socket);
+      if (last > 0) this.ping(ws, socket, last);
+      const oldest = socket.pings[0];
+      if (last - socket.acked > this.config.maxLagEvents && oldest && now - oldest[1] > this.config.lagGraceMs)
         this.connections.close(ws, CLOSE.fellBehind, "subscriber fell too far behind; reconnect with your last event id to resume");
     }
   }
 
   /** A PING after a batch: its PONG proves the subscriber read up to `seq` (tRPC's wsLink answers PINGs). */
-  private ping(ws: WebSocket, attachment: SocketAttachment, seq: number): void {
-    if (attachment.pings.length >= MAX_PINGS || (attachment.pings.at(-1)?.[0] ?? 0) >= seq) return;
-    if (this.connections.send(ws, "PING")) attachment.pings.push([seq, Date.now()]);
+  private ping(ws: WebSocket, socket: SocketState, seq: number): void {
+    if (socket.pings.length >= MAX_PINGS || (socket.pings.at(-1)?.[0] ?? 0) >= seq) return;
+    if (this.connections.send(ws, "PING")) socket.pings.push([seq, Date.now()]);
   }
 }

@@ -53,7 +53,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.outputs = new ToolOutputs(ctx.storage.sql);
     this.store = new HubStateStore(ctx.storage.kv);
     this.config = hubConfig(env);
-    this.connections = new Connections(() => ctx.getWebSockets());
+    this.connections = new Connections(ctx.getWebSockets(), () => this.log.lastSeq());
     this.sockets = new HubSockets(this.connections, () => this.log, this.config, {
       state: () => this.store.get(),
       submit: (threadId, runId, outputs) => this.submitToolOutputs(threadId, runId, outputs),
@@ -95,6 +95,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     try {
       this.connections.close(ws, code === 1005 || code === 1006 ? CLOSE.normal : code, "closed");
+      await this.schedule();
     } catch (error) {
       console.error("RunHub.webSocketClose", error);
     }
@@ -235,20 +236,23 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const pair = new WebSocketPair();
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
-    this.connections.save(pair[1], { subs: [], pings: [], acked: 0, params: null });
+    this.connections.add(pair[1]);
     await this.schedule();
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
   private async follow(threadId: string, runId: string, after: number, until: FollowUntil): Promise<Response> {
-    const state = await this.ready(threadId, runId);
+    await this.ready(threadId, runId);
     if (this.subscriberCount() >= this.config.maxSubscribers)
       return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.` }, { status: 429 });
-    const follower = new Follower(Number.isFinite(after) ? after : 0, until, this.config.maxLagEvents, (done) => this.followers.delete(done));
+    const follower = new Follower({
+      after,
+      until,
+      log: () => this.log,
+      runEnded: () => this.store.get()?.terminalAt != null,
+      onClose: (done) => this.followers.delete(done),
+    });
     this.followers.add(follower);
-    // Backlog, then live, with no await in between: nothing can be appended in the gap.
-    for (let page = this.log.after(after); page.length > 0 && !follower.isClosed; page = this.log.after(page.at(-1)!.seq)) follower.push(page);
-    if (!follower.isClosed && state.terminalAt !== null && until === "terminal") follower.close();
     await this.schedule();
     return follower.response;
   }
@@ -271,8 +275,18 @@ export class RunHub extends DurableObject<GatewayEnv> {
     state.stream.lastEventAt = now;
     this.store.put(state);
     this.sockets.deliver(logged);
-    for (const follower of this.followers) follower.push(logged);
+    this.notifyFollowers(logged.at(-1)!.seq, now);
     return logged;
+  }
+
+  /** Wakes HTTP followers; one that stays more than the allowed lag behind the head past the grace is dropped. */
+  private notifyFollowers(head: number, now: number): void {
+    for (const follower of this.followers) {
+      follower.notify();
+      if (head - follower.position <= this.config.maxLagEvents) follower.behindSince = null;
+      else if (follower.behindSince === null) follower.behindSince = now;
+      else if (now - follower.behindSince > this.config.lagGraceMs) follower.fail("subscriber fell too far behind; resume with its last event id");
+    }
   }
 
   // ---- Streams the hub reads itself. ----
@@ -439,8 +453,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   /** After retention: subscribers are told, storage is deleted; later calls fall back to the upstream. */
   private async retire(): Promise<void> {
-    for (const ws of this.connections.all()) this.connections.close(ws, CLOSE.retired, "run retired: its log was deleted after the retention period");
-    for (const follower of this.followers) follower.close();
+    for (const [ws] of [...this.connections.entries()]) this.connections.close(ws, CLOSE.retired, "run retired: its log was deleted after the retention period");
+    for (const follower of this.followers) follower.fail("run retired: its log was deleted after the retention period");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.log = new EventLog(this.ctx.storage.sql);
