@@ -1,4 +1,5 @@
 // How the Worker reaches run hubs and the creation step: the one place that names them, shared by tRPC and REST.
+import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider } from "../providers/provider";
 import type { ToolOutput } from "../rpc/schemas/runs";
@@ -32,8 +33,9 @@ export function followRequest(threadId: string, runId: string, after: number, un
   return new Request(url, signal ? { signal } : {});
 }
 
-/** The hub's answer to a follow or socket request that it refused, as a status and message. */
-export async function hubRefusal(response: Response): Promise<{ status: number; message: string }> {
-  const body = (await response.json().catch(() => ({}))) as { error?: string };
-  return { status: response.status, message: body.error ?? "The run's hub refused the request." };
+/** A follow request the hub refused, as the tRPC error it stands for. */
+export async function hubRefusal(response: Response): Promise<TRPCError> {
+  const body = (await response.json().catch(() => ({}))) as { error?: string; code?: TRPCError["code"] };
+  const code = body.code ?? (response.status === 404 ? "NOT_FOUND" : response.status === 429 ? "TOO_MANY_REQUESTS" : "BAD_GATEWAY");
+  return new TRPCError({ code, message: body.error ?? "The run's hub refused the request." });
 }

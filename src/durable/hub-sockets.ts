@@ -24,6 +24,10 @@ const MAX_PINGS = 16;
 
 const decoder = new TextDecoder();
 
+/** A last event id this run never issued (another run's, say) cannot be resumed from. */
+export const beyondLog = (after: number) =>
+  new TRPCError({ code: "BAD_REQUEST", message: `lastEventId: ${after} is past this run's last event; resume only from an id this subscription returned.` });
+
 function validated<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: unknown } }, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -39,7 +43,8 @@ export class HubSockets {
   ) {}
 
   async message(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const size = typeof raw === "string" ? raw.length : raw.byteLength;
+    // In bytes, as documented: a string can be up to 3 bytes per UTF-16 unit, so only long ones are encoded to measure.
+    const size = typeof raw !== "string" ? raw.byteLength : raw.length * 3 <= this.config.maxFrameBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
     if (size > this.config.maxFrameBytes) return this.connections.close(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
     const text = typeof raw === "string" ? raw : decoder.decode(raw);
     for (const message of parseClientFrame(text)) await this.handle(ws, message);
@@ -129,9 +134,10 @@ export class HubSockets {
   private subscribe(ws: WebSocket, socket: SocketState, id: RequestId, after: number): void {
     if (socket.subs.some((sub) => sub.id === id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
     if (socket.subs.length >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new TRPCError({ code: "BAD_REQUEST", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.` });
+    const log = this.log();
+    if (after > log.lastSeq()) throw beyondLog(after);
     this.connections.send(ws, startedFrame(id));
     let last = after;
-    const log = this.log();
     for (let page = log.after(last); page.length > 0; page = log.after(last)) {
       for (const event of page) {
         this.connections.send(ws, eventFrame(id, event.seq, event.event, event.data));

@@ -2,6 +2,7 @@
 // its SQLite log, fans them out to WebSocket and HTTP subscribers, collects tool outputs, and polls on alarms when no stream is open.
 import { DurableObject } from "cloudflare:workers";
 import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
@@ -14,7 +15,7 @@ import { Follower, type FollowUntil } from "./followers";
 import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
 import { HubStateStore, TERMINAL_STATUSES, type HubState } from "./hub-state";
-import { HubSockets } from "./hub-sockets";
+import { beyondLog, HubSockets } from "./hub-sockets";
 import { isFinalPoll, nextAlarm, type ScheduleState } from "./schedule";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
@@ -112,8 +113,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
   }
 
   private failed(method: string, error: unknown): Response {
-    if (error instanceof UpstreamError && error.details.status === 404) return Response.json({ error: "run not found" }, { status: 404 });
-    if (error instanceof TRPCError) return Response.json({ error: error.message, code: error.code }, { status: error.code === "NOT_FOUND" ? 404 : 400 });
+    if (error instanceof UpstreamError && error.details.status === 404) return Response.json({ error: "No such run on this thread.", code: "NOT_FOUND" }, { status: 404 });
+    if (error instanceof TRPCError) return Response.json({ error: error.message, code: error.code }, { status: getHTTPStatusCodeFromError(error) });
     console.error(`RunHub.${method}`, error);
     return Response.json({ error: "hub failure" }, { status: 500 });
   }
@@ -232,7 +233,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private async acceptSocket(threadId: string, runId: string): Promise<Response> {
     await this.ready(threadId, runId);
     if (this.subscriberCount() >= this.config.maxSubscribers)
-      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.` }, { status: 429 });
+      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.`, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const pair = new WebSocketPair();
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
@@ -243,8 +244,9 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   private async follow(threadId: string, runId: string, after: number, until: FollowUntil): Promise<Response> {
     await this.ready(threadId, runId);
+    if (after > this.log.lastSeq()) throw beyondLog(after);
     if (this.subscriberCount() >= this.config.maxSubscribers)
-      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.` }, { status: 429 });
+      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.`, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const follower = new Follower({
       after,
       until,

@@ -1,7 +1,7 @@
 // Run events in the upstream's exact SSE format (`event:`/`data:` lines, `[DONE]` at the end), for the REST surface.
 import { followRequest, hubFor, hubRefusal } from "../durable/hub-client";
 import type { GatewayEnv } from "../env";
-import { restError } from "./rest-errors";
+import { toRestError } from "./rest-errors";
 
 const encoder = new TextEncoder();
 
@@ -35,9 +35,6 @@ export function ndjsonToSse(): TransformStream<Uint8Array, Uint8Array> {
 
 export async function sseFromHub(env: GatewayEnv, threadId: string, runId: string, after: number, until: "terminal" | "segment", signal?: AbortSignal): Promise<Response> {
   const response = await hubFor(env, runId).fetch(followRequest(threadId, runId, after, until, signal));
-  if (!response.ok || !response.body) {
-    const { status, message } = await hubRefusal(response);
-    return restError(message, status === 404 ? 404 : status === 429 ? 429 : 502, { code: status === 404 ? "run_not_found" : null });
-  }
+  if (!response.ok || !response.body) return toRestError(await hubRefusal(response));
   return new Response(response.body.pipeThrough(ndjsonToSse()), { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
 }

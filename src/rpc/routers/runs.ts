@@ -1,6 +1,6 @@
 // The run procedures: every run operation, with the upstream's inputs and the upstream's objects as outputs.
 // Creation, tool outputs, cancel and the live events go through the run's hub; lists read the upstream directly.
-import { tracked, TRPCError } from "@trpc/server";
+import { tracked } from "@trpc/server";
 import { cancelRun, followRequest, hubFor, hubRefusal, retrieveRun, startRun, submitToolOutputs } from "../../durable/hub-client";
 import { readEvents } from "../../durable/ndjson";
 import { router, upstreamProcedure } from "../init";
@@ -47,10 +47,7 @@ export const runsRouter = router({
   events: upstreamProcedure.input(runEventsInput).subscription(async function* ({ ctx, input, signal }) {
     const after = Number(input.lastEventId ?? 0);
     const response = await hubFor(ctx.env, input.run_id).fetch(followRequest(input.thread_id, input.run_id, after, "terminal", signal));
-    if (!response.ok || !response.body) {
-      const { status, message } = await hubRefusal(response);
-      throw new TRPCError({ code: status === 404 ? "NOT_FOUND" : status === 429 ? "TOO_MANY_REQUESTS" : "BAD_GATEWAY", message });
-    }
+    if (!response.ok || !response.body) throw await hubRefusal(response);
     for await (const { seq, event, data } of readEvents(response.body)) yield tracked(String(seq), { event, data } as RunEvent);
   }),
   steps,
