@@ -14,4 +14,23 @@ export interface UpstreamSettings {
   OPENAI_API_VERSION?: string;
 }
 
-export type GatewayEnv = Env & UpstreamSettings;
+/** Authentication, tenancy and limits (see README's security section); secrets are marked so. */
+export interface SecuritySettings {
+  RUNCAST_AUTH_MODE?: string;
+  /** Secret: HS256 key for `jwt` mode. */
+  RUNCAST_JWT_SECRET?: string;
+  RUNCAST_JWKS_URL?: string;
+  /** A JWKS given inline (JSON), for RS256/ES256 without fetching one. */
+  RUNCAST_JWKS?: string;
+  RUNCAST_JWT_ISSUER?: string;
+  RUNCAST_JWT_AUDIENCE?: string;
+  /** Secret: JSON list of `{ sha256, tenant, scopes?, assistants? }` for `keys` mode. */
+  RUNCAST_API_KEYS?: string;
+  RUNCAST_ALLOWED_ASSISTANTS?: string;
+  RUNCAST_CORS_ORIGINS?: string;
+  RUNCAST_MAX_ACTIVE_RUNS?: string;
+  RUNCAST_MAX_SUBSCRIBERS_PER_TENANT?: string;
+  RUNCAST_MAX_BODY_BYTES?: string;
+}
+
+export type GatewayEnv = Env & UpstreamSettings & SecuritySettings;

@@ -8,10 +8,18 @@ export interface Subscription {
   after: number;
 }
 
+/** Who is on the other end of a socket, as far as the hub needs to know. */
+export interface SocketPrincipal {
+  tenant: string;
+  admin: boolean;
+}
+
 /** What is persisted with the socket. */
 export interface SocketAttachment {
   subs: RequestId[];
-  params: Record<string, string> | null;
+  principal: SocketPrincipal | null;
+  /** A socket that has not authenticated by this time (ms) is closed. */
+  authDeadline: number | null;
 }
 
 /** A socket's live state. */
@@ -21,15 +29,18 @@ export interface SocketState {
   pings: Array<[number, number]>;
   /** The highest sequence number the subscriber is known to have read. */
   acked: number;
-  params: Record<string, string> | null;
+  principal: SocketPrincipal | null;
+  authDeadline: number | null;
 }
 
 /** Close codes subscribers can act on. */
 export const CLOSE = {
   normal: 1000,
   tooBig: 1009,
+  unauthenticated: 4001,
   fellBehind: 4008,
   retired: 4010,
+  tooManySubscribers: 4029,
 } as const;
 
 /**
@@ -48,12 +59,12 @@ export class Connections {
       const attachment = ws.deserializeAttachment() as SocketAttachment | null;
       if (!attachment) continue;
       const at = attachment.subs.length > 0 ? head() : 0;
-      this.states.set(ws, { subs: attachment.subs.map((id) => ({ id, after: at })), pings: [], acked: at, params: attachment.params });
+      this.states.set(ws, { subs: attachment.subs.map((id) => ({ id, after: at })), pings: [], acked: at, principal: attachment.principal, authDeadline: attachment.authDeadline });
     }
   }
 
-  add(ws: WebSocket): SocketState {
-    const state: SocketState = { subs: [], pings: [], acked: 0, params: null };
+  add(ws: WebSocket, principal: SocketPrincipal | null = null, authDeadline: number | null = null): SocketState {
+    const state: SocketState = { subs: [], pings: [], acked: 0, principal, authDeadline };
     this.states.set(ws, state);
     this.persist(ws, state);
     return state;
@@ -67,8 +78,18 @@ export class Connections {
     return this.states.entries();
   }
 
-  count(): number {
-    return this.states.size;
+  count(tenant?: string): number {
+    if (tenant === undefined) return this.states.size;
+    let count = 0;
+    for (const state of this.states.values()) if (state.principal?.tenant === tenant) count++;
+    return count;
+  }
+
+  /** The earliest time a socket still waiting to authenticate must have done so. */
+  nextAuthDeadline(): number | null {
+    let next: number | null = null;
+    for (const state of this.states.values()) if (state.authDeadline !== null && (next === null || state.authDeadline < next)) next = state.authDeadline;
+    return next;
   }
 
   forget(ws: WebSocket): void {
@@ -78,7 +99,7 @@ export class Connections {
   /** Writes what must survive hibernation: called when subscriptions or params change, not per event. */
   persist(ws: WebSocket, state: SocketState): void {
     try {
-      ws.serializeAttachment({ subs: state.subs.map((sub) => sub.id), params: state.params } satisfies SocketAttachment);
+      ws.serializeAttachment({ subs: state.subs.map((sub) => sub.id), principal: state.principal, authDeadline: state.authDeadline } satisfies SocketAttachment);
     } catch {
       // The socket is gone; nothing to keep.
     }

@@ -14,6 +14,8 @@ export const endsFollow = (until: FollowUntil, event: string) => (until === "seg
 export interface FollowOptions {
   after: number;
   until: FollowUntil;
+  /** The subscriber's tenant, for the per-tenant subscriber limit. */
+  tenant: string;
   log: () => EventLog;
   /** True once the run has ended: a follower that has read everything then ends too. */
   runEnded: () => boolean;
@@ -31,8 +33,11 @@ export class Follower {
   /** When this follower first fell too far behind the log's head (null while it keeps up). */
   behindSince: number | null = null;
 
+  readonly tenant: string;
+
   constructor(private readonly options: FollowOptions) {
     this.after = options.after;
+    this.tenant = options.tenant;
     const stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {

@@ -27,9 +27,10 @@ export async function cancelRun(env: GatewayEnv, provider: RunsProvider, threadI
 }
 
 /** The hub's NDJSON stream of the run's events after `after`, until the run ends or (for REST streams) the segment does. */
-export function followRequest(threadId: string, runId: string, after: number, until: "terminal" | "segment", signal?: AbortSignal): Request {
+export function followRequest(threadId: string, runId: string, after: number, until: "terminal" | "segment", tenant: string, signal?: AbortSignal): Request {
   const url = new URL("https://hub.runcast.internal/follow");
-  url.search = new URLSearchParams({ thread_id: threadId, run_id: runId, after: String(after), until }).toString();
+  // The tenant only counts toward its per-run subscriber limit: the Worker has already checked access.
+  url.search = new URLSearchParams({ thread_id: threadId, run_id: runId, after: String(after), until, tenant }).toString();
   return new Request(url, signal ? { signal } : {});
 }
 

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import type { Run } from "../providers/provider";
 import { runEventsInput, runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
-import { CLOSE, type Connections, type SocketState } from "./connections";
+import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { EventLog, LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
 import { toError, type HubResult } from "./hub-result";
@@ -14,6 +14,12 @@ import { errorFrame, eventFrame, parseClientFrame, resultFrame, startedFrame, st
 /** What the sockets may ask of the hub. */
 export interface HubActions {
   state(): HubState | undefined;
+  /** Checks a credential sent as the `token` connection param. */
+  authenticate(token: string | null): Promise<SocketPrincipal>;
+  /** Whether this caller may see the run (its tenant owns it, or it is an admin). */
+  mayAccess(principal: SocketPrincipal): boolean;
+  /** Whether the caller's tenant may add one more subscriber to this run. */
+  hasRoomFor(tenant: string): boolean;
   submit(threadId: string, runId: string, outputs: Array<{ tool_call_id: string; output: string }>): Promise<HubResult<Submitted>>;
   cancel(threadId: string, runId: string): Promise<HubResult<Run | null>>;
   retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run } | null>>;
@@ -62,9 +68,7 @@ export class HubSockets {
         return;
       }
       case "connectionParams":
-        socket.params = message.data;
-        this.connections.persist(ws, socket);
-        return;
+        return this.authenticate(ws, socket, message.data?.token ?? null);
       case "stop":
         socket.subs = socket.subs.filter((sub) => sub.id !== message.id);
         this.connections.persist(ws, socket);
@@ -75,6 +79,7 @@ export class HubSockets {
         return;
       case "call":
         try {
+          if (!socket.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Authenticate first: send the `token` connection param (wsLink's connectionParams)." });
           await this.call(ws, socket, message);
         } catch (error) {
           const trpcError = error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
@@ -85,8 +90,31 @@ export class HubSockets {
     }
   }
 
+  /** A socket without credentials on its upgrade authenticates with its first message; a wrong one is closed. */
+  private async authenticate(ws: WebSocket, socket: SocketState, token: string | null): Promise<void> {
+    if (socket.principal) return;
+    let principal: SocketPrincipal;
+    try {
+      principal = await this.hub.authenticate(token);
+    } catch (error) {
+      return this.connections.close(ws, CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
+    }
+    if (!this.hub.hasRoomFor(principal.tenant)) return this.connections.close(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
+    socket.principal = principal;
+    socket.authDeadline = null;
+    this.connections.persist(ws, socket);
+  }
+
+  /** Closes sockets that did not authenticate in time. */
+  closeUnauthenticated(now: number): void {
+    for (const [ws, socket] of [...this.connections.entries()])
+      if (!socket.principal && socket.authDeadline !== null && socket.authDeadline <= now) this.connections.close(ws, CLOSE.unauthenticated, "no credentials received in time");
+  }
+
   private async call(ws: WebSocket, socket: SocketState, message: Extract<ClientMessage, { type: "call" }>): Promise<void> {
     const route = `${message.method} ${message.path}`;
+    // Another tenant's run looks like no run at all.
+    if (!this.hub.mayAccess(socket.principal!)) throw new TRPCError({ code: "NOT_FOUND", message: "No such run on this thread." });
     switch (route) {
       case "subscription runs.events": {
         const input = validated(runEventsInput, message.lastEventId === undefined ? message.input : { ...(message.input as object), lastEventId: message.lastEventId });

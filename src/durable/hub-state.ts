@@ -4,6 +4,8 @@ import type { Run } from "../providers/provider";
 export interface HubState {
   thread_id: string;
   run_id: string;
+  /** The tenant the run belongs to; null for a run not created through Runcast (admins only). */
+  owner: string | null;
   /** The latest run object the hub has seen (from the stream or a poll). */
   run: Run;
   stream: {

@@ -9,7 +9,10 @@ import { providerFor } from "../providers/provider-for-env";
 import { UpstreamError, toUpstreamError } from "../providers/upstream-error";
 import type { ToolOutput } from "../rpc/schemas/runs";
 import { backfill } from "./backfill";
-import { CLOSE, Connections } from "./connections";
+import { authenticate } from "../auth/authenticate";
+import { threadOwner } from "../auth/access";
+import { releaseRunSlot } from "../auth/limits";
+import { CLOSE, Connections, type SocketPrincipal } from "./connections";
 import { EventLog, type LoggedEvent } from "./event-log";
 import { Follower, type FollowUntil } from "./followers";
 import { hubConfig, type HubConfig } from "./hub-config";
@@ -21,6 +24,7 @@ import { roundOf, ToolOutputs } from "./tool-outputs";
 
 export interface BeginInput {
   thread_id: string;
+  owner: string;
   run: Run;
   /** The events read before the run was known (`thread.created`, `thread.run.created`, …). */
   events: UpstreamEvent[];
@@ -34,6 +38,12 @@ export interface Submitted {
   pending: string[];
 }
 
+/** The internal header through which the Worker tells the hub who a socket's upgrade was authenticated as. */
+export const PRINCIPAL_HEADER = "x-runcast-principal";
+
+/** A socket with no credentials on its upgrade must send them (connectionParams) within this time. */
+const AUTH_TIMEOUT_MS = 5_000;
+
 /** Statuses in which the run moves on by itself, so a poll also reads its steps and messages. */
 const PROGRESSING = new Set<Run["status"]>(["queued", "in_progress", "cancelling"]);
 
@@ -42,6 +52,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private outputs: ToolOutputs;
   private readonly store: HubStateStore;
   private readonly config: HubConfig;
+  private readonly perTenantLimit: number;
   private readonly connections: Connections;
   private readonly sockets: HubSockets;
   private readonly followers = new Set<Follower>();
@@ -54,9 +65,16 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.outputs = new ToolOutputs(ctx.storage.sql);
     this.store = new HubStateStore(ctx.storage.kv);
     this.config = hubConfig(env);
+    this.perTenantLimit = Number(env.RUNCAST_MAX_SUBSCRIBERS_PER_TENANT ?? 50);
     this.connections = new Connections(ctx.getWebSockets(), () => this.log.lastSeq());
     this.sockets = new HubSockets(this.connections, () => this.log, this.config, {
       state: () => this.store.get(),
+      authenticate: async (token) => {
+        const { tenant, admin } = await authenticate(this.env, token);
+        return { tenant, admin };
+      },
+      mayAccess: (principal) => principal.admin || principal.tenant === this.store.get()?.owner,
+      hasRoomFor: (tenant) => this.hasRoomFor(tenant),
       submit: (threadId, runId, outputs) => this.submitToolOutputs(threadId, runId, outputs),
       cancel: (threadId, runId) => this.cancel(threadId, runId),
       retrieve: (threadId, runId) => this.retrieve(threadId, runId),
@@ -74,10 +92,11 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const url = new URL(request.url);
       const threadId = url.searchParams.get("thread_id") ?? "";
       const runId = url.searchParams.get("run_id") ?? "";
-      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return await this.acceptSocket(threadId, runId);
+      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return await this.acceptSocket(threadId, runId, request.headers.get(PRINCIPAL_HEADER));
       if (url.pathname === "/follow") {
         const after = Number(url.searchParams.get("after") ?? 0);
-        return await this.follow(threadId, runId, Number.isSafeInteger(after) && after >= 0 ? after : 0, url.searchParams.get("until") === "segment" ? "segment" : "terminal");
+        const until = url.searchParams.get("until") === "segment" ? "segment" : "terminal";
+        return await this.follow(threadId, runId, Number.isSafeInteger(after) && after >= 0 ? after : 0, until, url.searchParams.get("tenant") ?? "");
       }
       return new Response("not found", { status: 404 });
     } catch (error) {
@@ -129,6 +148,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const state: HubState = {
       thread_id: input.thread_id,
       run_id: input.run.id,
+      owner: input.owner,
       run: input.run,
       stream: { generation: 1, open: true, source: "relay", lastEventAt: now },
       poll: { attempt: 0, hintMs: null },
@@ -230,26 +250,32 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   // ---- Subscribers. ----
 
-  private async acceptSocket(threadId: string, runId: string): Promise<Response> {
+  /**
+   * A subscriber's socket. With credentials on the upgrade, the Worker has authenticated it and checked
+   * access (the principal header); otherwise it must send them as its first message within AUTH_TIMEOUT_MS.
+   */
+  private async acceptSocket(threadId: string, runId: string, principalHeader: string | null): Promise<Response> {
     await this.ready(threadId, runId);
-    if (this.subscriberCount() >= this.config.maxSubscribers)
-      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.`, code: "TOO_MANY_REQUESTS" }, { status: 429 });
+    const principal = principalHeader ? (JSON.parse(principalHeader) as SocketPrincipal) : null;
+    const full = this.refusal(principal?.tenant ?? null);
+    if (full) return Response.json({ error: full, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const pair = new WebSocketPair();
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
-    this.connections.add(pair[1]);
+    this.connections.add(pair[1], principal, principal ? null : Date.now() + AUTH_TIMEOUT_MS);
     await this.schedule();
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  private async follow(threadId: string, runId: string, after: number, until: FollowUntil): Promise<Response> {
+  private async follow(threadId: string, runId: string, after: number, until: FollowUntil, tenant: string): Promise<Response> {
     await this.ready(threadId, runId);
     if (after > this.log.lastSeq()) throw beyondLog(after);
-    if (this.subscriberCount() >= this.config.maxSubscribers)
-      return Response.json({ error: `This run already has ${this.config.maxSubscribers} subscribers.`, code: "TOO_MANY_REQUESTS" }, { status: 429 });
+    const full = this.refusal(tenant);
+    if (full) return Response.json({ error: full, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const follower = new Follower({
       after,
       until,
+      tenant,
       log: () => this.log,
       runEnded: () => this.store.get()?.terminalAt != null,
       onClose: (done) => this.followers.delete(done),
@@ -263,6 +289,20 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return this.connections.count() + this.followers.size;
   }
 
+  /** Subscribers per tenant per run are bounded too, so one tenant cannot take every seat. */
+  private hasRoomFor(tenant: string): boolean {
+    let count = this.connections.count(tenant);
+    for (const follower of this.followers) if (follower.tenant === tenant) count++;
+    return count < this.perTenantLimit;
+  }
+
+  /** Why one more subscriber (of `tenant`, if known yet) cannot join, or null if it can. */
+  private refusal(tenant: string | null): string | null {
+    if (this.subscriberCount() >= this.config.maxSubscribers) return `This run already has ${this.config.maxSubscribers} subscribers, the most it accepts.`;
+    if (tenant !== null && !this.hasRoomFor(tenant)) return `Tenant ${tenant} already has ${this.perTenantLimit} subscribers on this run, the most one tenant may have.`;
+    return null;
+  }
+
   // ---- The log. ----
 
   /** Appends events, keeps the run object current, and delivers them to every subscriber. */
@@ -272,7 +312,11 @@ export class RunHub extends DurableObject<GatewayEnv> {
     for (const { event, data } of events) {
       if (!event.startsWith("thread.run.") || event.startsWith("thread.run.step.")) continue;
       state.run = data as Run;
-      if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) state.terminalAt = now;
+      if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
+        state.terminalAt = now;
+        // The run no longer counts against its tenant's active runs.
+        if (state.owner) releaseRunSlot(this.env, state.owner, state.run_id).catch((error: unknown) => console.warn("RunHub: could not release a run slot", error));
+      }
     }
     state.stream.lastEventAt = now;
     this.store.put(state);
@@ -354,6 +398,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const adopted: HubState = {
       thread_id: threadId,
       run_id: run.id,
+      // The thread's owner, if it was created through Runcast; otherwise only admins reach the run.
+      owner: await threadOwner(this.env, threadId),
       run,
       stream: { generation: 1, open: false, source: "hub", lastEventAt: Date.now() },
       poll: { attempt: 0, hintMs: pollAfterMs },
@@ -417,13 +463,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const state = this.store.get();
     if (!state) return;
     const { at } = nextAlarm(this.scheduleState(state), Date.now(), this.config);
-    await this.ctx.storage.setAlarm(at);
+    const authDeadline = this.connections.nextAuthDeadline();
+    await this.ctx.storage.setAlarm(authDeadline === null ? at : Math.min(at, authDeadline));
   }
 
   private async onAlarm(): Promise<void> {
     const state = this.store.get();
     if (!state) return;
     const now = Date.now();
+    this.sockets.closeUnauthenticated(now);
     if (state.terminalAt !== null || state.settled) {
       const retireAt = (state.terminalAt ?? state.stream.lastEventAt) + this.config.retentionMs;
       if (now >= retireAt) return this.retire();

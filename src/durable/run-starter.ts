@@ -2,6 +2,7 @@
 // `thread.run.created`; so a short-lived object (unique id) opens the stream, learns the id, hands the first
 // events to the run's hub, answers with the run at once, and forwards the rest of the first segment into the hub.
 import { DurableObject } from "cloudflare:workers";
+import { claimThread } from "../auth/access";
 import type { GatewayEnv } from "../env";
 import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
@@ -9,7 +10,8 @@ import { UpstreamError } from "../providers/upstream-error";
 import type { CreateThreadAndRunInput } from "../rpc/schemas/runs";
 import { asResult, type HubResult } from "./hub-result";
 
-export type StartRequest = { kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput };
+/** A run to create, and the tenant it (and a new thread) will belong to. */
+export type StartRequest = ({ kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }) & { owner: string };
 
 /** An open fetch stream does not keep an object alive; a heartbeat alarm does, while forwarding lasts. */
 const HEARTBEAT_MS = 10_000;
@@ -33,8 +35,10 @@ export class RunStarter extends DurableObject<GatewayEnv> {
         head.push(next.value);
         if (next.value.event === "thread.run.created") run = next.value.data as Run;
       }
+      // A new thread is its creator's before anyone can learn its id.
+      if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.owner);
       const hub = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(run.id));
-      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head });
+      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head, owner: request.owner });
       void this.forward(stream, iterator, hub, generation);
       return run;
     });

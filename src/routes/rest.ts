@@ -3,6 +3,9 @@ import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { GatewayEnv } from "../env";
 import { TRPCError } from "@trpc/server";
+import { assertThreadAccess } from "../auth/access";
+import { authenticate, bearerToken } from "../auth/authenticate";
+import { enforceRate } from "../auth/limits";
 import { submitToolOutputs } from "../durable/hub-client";
 import type { Run } from "../providers/provider";
 import { createContext } from "../rpc/context";
@@ -22,11 +25,22 @@ const createCaller = createCallerFactory(appRouter);
 async function answer(c: Context<Env>, call: (caller: ReturnType<typeof createCaller>) => Promise<unknown>): Promise<Response> {
   const resHeaders = new Headers();
   try {
-    const result = await call(createCaller(createContext({ env: c.env, resHeaders })));
+    const result = await call(callerFor(c, resHeaders));
     return Response.json(result, { headers: resHeaders });
   } catch (error) {
     return toRestError(error);
   }
+}
+
+/** The SDK's `apiKey` arrives as `Authorization: Bearer …`: it is the caller's Runcast credential. */
+const callerFor = (c: Context<Env>, resHeaders = new Headers()) => createCaller(createContext({ env: c.env, resHeaders, token: bearerToken(c.req.header("authorization")) }));
+
+/** For the streaming routes that talk to the hub directly: the same checks a procedure makes first. */
+async function authorize(c: Context<Env>, threadId: string) {
+  const principal = await authenticate(c.env, bearerToken(c.req.header("authorization")));
+  await enforceRate(c.env, principal);
+  await assertThreadAccess(c.env, principal, threadId);
+  return principal;
 }
 
 /** A JSON object body; anything else is the upstream's "could not parse" 400. */
@@ -57,11 +71,13 @@ async function create(c: Context<Env>, raw: Record<string, unknown>, call: (call
   if (!stream) return answer(c, (api) => call(api, body));
   let run: Run;
   try {
-    run = await call(createCaller(createContext({ env: c.env, resHeaders: new Headers() })), body);
+    run = await call(callerFor(c), body);
+    // The procedure authenticated the caller; the stream counts toward the same tenant's subscribers.
+    const { tenant } = await authenticate(c.env, bearerToken(c.req.header("authorization")));
+    return sseFromHub(c.env, run.thread_id, run.id, 0, "segment", tenant, c.req.raw.signal);
   } catch (error) {
     return toRestError(error);
   }
-  return sseFromHub(c.env, run.thread_id, run.id, 0, "segment", c.req.raw.signal);
 }
 
 /** List queries arrive as strings; numbers are converted so validation speaks of values, not types. */
@@ -96,20 +112,26 @@ restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
   // The continuation streams from the log position the submission left, until its segment ends.
   const input = submitToolOutputsInput.safeParse({ ...body, ...c.req.param() });
   try {
+    const { tenant } = await authorize(c, c.req.param("thread_id"));
     if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", cause: input.error });
     const { fromSeq } = await submitToolOutputs(c.env, input.data.thread_id, input.data.run_id, input.data.tool_outputs);
-    return sseFromHub(c.env, input.data.thread_id, input.data.run_id, fromSeq, "segment", c.req.raw.signal);
+    return sseFromHub(c.env, input.data.thread_id, input.data.run_id, fromSeq, "segment", tenant, c.req.raw.signal);
   } catch (error) {
     return toRestError(error);
   }
 });
 /** Runcast's own: every event of the run so far and to come, resuming after `Last-Event-ID` (or `?after=`). */
-restRoutes.get(`${run}/events`, (c) => {
-  const ids = runRef.safeParse(c.req.param());
-  if (!ids.success) return toRestError(new TRPCError({ code: "BAD_REQUEST", cause: ids.error }));
-  const lastEventId = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
-  if (!/^\d{1,15}$/.test(lastEventId)) return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, { param: "Last-Event-ID", code: "invalid_value" });
-  return sseFromHub(c.env, ids.data.thread_id, ids.data.run_id, Number(lastEventId), "terminal", c.req.raw.signal);
+restRoutes.get(`${run}/events`, async (c) => {
+  try {
+    const { tenant } = await authorize(c, c.req.param("thread_id"));
+    const ids = runRef.safeParse(c.req.param());
+    if (!ids.success) throw new TRPCError({ code: "BAD_REQUEST", cause: ids.error });
+    const lastEventId = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
+    if (!/^\d{1,15}$/.test(lastEventId)) return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, { param: "Last-Event-ID", code: "invalid_value" });
+    return await sseFromHub(c.env, ids.data.thread_id, ids.data.run_id, Number(lastEventId), "terminal", tenant, c.req.raw.signal);
+  } catch (error) {
+    return toRestError(error);
+  }
 });
 restRoutes.get(`${run}/steps`, (c) => answer(c, (api) => api.runs.steps.list({ ...listQuery(c), ...c.req.param() } as never)));
 restRoutes.get(`${run}/steps/:step_id`, (c) => {

@@ -33,8 +33,8 @@ export function ndjsonToSse(): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
-export async function sseFromHub(env: GatewayEnv, threadId: string, runId: string, after: number, until: "terminal" | "segment", signal?: AbortSignal): Promise<Response> {
-  const response = await hubFor(env, runId).fetch(followRequest(threadId, runId, after, until, signal));
+export async function sseFromHub(env: GatewayEnv, threadId: string, runId: string, after: number, until: "terminal" | "segment", tenant: string, signal?: AbortSignal): Promise<Response> {
+  const response = await hubFor(env, runId).fetch(followRequest(threadId, runId, after, until, tenant, signal));
   if (!response.ok || !response.body) return toRestError(await hubRefusal(response));
   return new Response(response.body.pipeThrough(ndjsonToSse()), { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
 }

@@ -1,15 +1,40 @@
 // GET /ws/threads/{thread_id}/runs/{run_id}: a subscriber's WebSocket, routed into the run's hub, which speaks tRPC's protocol.
 import { Hono } from "hono";
+import { assertThreadAccess } from "../auth/access";
+import { authenticate, bearerToken } from "../auth/authenticate";
+import { authSetting } from "../auth/auth-config";
+import { enforceRate } from "../auth/limits";
 import { hubFor } from "../durable/hub-client";
+import { PRINCIPAL_HEADER } from "../durable/run-hub";
 import type { GatewayEnv } from "../env";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
 import { runRef } from "../rpc/schemas/runs";
+import { toRestError } from "./rest-errors";
 
-export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:thread_id/runs/:run_id", (c) => {
+/**
+ * A browser cannot put headers on a WebSocket, so credentials come either on the upgrade (`Authorization`,
+ * checked here before the hub sees the socket) or as wsLink's connection params (checked by the hub,
+ * which closes a socket that sends none within a few seconds).
+ */
+export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:thread_id/runs/:run_id", async (c) => {
   const ids = runRef.safeParse(c.req.param());
   if (!ids.success) return c.json({ error: describeIssues(inputIssues(ids.error) ?? []) }, 400);
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return c.json({ error: "Expected a WebSocket upgrade: subscribe with @trpc/client's wsLink." }, 426);
+  const headers = new Headers(c.req.raw.headers);
+  // Only the Worker speaks for a socket's principal; a client cannot claim one.
+  headers.delete(PRINCIPAL_HEADER);
+  const token = bearerToken(c.req.header("authorization"));
+  if (token || authSetting(c.env).mode !== "jwt" && authSetting(c.env).mode !== "keys") {
+    try {
+      const principal = await authenticate(c.env, token);
+      await enforceRate(c.env, principal);
+      await assertThreadAccess(c.env, principal, ids.data.thread_id);
+      headers.set(PRINCIPAL_HEADER, JSON.stringify({ tenant: principal.tenant, admin: principal.admin }));
+    } catch (error) {
+      return toRestError(error);
+    }
+  }
   const url = new URL("https://hub.runcast.internal/ws");
   url.search = new URLSearchParams(ids.data).toString();
-  return hubFor(c.env, ids.data.run_id).fetch(new Request(url, c.req.raw));
+  return hubFor(c.env, ids.data.run_id).fetch(new Request(url, { headers }));
 });

@@ -1,8 +1,11 @@
 // The only initTRPC call: the error shape every procedure shares, and the procedure builders.
 import { initTRPC, TRPCError } from "@trpc/server";
+import { authenticate } from "../auth/authenticate";
+import { enforceRate } from "../auth/limits";
 import { UpstreamError } from "../providers/upstream-error";
 import type { Context } from "./context";
 import { describeIssues, inputIssues } from "./input-issues";
+import { RetryLater } from "./retry-later";
 import { toTRPCError, upstreamData } from "./upstream-errors";
 
 const t = initTRPC.context<Context>().create({
@@ -13,7 +16,7 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: fields ? describeIssues(fields) : shape.message,
-      data: { ...shape.data, fields, upstream: upstreamData(error.cause) },
+      data: { ...shape.data, fields, upstream: upstreamData(error.cause), retry_after: error.cause instanceof RetryLater ? error.cause.retryAfterSeconds : undefined },
     };
   },
 });
@@ -35,5 +38,13 @@ const hasUpstream = t.middleware(({ ctx, next }) => {
   return next({ ctx: { ...ctx, provider: ctx.provider } });
 });
 
+/** Who is calling (UNAUTHORIZED with no upstream call otherwise), within the tenant's request rate. */
+const isAuthed = t.middleware(async ({ ctx, next }) => {
+  const principal = await authenticate(ctx.env, ctx.token);
+  await enforceRate(ctx.env, principal);
+  return next({ ctx: { ...ctx, principal } });
+});
+
 export const publicProcedure = t.procedure;
-export const upstreamProcedure = t.procedure.use(mapsUpstreamErrors).use(hasUpstream);
+/** Every run procedure: an authenticated caller, a configured upstream, upstream errors mapped. */
+export const authedProcedure = t.procedure.use(isAuthed).use(mapsUpstreamErrors).use(hasUpstream);

@@ -1,0 +1,57 @@
+// Tenant isolation and what a caller may run: every thread-scoped call checks ownership; runs check assistants and overrides.
+import { TRPCError } from "@trpc/server";
+import type { GatewayEnv } from "../env";
+import { allowedAssistants } from "./auth-config";
+import type { Principal } from "./principal";
+
+/** Ownership never changes once set, so each isolate remembers what it has looked up. */
+const owners = new Map<string, string>();
+const OWNER_CACHE_LIMIT = 10_000;
+
+const ownerStub = (env: GatewayEnv, threadId: string) => env.THREAD_OWNER.get(env.THREAD_OWNER.idFromName(threadId));
+
+export async function threadOwner(env: GatewayEnv, threadId: string): Promise<string | null> {
+  const known = owners.get(threadId);
+  if (known) return known;
+  const owner = await ownerStub(env, threadId).owner();
+  if (owner) remember(threadId, owner);
+  return owner;
+}
+
+function remember(threadId: string, owner: string) {
+  if (owners.size >= OWNER_CACHE_LIMIT) owners.delete(owners.keys().next().value!);
+  owners.set(threadId, owner);
+}
+
+/** Records the creating tenant as a new thread's owner. */
+export async function claimThread(env: GatewayEnv, threadId: string, tenant: string): Promise<void> {
+  remember(threadId, await ownerStub(env, threadId).claim(tenant));
+}
+
+/** The same answer the upstream gives for a thread that does not exist: no hint that it does. */
+export const threadNotFound = (threadId: string) => new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${threadId}'.` });
+
+/**
+ * A thread (and its runs, steps and messages) is reachable by the tenant that created it through
+ * Runcast, and by admins; a thread not created through Runcast only by admins. Anyone else gets
+ * NOT_FOUND, never the object.
+ */
+export async function assertThreadAccess(env: GatewayEnv, principal: Principal, threadId: string): Promise<void> {
+  if (principal.admin) return;
+  if ((await threadOwner(env, threadId)) !== principal.tenant) throw threadNotFound(threadId);
+}
+
+/** Run settings that change what the assistant is; each needs the override scope. */
+const OVERRIDES = ["model", "instructions", "additional_instructions", "tools", "response_format"] as const;
+
+/** The assistant must be allowed (globally and by the credential), and overrides need their scope. */
+export function assertMayRun(env: GatewayEnv, principal: Principal, input: { assistant_id: string } & Partial<Record<(typeof OVERRIDES)[number], unknown>>): void {
+  const global = allowedAssistants(env);
+  const allowed = (list: string[] | null) => list === null || list.includes(input.assistant_id);
+  if (!principal.admin && (!allowed(global) || !allowed(principal.assistants)))
+    throw new TRPCError({ code: "FORBIDDEN", message: `assistant_id: assistant ${input.assistant_id} is not one this caller may run.` });
+  if (principal.override) return;
+  const overridden = OVERRIDES.filter((field) => input[field] !== undefined && input[field] !== null);
+  if (overridden.length > 0)
+    throw new TRPCError({ code: "FORBIDDEN", message: `${overridden.join(", ")}: overriding the assistant's ${overridden.join(", ")} needs the runcast:override scope.` });
+}

@@ -1,0 +1,23 @@
+// Who is calling: the tenant everything they create belongs to, and what they may do beyond that.
+
+export interface Principal {
+  /** The JWT's subject or the API key's tenant; owns the threads and runs it creates. */
+  tenant: string;
+  /** Reaches threads and runs of every tenant, and those not created through Runcast. */
+  admin: boolean;
+  /** May override an assistant's model, instructions, tools or response format per run. */
+  override: boolean;
+  /** Assistants this caller may run; null when its credential sets no list (the global list still applies). */
+  assistants: string[] | null;
+}
+
+/** Scope names, in a JWT's `scope` claim (space-separated) or `scopes` array, or an API key's `scopes`. */
+export const SCOPES = { admin: "runcast:admin", override: "runcast:override" } as const;
+
+export function principalFrom(tenant: string, scopes: Iterable<string>, assistants: string[] | null): Principal {
+  const granted = new Set(scopes);
+  return { tenant, admin: granted.has(SCOPES.admin), override: granted.has(SCOPES.override) || granted.has(SCOPES.admin), assistants };
+}
+
+/** `none` mode (development): one tenant that may do everything. */
+export const DEVELOPER: Principal = { tenant: "developer", admin: true, override: true, assistants: null };
