@@ -1,47 +1,70 @@
 // Tests run inside workerd: the gateway from wrangler.toml (its dev environment) and the emulator as an auxiliary Worker.
+// Two projects: `gateway` (authentication `none`, as `npm start` has it) and `secure` (jwt and API keys, tenants, limits).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+/** The emulator, built by `npm run build:emulator` (part of `npm test`) from emulator/src. */
+const emulator = {
+  name: "runcast-emulator",
+  modules: true,
+  scriptPath: "./.build/emulator.js",
+  compatibilityDate: "2026-11-01",
+  durableObjects: {
+    THREADS: { className: "EmulatorThread", useSQLite: true },
+    DIRECTORY: { className: "EmulatorDirectory", useSQLite: true },
+  },
+  // Flat out by default so the suite is quick; tests that need a pace set it per run.
+  bindings: { EMULATOR_DELTA_MS: "0", EMULATOR_REPLY_WORDS: "12", EMULATOR_EXPIRES_SECONDS: "600", EMULATOR_POLL_AFTER_MS: "20", EMULATOR_API_KEY: "" },
+};
+
+/** The hub's timings, shortened so polling, silence and expiry show within a test (README lists the defaults). */
+const hubTimings = {
+  RUNCAST_POLL_MIN_MS: "50",
+  RUNCAST_POLL_MAX_WATCHED_MS: "200",
+  RUNCAST_POLL_MAX_IDLE_MS: "400",
+  RUNCAST_HEARTBEAT_MS: "300",
+  RUNCAST_STREAM_SILENCE_MS: "1500",
+  RUNCAST_EXPIRY_GRACE_MS: "300",
+  RUNCAST_MAX_SUBSCRIBERS: "64",
+  RUNCAST_MAX_LAG_EVENTS: "200",
+  RUNCAST_LAG_GRACE_MS: "300",
+};
+
+/** The `secure` project's authentication: test-only credentials (test/secure/fixtures.ts). */
+const security = {
+  RUNCAST_AUTH_MODE: "jwt,keys",
+  RUNCAST_JWT_SECRET: "test-only-jwt-secret-3f9c1a7e5b2d4c6e8a0b",
+  RUNCAST_JWT_ISSUER: "https://auth.runcast.test",
+  RUNCAST_JWT_AUDIENCE: "runcast",
+  RUNCAST_API_KEYS: JSON.stringify([{"sha256": "70bd7125c058abcae4b46173bd0552990b6ea2c6706dfff05b9d46f94b5b02de", "tenant": "acme", "scopes": []}, {"sha256": "0ad704200a2cb55d36fc7a97ac3707627eb58cbcc7b09918cc762268453312d2", "tenant": "globex", "scopes": ["runcast:override"]}, {"sha256": "2b309c6dc1f18253a37b95172899099a47e03fd9dd7578ea0a6577286320c4f3", "tenant": "ops", "scopes": ["runcast:admin"]}]),
+  RUNCAST_CORS_ORIGINS: "https://app.example.com,http://localhost:5173",
+  RUNCAST_MAX_ACTIVE_RUNS: "3",
+  RUNCAST_MAX_SUBSCRIBERS_PER_TENANT: "5",
+  RUNCAST_MAX_BODY_BYTES: "65536",
+};
+
+function workersProject(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml", environment: "dev" },
+        miniflare: { bindings: { ...hubTimings, ...bindings }, workers: [emulator] },
+      }),
+    ],
+    test: {
+      name,
+      include,
+      exclude,
+      setupFiles: ["test/setup.ts"],
+      // The emulator's global settings (admin endpoint) are shared by a project's files, so they run one at a time.
+      fileParallelism: false,
+      testTimeout: 20_000,
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml", environment: "dev" },
-      miniflare: {
-        // The hub's timings, shortened so polling, silence and expiry show within a test (README lists the defaults).
-        bindings: {
-          RUNCAST_POLL_MIN_MS: "50",
-          RUNCAST_POLL_MAX_WATCHED_MS: "200",
-          RUNCAST_POLL_MAX_IDLE_MS: "400",
-          RUNCAST_HEARTBEAT_MS: "300",
-          RUNCAST_STREAM_SILENCE_MS: "1500",
-          RUNCAST_EXPIRY_GRACE_MS: "300",
-          RUNCAST_MAX_SUBSCRIBERS: "64",
-          RUNCAST_MAX_LAG_EVENTS: "200",
-          RUNCAST_LAG_GRACE_MS: "300",
-        },
-        workers: [
-          {
-            name: "runcast-emulator",
-            modules: true,
-            // Built by `npm run build:emulator` (part of `npm test`) from emulator/src.
-            scriptPath: "./.build/emulator.js",
-            compatibilityDate: "2026-11-01",
-            durableObjects: {
-              THREADS: { className: "EmulatorThread", useSQLite: true },
-              DIRECTORY: { className: "EmulatorDirectory", useSQLite: true },
-            },
-            // Flat out by default so the suite is quick; tests that need a pace set it per run.
-            bindings: { EMULATOR_DELTA_MS: "0", EMULATOR_REPLY_WORDS: "12", EMULATOR_EXPIRES_SECONDS: "600", EMULATOR_POLL_AFTER_MS: "20", EMULATOR_API_KEY: "" },
-          },
-        ],
-      },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    setupFiles: ["test/setup.ts"],
-    // The emulator's global settings (admin endpoint) are shared by every file, so files run one at a time.
-    fileParallelism: false,
-    testTimeout: 20_000,
+    projects: [workersProject("gateway", ["test/*.test.ts"], {}), workersProject("secure", ["test/secure/*.test.ts"], security)],
   },
 });

@@ -1,12 +1,21 @@
-// The gateway's hono app: one place that mounts every route.
+// The gateway's hono app: one place that mounts every route, behind the edge guards.
 import { Hono } from "hono";
 import type { GatewayEnv } from "./env";
 import { emulatorRoutes } from "./routes/emulator";
+import { bodyGuard, corsGuard } from "./routes/guards";
 import { healthRoutes } from "./routes/health";
 import { restRoutes } from "./routes/rest";
 import { trpcRoutes } from "./routes/trpc";
 import { wsRoutes } from "./routes/ws";
 
 export function gatewayApp() {
-  return new Hono<{ Bindings: GatewayEnv }>().route("/", healthRoutes).route("/", trpcRoutes).route("/", restRoutes).route("/", wsRoutes).route("/", emulatorRoutes);
+  return new Hono<{ Bindings: GatewayEnv }>()
+    .use("*", corsGuard)
+    .use("/trpc/*", bodyGuard)
+    .use("/v1/*", bodyGuard)
+    .route("/", healthRoutes)
+    .route("/", trpcRoutes)
+    .route("/", restRoutes)
+    .route("/", wsRoutes)
+    .route("/", emulatorRoutes);
 }

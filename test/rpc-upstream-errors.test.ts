@@ -63,7 +63,7 @@ function clientWithProvider(provider: RunsProvider) {
       endpoint: "/trpc",
       req: new Request(input, init),
       router: appRouter,
-      createContext: ({ resHeaders }) => ({ env: env as GatewayEnv, provider, resHeaders }),
+      createContext: ({ resHeaders }) => ({ env: env as GatewayEnv, provider, resHeaders, token: null }),
     });
     bodies.push(await response.clone().text());
     return response;

@@ -7,13 +7,17 @@ import { authSetting } from "./auth-config";
 import { DEVELOPER, principalFrom, type Principal } from "./principal";
 
 /** Verification material, built once per isolate per configuration (the JWKS set caches its keys). */
-let cached: { key: string; keys?: Map<string, ApiKeyEntry>; jwks?: Parameters<typeof jwtVerify>[1]; secret?: Uint8Array } | undefined;
+let cached: { key: string; keys?: Map<string, ApiKeyEntry>; keysError?: string; jwks?: Parameters<typeof jwtVerify>[1]; secret?: Uint8Array } | undefined;
 
 function material(env: GatewayEnv) {
   const key = [env.RUNCAST_AUTH_MODE, env.RUNCAST_JWT_SECRET, env.RUNCAST_JWKS_URL, env.RUNCAST_JWKS, env.RUNCAST_API_KEYS].join("\u0000");
   if (cached?.key === key) return cached;
   cached = { key };
-  if (env.RUNCAST_AUTH_MODE === "keys") cached.keys = parseApiKeys(env.RUNCAST_API_KEYS);
+  try {
+    cached.keys = parseApiKeys(env.RUNCAST_API_KEYS);
+  } catch (error) {
+    cached.keysError = error instanceof Error ? error.message : "RUNCAST_API_KEYS is unusable";
+  }
   // A JWKS given inline (RUNCAST_JWKS) needs no fetch; a URL is fetched and cached by jose.
   if (env.RUNCAST_JWKS) cached.jwks = createLocalJWKSet(JSON.parse(env.RUNCAST_JWKS) as JSONWebKeySet);
   else if (env.RUNCAST_JWKS_URL) cached.jwks = createRemoteJWKSet(new URL(env.RUNCAST_JWKS_URL));
@@ -50,22 +54,24 @@ async function verifyJwt(env: GatewayEnv, token: string): Promise<Principal> {
   }
 }
 
-/** The Principal for a bearer token (or none); the mode decides how it is checked. */
+/** A JWT is three base64url parts; anything else is taken for an API key. */
+const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
+
+/** The Principal for a bearer token (or none); the configured modes decide how it is checked. */
 export async function authenticate(env: GatewayEnv, token: string | null): Promise<Principal> {
   const setting = authSetting(env);
-  if (setting.mode === "refuse") throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: setting.reason });
-  if (setting.mode === "none") return DEVELOPER;
+  if ("mode" in setting && setting.mode === "refuse") throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: setting.reason });
+  if ("mode" in setting) return DEVELOPER;
   if (!token) throw unauthorized("Send a credential: `Authorization: Bearer <token>` (or the `token` connection param on subscriptions).");
-  if (setting.mode === "jwt") {
+  if (setting.modes.has("jwt") && (looksLikeJwt(token) || !setting.modes.has("keys"))) {
     if (!env.RUNCAST_JWT_SECRET && !env.RUNCAST_JWKS_URL && !env.RUNCAST_JWKS)
       throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "jwt mode needs RUNCAST_JWT_SECRET, RUNCAST_JWKS or RUNCAST_JWKS_URL." });
     return verifyJwt(env, token);
   }
-  let keys: Map<string, ApiKeyEntry>;
-  try {
-    keys = material(env).keys ?? new Map();
-  } catch (error) {
-    console.error(`auth: ${error instanceof Error ? error.message : "RUNCAST_API_KEYS is unusable"}`);
+  const { keys, keysError } = material(env);
+  if (keysError || !keys) {
+    // The message names the problem's place in the list, never its content.
+    console.error(`auth: ${keysError}`);
     throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The gateway's API key list is misconfigured." });
   }
   const principal = await principalForKey(keys, token);

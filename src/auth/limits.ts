@@ -3,12 +3,14 @@ import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run } from "../providers/provider";
 import { RetryLater } from "../rpc/retry-later";
-import type { Principal } from "./principal";
+import { DEVELOPER, type Principal } from "./principal";
 
 /** The binding counts per 60 s window (wrangler.toml `simple.period`), so that is when to come back. */
 const RATE_PERIOD_SECONDS = 60;
 
+/** Tenants' requests are counted; `none` mode's single developer is not a tenant to protect from. */
 export async function enforceRate(env: GatewayEnv, principal: Principal): Promise<void> {
+  if (principal === DEVELOPER) return;
   const { success } = await env.TENANT_RATE_LIMIT.limit({ key: principal.tenant });
   if (!success) {
     const message = `Too many requests for tenant ${principal.tenant}; try again in up to ${RATE_PERIOD_SECONDS} s.`;

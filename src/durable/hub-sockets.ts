@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import type { Run } from "../providers/provider";
 import { runEventsInput, runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
+import { toTRPCError, upstreamData } from "../rpc/upstream-errors";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { EventLog, LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
@@ -84,7 +85,7 @@ export class HubSockets {
         } catch (error) {
           const trpcError = error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
           if (!(error instanceof TRPCError)) console.error("RunHub socket call", error);
-          this.connections.send(ws, errorFrame(message.id, trpcError, message.path, { fields: inputIssues(trpcError.cause) }));
+          this.connections.send(ws, errorFrame(message.id, trpcError, message.path, { fields: inputIssues(trpcError.cause), upstream: upstreamData(trpcError.cause) }));
         }
         return;
     }
@@ -153,7 +154,8 @@ export class HubSockets {
     const settled = await result;
     if (!settled.ok) {
       const error = toError(settled.error);
-      throw error instanceof TRPCError ? error : new TRPCError({ code: "BAD_GATEWAY", message: error.message });
+      // The same mapping as over HTTP: an upstream 400 stays BAD_REQUEST, with its details.
+      throw error instanceof TRPCError ? error : toTRPCError(error);
     }
     this.connections.send(ws, resultFrame(id, output(settled.value)));
   }

@@ -216,9 +216,11 @@ export class RunHub extends DurableObject<GatewayEnv> {
       try {
         stream = await this.provider().streamSubmitToolOutputs(state.thread_id, state.run_id, collected.complete);
       } catch (error) {
+        // The upstream took nothing: this request's outputs come back out, so the same outputs can be sent again.
         state = this.store.get()!;
         state.submitting = null;
-        this.store.put(state);
+        const reopened = this.outputs.remove(state.run, outputs.map((output) => output.tool_call_id));
+        this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: reopened.received, pending: reopened.pending } }], Date.now());
         throw toUpstreamError(error);
       }
       state = this.openStream(this.store.get()!, "hub");

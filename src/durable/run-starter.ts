@@ -39,7 +39,7 @@ export class RunStarter extends DurableObject<GatewayEnv> {
       if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.owner);
       const hub = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(run.id));
       const generation = await hub.begin({ thread_id: run.thread_id, run, events: head, owner: request.owner });
-      void this.forward(stream, iterator, hub, generation);
+      void this.forward(stream, iterator, hub, run.id, generation);
       return run;
     });
   }
@@ -49,32 +49,38 @@ export class RunStarter extends DurableObject<GatewayEnv> {
   }
 
   /** Forwards in batches: events that arrive while a batch is on its way go together in the next one. */
-  private async forward(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, hub: Hub, generation: number): Promise<void> {
+  private async forward(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, hub: Hub, runId: string, generation: number): Promise<void> {
     this.forwarding = true;
     await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
     const buffer: UpstreamEvent[] = [];
-    let sending: Promise<boolean> | null = null;
+    let sending: Promise<void> | null = null;
     let accepted = true;
-    const flush = async (): Promise<boolean> => {
-      while (buffer.length > 0 && accepted) accepted = await hub.ingest(generation, buffer.splice(0));
-      sending = null;
-      return accepted;
+    const flush = async (): Promise<void> => {
+      try {
+        while (buffer.length > 0 && accepted) accepted = await hub.ingest(generation, buffer.splice(0));
+      } catch (error) {
+        // The hub was reset or moved: this stub is broken. Forwarding stops; the hub is told below.
+        console.warn(`RunStarter: the hub stopped taking events: ${error instanceof Error ? error.message : error}`);
+        accepted = false;
+      } finally {
+        sending = null;
+      }
     };
     try {
       for (let next = await iterator.next(); !next.done && accepted; next = await iterator.next()) {
         buffer.push(next.value);
         sending ??= flush();
       }
-      await (sending ?? flush());
     } catch (error) {
       console.warn(`RunStarter: stream ended early: ${error instanceof Error ? error.message : error}`);
-      await (sending ?? flush()).catch(() => false);
-    } finally {
-      // The hub refused (it gave this stream up) or the stream ended: either way, stop reading and tell it.
-      if (!accepted) stream.abort();
-      this.forwarding = false;
-      await hub.streamEnded(generation).catch((error: unknown) => console.error("RunStarter: hub unreachable", error));
-      await this.ctx.storage.deleteAlarm();
     }
+    await (sending ?? flush());
+    // Whenever forwarding stops early, the upstream connection is released.
+    if (!accepted) stream.abort();
+    this.forwarding = false;
+    // A fresh stub, since the one used so far may be broken: the hub then polls at once rather than waiting out the silence.
+    const fresh = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(runId));
+    await fresh.streamEnded(generation).catch((error: unknown) => console.error("RunStarter: hub unreachable", error));
+    await this.ctx.storage.deleteAlarm();
   }
 }

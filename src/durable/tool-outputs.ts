@@ -43,6 +43,13 @@ export class ToolOutputs {
     return this.collected(run);
   }
 
+  /** Takes outputs back out (their submission failed upstream), so they can be sent again. */
+  remove(run: Run, toolCallIds: string[]): Collected {
+    const round = roundOf(run);
+    for (const id of toolCallIds) this.sql.exec("DELETE FROM tool_outputs WHERE round = ? AND tool_call_id = ?", round, id);
+    return this.collected(run);
+  }
+
   collected(run: Run): Collected {
     const round = roundOf(run);
     const calls = (run.required_action?.submit_tool_outputs.tool_calls ?? []).map((call) => call.id);

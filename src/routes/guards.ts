@@ -1,0 +1,32 @@
+// Edge guards for every route: CORS for browser frontends from an allow-list, and a bound on request bodies.
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { GatewayEnv } from "../env";
+
+type Env = { Bindings: GatewayEnv };
+
+const allowedOrigins = (env: GatewayEnv) => (env.RUNCAST_CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean);
+
+/**
+ * Only origins in RUNCAST_CORS_ORIGINS get CORS headers, each echoed back by name: never a wildcard.
+ * Credentials are bearer tokens in a header, not cookies, so no credentialed CORS is needed.
+ */
+export const corsGuard: MiddlewareHandler<Env> = (c, next) =>
+  cors({
+    origin: (origin) => (allowedOrigins(c.env).includes(origin) ? origin : null),
+    allowHeaders: ["authorization", "content-type", "last-event-id", "openai-beta", "x-stainless-retry-count", "x-stainless-helper-method"],
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    exposeHeaders: ["openai-poll-after-ms", "retry-after", "x-upstream-request-id"],
+    maxAge: 600,
+  })(c, next);
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Bodies over RUNCAST_MAX_BODY_BYTES are refused with 413 before anything reads them whole. */
+export const bodyGuard: MiddlewareHandler<Env> = (c, next) =>
+  bodyLimit({
+    maxSize: Number(c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES),
+    onError: (c) =>
+      c.json({ error: { message: `The request body is larger than ${c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES} bytes.`, type: "invalid_request_error", param: null, code: "payload_too_large" } }, 413),
+  })(c, next);
