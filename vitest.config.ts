@@ -14,7 +14,7 @@ const emulator = {
     DIRECTORY: { className: "EmulatorDirectory", useSQLite: true },
   },
   // Flat out by default so the suite is quick; tests that need a pace set it per run.
-  bindings: { EMULATOR_DELTA_MS: "0", EMULATOR_REPLY_WORDS: "12", EMULATOR_EXPIRES_SECONDS: "600", EMULATOR_POLL_AFTER_MS: "20", EMULATOR_API_KEY: "" },
+  bindings: { EMULATOR_DELTA_MS: "0", EMULATOR_REPLY_WORDS: "12", EMULATOR_EXPIRES_SECONDS: "600", EMULATOR_POLL_AFTER_MS: "20", EMULATOR_API_KEY: "", EMULATOR_SEED_DEMO: "false" },
 };
 
 /** The hub's timings, shortened so polling, silence and expiry show within a test (README lists the defaults). */

@@ -10,6 +10,7 @@ import { readJson, validateBody, validateMetadata, validateTools } from "./reque
 import { patchSettings, settingsFromEnv, type HttpErrorFault, type Settings } from "./settings";
 
 const SETTINGS_KEY = "settings";
+export const DEMO_ASSISTANT_ID = "asst_RuncastDemo";
 
 /** The faults the Worker applies to one incoming request. */
 export interface RequestFaults {
@@ -25,7 +26,29 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
     super(ctx, env);
     this.store = new ObjectStore(ctx.storage.sql);
     this.store.create();
+    if (env.EMULATOR_SEED_DEMO === "true") this.seedDemo();
     this.app = this.routes();
+  }
+
+  /** `npm start` greets a newcomer with one assistant that has a function tool, so the demo works at once. */
+  private seedDemo(): void {
+    if (this.store.get<Assistant>("assistant", DEMO_ASSISTANT_ID)) return;
+    const demo: Assistant = {
+      id: DEMO_ASSISTANT_ID,
+      object: "assistant",
+      created_at: seconds(Date.now()),
+      name: "Runcast demo",
+      description: "Answers by echoing you; ask it to get_weather for a city to see a tool call.",
+      model: "gpt-4o",
+      instructions: "Answer briefly. Use get_weather when asked about the weather.",
+      tools: [{ type: "function", function: { name: "get_weather", description: "Current weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }],
+      tool_resources: {},
+      metadata: {},
+      temperature: 1,
+      top_p: 1,
+      response_format: "auto",
+    };
+    this.store.insert("assistant", demo);
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -44,11 +44,15 @@ export async function assertThreadAccess(env: GatewayEnv, principal: Principal, 
 /** Run settings that change what the assistant is; each needs the override scope. */
 const OVERRIDES = ["model", "instructions", "additional_instructions", "tools", "response_format"] as const;
 
+/** Whether the caller may run this assistant: admins always; others within the global and their credential's lists. */
+export function mayRunAssistant(env: GatewayEnv, principal: Principal, assistantId: string): boolean {
+  const allowed = (list: string[] | null) => list === null || list.includes(assistantId);
+  return principal.admin || (allowed(allowedAssistants(env)) && allowed(principal.assistants));
+}
+
 /** The assistant must be allowed (globally and by the credential), and overrides need their scope. */
 export function assertMayRun(env: GatewayEnv, principal: Principal, input: { assistant_id: string } & Partial<Record<(typeof OVERRIDES)[number], unknown>>): void {
-  const global = allowedAssistants(env);
-  const allowed = (list: string[] | null) => list === null || list.includes(input.assistant_id);
-  if (!principal.admin && (!allowed(global) || !allowed(principal.assistants)))
+  if (!mayRunAssistant(env, principal, input.assistant_id))
     throw new TRPCError({ code: "FORBIDDEN", message: `assistant_id: assistant ${input.assistant_id} is not one this caller may run.` });
   if (principal.override) return;
   const overridden = OVERRIDES.filter((field) => input[field] !== undefined && input[field] !== null);

@@ -195,6 +195,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
     });
   }
 
+  /** How many subscribers watch the run now (sockets and SSE streams); 0 when the hub holds no run. */
+  watchers(threadId: string, runId: string): number {
+    const state = this.store.get();
+    if (!state || state.thread_id !== threadId || state.run_id !== runId) return 0;
+    return this.subscriberCount();
+  }
+
   /**
    * Collects outputs by tool_call_id from any caller and submits upstream once every call has one:
    * exactly one submission per requires_action, whatever the races.

@@ -97,5 +97,6 @@ export function assistantsProvider(client: OpenAI, upstream: Upstream): RunsProv
     listSteps: (threadId, runId, query) => call(async () => toListPage(await runs.steps.list(runId, { thread_id: threadId, ...query }))),
     retrieveStep: (threadId, runId, stepId, include) => call(() => runs.steps.retrieve(stepId, { thread_id: threadId, run_id: runId, ...(include ? { include } : {}) })),
     listMessages: (threadId, query) => call(async () => toListPage(await client.beta.threads.messages.list(threadId, query))),
+    listAssistants: (query) => call(async () => toListPage(await client.beta.assistants.list(query))),
   };
 }

@@ -1,10 +1,11 @@
 // The one interface every upstream sits behind: the hub and the procedures depend on this, never on a provider's quirks.
+import type { Assistant } from "openai/resources/beta/assistants";
 import type { Message } from "openai/resources/beta/threads/messages";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import type { RunStep } from "openai/resources/beta/threads/runs/steps";
 import type { CreateRunInput, CreateThreadAndRunInput, ListMessagesInput, ListRunsInput, ListStepsInput, ToolOutput } from "../rpc/schemas/runs";
 
-export type { Message, Run, RunStep };
+export type { Assistant, Message, Run, RunStep };
 
 /** A list page exactly as the upstream shapes it. */
 export interface ListPage<T> {
@@ -48,4 +49,6 @@ export interface RunsProvider {
   listSteps(threadId: string, runId: string, query: StepsQuery): Promise<ListPage<RunStep>>;
   retrieveStep(threadId: string, runId: string, stepId: string, include?: StepsQuery["include"]): Promise<RunStep>;
   listMessages(threadId: string, query: MessagesQuery): Promise<ListPage<Message>>;
+  /** Read-only, so a frontend can offer the assistants a caller may run. */
+  listAssistants(query: ListQuery): Promise<ListPage<Assistant>>;
 }

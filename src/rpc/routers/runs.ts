@@ -65,6 +65,11 @@ export const runsRouter = router({
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
     return cancelRun(ctx.env, ctx.provider, input.thread_id, input.run_id);
   }),
+  /** How many subscribers are watching the run right now. */
+  watchers: authedProcedure.input(runRef).query(async ({ ctx, input }) => {
+    await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
+    return { subscribers: await hubFor(ctx.env, input.run_id).watchers(input.thread_id, input.run_id) };
+  }),
   /**
    * Every event of the run, as the upstream sent it, each tracked by its event id: a client that
    * resubscribes with `lastEventId` gets exactly the rest. Completes after the run's terminal event.

@@ -49,6 +49,8 @@ export const runEventsInput = runRef.extend({
   lastEventId: z.string().regex(/^\d{1,15}$/, { error: "must be an event id returned by this subscription" }).nullish(),
 });
 
+export const listAssistantsInput = z.strictObject({ ...listQuery });
+
 export const listMessagesInput = z.strictObject({ thread_id: threadId, ...listQuery, run_id: runId.optional() });
 export const retrieveMessageInput = z.strictObject({ thread_id: threadId, message_id: messageId });
 
