@@ -115,3 +115,13 @@ describe("watchRun", () => {
     expect(Number(second.seen.ids[0])).toBe(Number(first.snapshot.lastEventId) + 1);
   });
 });
+
+describe("watchRun refusals", () => {
+  it("reports a run that does not exist instead of reconnecting forever", async () => {
+    const run = await startRun("hi");
+    const error = await new Promise<unknown>((resolve) => {
+      runcast().watchRun({ thread_id: run.thread_id, run_id: "run_doesNotExist0000000000" }, { onError: resolve, onDone: () => resolve(null) }, { transport: "ws" });
+    });
+    expect((error as { data?: { code?: string } }).data?.code).toBe("NOT_FOUND");
+  });
+});

@@ -44,10 +44,10 @@ export async function assertThreadAccess(env: GatewayEnv, principal: Principal, 
 /** Run settings that change what the assistant is; each needs the override scope. */
 const OVERRIDES = ["model", "instructions", "additional_instructions", "tools", "response_format"] as const;
 
-/** Whether the caller may run this assistant: admins always; others within the global and their credential's lists. */
+/** Whether the caller may run this assistant: within the global list (which binds admins too) and the credential's own. */
 export function mayRunAssistant(env: GatewayEnv, principal: Principal, assistantId: string): boolean {
   const allowed = (list: string[] | null) => list === null || list.includes(assistantId);
-  return principal.admin || (allowed(allowedAssistants(env)) && allowed(principal.assistants));
+  return allowed(allowedAssistants(env)) && allowed(principal.assistants);
 }
 
 /** The assistant must be allowed (globally and by the credential), and overrides need their scope. */

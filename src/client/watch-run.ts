@@ -81,11 +81,29 @@ export function watchRun(context: WatchContext, ref: RunRef, handlers: WatchHand
   const transport = options.transport ?? (WebSocketImpl ? "ws" : "sse");
   let socket: ReturnType<typeof createWSClient> | null = null;
   let client = context.client;
+  let probing = false;
+  /**
+   * A refused socket (unknown run, no access, bad credentials) only looks like a dropped one to wsLink,
+   * which would retry forever; after each close one HTTP call tells a refusal (reported, watching stops) from a blip.
+   */
+  const probe = () => {
+    if (probing || stopped) return;
+    probing = true;
+    context.client.runs.retrieve.query(ref).then(
+      () => (probing = false),
+      (error: unknown) => {
+        if (stopped) return;
+        finish();
+        handlers.onError?.(error);
+      },
+    );
+  };
   if (transport === "ws") {
     const base = context.url.replace(/^http/, "ws").replace(/\/$/, "");
     socket = createWSClient({
       url: `${base}/ws/threads/${encodeURIComponent(ref.thread_id)}/runs/${encodeURIComponent(ref.run_id)}`,
       ...(WebSocketImpl ? { WebSocket: WebSocketImpl } : {}),
+      onClose: probe,
       connectionParams: async (): Promise<Record<string, string>> => {
         const token = typeof context.token === "function" ? await context.token() : context.token;
         return token ? { token } : {};

@@ -14,16 +14,26 @@ export interface SocketPrincipal {
   admin: boolean;
 }
 
+/** The run a socket was opened for. */
+export interface RunRef {
+  thread_id: string;
+  run_id: string;
+}
+
 /** What is persisted with the socket. */
 export interface SocketAttachment {
+  ref: RunRef;
   subs: RequestId[];
   principal: SocketPrincipal | null;
   /** A socket that has not authenticated by this time (ms) is closed. */
   authDeadline: number | null;
+  /** Authenticated, but not one who may see this run: every call is answered as for a run that does not exist. */
+  denied: boolean;
 }
 
 /** A socket's live state. */
 export interface SocketState {
+  ref: RunRef;
   subs: Subscription[];
   /** Unanswered PINGs as [sequence number sent after, time sent]: a PONG means everything up to that number was read. */
   pings: Array<[number, number]>;
@@ -31,6 +41,9 @@ export interface SocketState {
   acked: number;
   principal: SocketPrincipal | null;
   authDeadline: number | null;
+  denied: boolean;
+  /** The socket's messages are handled one after another, in the order they came. */
+  queue: Promise<void>;
 }
 
 /** Close codes subscribers can act on. */
@@ -59,29 +72,41 @@ export class Connections {
       const attachment = ws.deserializeAttachment() as SocketAttachment | null;
       if (!attachment) continue;
       const at = attachment.subs.length > 0 ? head() : 0;
-      this.states.set(ws, { subs: attachment.subs.map((id) => ({ id, after: at })), pings: [], acked: at, principal: attachment.principal, authDeadline: attachment.authDeadline });
+      this.states.set(ws, {
+        ref: attachment.ref,
+        subs: attachment.subs.map((id) => ({ id, after: at })),
+        pings: [],
+        acked: at,
+        principal: attachment.principal,
+        authDeadline: attachment.authDeadline,
+        denied: attachment.denied,
+        queue: Promise.resolve(),
+      });
     }
   }
 
-  add(ws: WebSocket, principal: SocketPrincipal | null = null, authDeadline: number | null = null): SocketState {
-    const state: SocketState = { subs: [], pings: [], acked: 0, principal, authDeadline };
+  add(ws: WebSocket, ref: RunRef, principal: SocketPrincipal | null, authDeadline: number | null): SocketState {
+    const state: SocketState = { ref, subs: [], pings: [], acked: 0, principal, authDeadline, denied: false, queue: Promise.resolve() };
     this.states.set(ws, state);
     this.persist(ws, state);
     return state;
   }
 
-  get(ws: WebSocket): SocketState {
-    return this.states.get(ws) ?? this.add(ws);
+  get(ws: WebSocket): SocketState | undefined {
+    return this.states.get(ws);
   }
 
   entries(): IterableIterator<[WebSocket, SocketState]> {
     return this.states.entries();
   }
 
+  /**
+   * Admitted subscribers (of one tenant, or all): a socket still authenticating, or denied, takes no seat,
+   * so nobody can fill another tenant's run with sockets that may not watch it.
+   */
   count(tenant?: string): number {
-    if (tenant === undefined) return this.states.size;
     let count = 0;
-    for (const state of this.states.values()) if (state.principal?.tenant === tenant) count++;
+    for (const state of this.states.values()) if (state.principal && !state.denied && (tenant === undefined || state.principal.tenant === tenant)) count++;
     return count;
   }
 
@@ -99,7 +124,7 @@ export class Connections {
   /** Writes what must survive hibernation: called when subscriptions or params change, not per event. */
   persist(ws: WebSocket, state: SocketState): void {
     try {
-      ws.serializeAttachment({ subs: state.subs.map((sub) => sub.id), principal: state.principal, authDeadline: state.authDeadline } satisfies SocketAttachment);
+      ws.serializeAttachment({ ref: state.ref, subs: state.subs.map((sub) => sub.id), principal: state.principal, authDeadline: state.authDeadline, denied: state.denied } satisfies SocketAttachment);
     } catch {
       // The socket is gone; nothing to keep.
     }

@@ -15,10 +15,12 @@ import { errorFrame, eventFrame, parseClientFrame, resultFrame, startedFrame, st
 /** What the sockets may ask of the hub. */
 export interface HubActions {
   state(): HubState | undefined;
-  /** Checks a credential sent as the `token` connection param. */
+  /** Checks a credential sent as the `token` connection param (and the tenant's request rate). */
   authenticate(token: string | null): Promise<SocketPrincipal>;
-  /** Whether this caller may see the run (its tenant owns it, or it is an admin). */
-  mayAccess(principal: SocketPrincipal): boolean;
+  /** Counts a call made over the socket against the tenant's request rate. */
+  enforceRate(principal: SocketPrincipal): Promise<void>;
+  /** Looks the run up for a socket that has just authenticated; NOT_FOUND if the caller may not see it. */
+  admit(threadId: string, runId: string, principal: SocketPrincipal): Promise<void>;
   /** Whether the caller's tenant may add one more subscriber to this run. */
   hasRoomFor(tenant: string): boolean;
   submit(threadId: string, runId: string, outputs: Array<{ tool_call_id: string; output: string }>): Promise<HubResult<Submitted>>;
@@ -54,11 +56,17 @@ export class HubSockets {
     const size = typeof raw !== "string" ? raw.byteLength : raw.length * 3 <= this.config.maxFrameBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
     if (size > this.config.maxFrameBytes) return this.connections.close(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
     const text = typeof raw === "string" ? raw : decoder.decode(raw);
-    for (const message of parseClientFrame(text)) await this.handle(ws, message);
+    const socket = this.connections.get(ws);
+    if (!socket) return;
+    // In order, one at a time: a subscription sent right behind its connection params waits for them to be checked.
+    const handled = socket.queue.then(async () => {
+      for (const message of parseClientFrame(text)) await this.handle(ws, socket, message);
+    });
+    socket.queue = handled.catch(() => undefined);
+    await handled;
   }
 
-  private async handle(ws: WebSocket, message: ClientMessage): Promise<void> {
-    const socket = this.connections.get(ws);
+  private async handle(ws: WebSocket, socket: SocketState, message: ClientMessage): Promise<void> {
     switch (message.type) {
       case "ping":
         this.connections.send(ws, "PONG");
@@ -98,9 +106,17 @@ export class HubSockets {
     try {
       principal = await this.hub.authenticate(token);
     } catch (error) {
-      return this.connections.close(ws, CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
+      const limited = error instanceof TRPCError && error.code === "TOO_MANY_REQUESTS";
+      return this.connections.close(ws, limited ? CLOSE.tooManySubscribers : CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
     }
-    if (!this.hub.hasRoomFor(principal.tenant)) return this.connections.close(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
+    try {
+      await this.hub.admit(socket.ref.thread_id, socket.ref.run_id, principal);
+    } catch (error) {
+      if (!(error instanceof TRPCError && error.code === "NOT_FOUND")) throw error;
+      // Another tenant's run, or none at all: the socket stays, and every call is answered as for a missing thread.
+      socket.denied = true;
+    }
+    if (!socket.denied && !this.hub.hasRoomFor(principal.tenant)) return this.connections.close(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
     socket.principal = principal;
     socket.authDeadline = null;
     this.connections.persist(ws, socket);
@@ -114,8 +130,8 @@ export class HubSockets {
 
   private async call(ws: WebSocket, socket: SocketState, message: Extract<ClientMessage, { type: "call" }>): Promise<void> {
     const route = `${message.method} ${message.path}`;
-    // Another tenant's run looks like no run at all.
-    if (!this.hub.mayAccess(socket.principal!)) throw new TRPCError({ code: "NOT_FOUND", message: "No such run on this thread." });
+    await this.hub.enforceRate(socket.principal!);
+    if (socket.denied) throw new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${socket.ref.thread_id}'.` });
     switch (route) {
       case "subscription runs.events": {
         const input = validated(runEventsInput, message.lastEventId === undefined ? message.input : { ...(message.input as object), lastEventId: message.lastEventId });

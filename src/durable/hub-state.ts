@@ -4,8 +4,10 @@ import type { Run } from "../providers/provider";
 export interface HubState {
   thread_id: string;
   run_id: string;
-  /** The tenant the run belongs to; null for a run not created through Runcast (admins only). */
+  /** The tenant owning the run's thread; null for a thread not created through Runcast (admins only). */
   owner: string | null;
+  /** The tenant whose active-run slot the run holds (its creator), freed when the run ends. */
+  slotTenant: string | null;
   /** The latest run object the hub has seen (from the stream or a poll). */
   run: Run;
   stream: {

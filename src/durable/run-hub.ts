@@ -11,7 +11,7 @@ import type { ToolOutput } from "../rpc/schemas/runs";
 import { backfill } from "./backfill";
 import { authenticate } from "../auth/authenticate";
 import { threadOwner } from "../auth/access";
-import { releaseRunSlot } from "../auth/limits";
+import { enforceRate, releaseRunSlot } from "../auth/limits";
 import { CLOSE, Connections, type SocketPrincipal } from "./connections";
 import { EventLog, type LoggedEvent } from "./event-log";
 import { Follower, type FollowUntil } from "./followers";
@@ -24,7 +24,8 @@ import { roundOf, ToolOutputs } from "./tool-outputs";
 
 export interface BeginInput {
   thread_id: string;
-  owner: string;
+  owner: string | null;
+  slotTenant: string;
   run: Run;
   /** The events read before the run was known (`thread.created`, `thread.run.created`, …). */
   events: UpstreamEvent[];
@@ -70,10 +71,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.sockets = new HubSockets(this.connections, () => this.log, this.config, {
       state: () => this.store.get(),
       authenticate: async (token) => {
-        const { tenant, admin } = await authenticate(this.env, token);
-        return { tenant, admin };
+        const principal = await authenticate(this.env, token);
+        await enforceRate(this.env, principal);
+        return { tenant: principal.tenant, admin: principal.admin };
       },
-      mayAccess: (principal) => principal.admin || principal.tenant === this.store.get()?.owner,
+      enforceRate: (principal) => enforceRate(this.env, { ...principal, override: false, assistants: null }),
+      admit: (threadId, runId, principal) => this.admit(threadId, runId, principal),
       hasRoomFor: (tenant) => this.hasRoomFor(tenant),
       submit: (threadId, runId, outputs) => this.submitToolOutputs(threadId, runId, outputs),
       cancel: (threadId, runId) => this.cancel(threadId, runId),
@@ -149,6 +152,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       thread_id: input.thread_id,
       run_id: input.run.id,
       owner: input.owner,
+      slotTenant: input.slotTenant,
       run: input.run,
       stream: { generation: 1, open: true, source: "relay", lastEventAt: now },
       poll: { attempt: 0, hintMs: null },
@@ -264,14 +268,16 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * access (the principal header); otherwise it must send them as its first message within AUTH_TIMEOUT_MS.
    */
   private async acceptSocket(threadId: string, runId: string, principalHeader: string | null): Promise<Response> {
-    await this.ready(threadId, runId);
     const principal = principalHeader ? (JSON.parse(principalHeader) as SocketPrincipal) : null;
+    // Before authentication nothing is looked up (no upstream call, no hint whether the run exists):
+    // a socket without credentials is admitted to the run only once it has authenticated.
+    if (principal) await this.ready(threadId, runId);
     const full = this.refusal(principal?.tenant ?? null);
     if (full) return Response.json({ error: full, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const pair = new WebSocketPair();
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
-    this.connections.add(pair[1], principal, principal ? null : Date.now() + AUTH_TIMEOUT_MS);
+    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, principal ? null : Date.now() + AUTH_TIMEOUT_MS);
     await this.schedule();
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
@@ -292,6 +298,21 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.followers.add(follower);
     await this.schedule();
     return follower.response;
+  }
+
+  /**
+   * A socket authenticated by its first message: the run is looked up (adopted if need be) and the
+   * caller must own its thread or be an admin; anyone else learns nothing (NOT_FOUND).
+   */
+  private async admit(threadId: string, runId: string, principal: SocketPrincipal): Promise<void> {
+    if (!principal.admin && (await threadOwner(this.env, threadId)) !== principal.tenant) throw new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${threadId}'.` });
+    try {
+      await this.ready(threadId, runId);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.details.status === 404) throw new TRPCError({ code: "NOT_FOUND", message: `No run found with id '${runId}'.` });
+      throw error;
+    }
+    await this.schedule();
   }
 
   private subscriberCount(): number {
@@ -324,7 +345,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
         state.terminalAt = now;
         // The run no longer counts against its tenant's active runs.
-        if (state.owner) releaseRunSlot(this.env, state.owner, state.run_id).catch((error: unknown) => console.warn("RunHub: could not release a run slot", error));
+        if (state.slotTenant) releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) => console.warn("RunHub: could not release a run slot", error));
       }
     }
     state.stream.lastEventAt = now;
@@ -409,6 +430,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       run_id: run.id,
       // The thread's owner, if it was created through Runcast; otherwise only admins reach the run.
       owner: await threadOwner(this.env, threadId),
+      slotTenant: null,
       run,
       stream: { generation: 1, open: false, source: "hub", lastEventAt: Date.now() },
       poll: { attempt: 0, hintMs: pollAfterMs },
@@ -468,19 +490,18 @@ export class RunHub extends DurableObject<GatewayEnv> {
     };
   }
 
+  /** The next alarm: the run's own schedule, or sooner if a socket must have authenticated by then. */
   private async schedule(): Promise<void> {
     const state = this.store.get();
-    if (!state) return;
-    const { at } = nextAlarm(this.scheduleState(state), Date.now(), this.config);
-    const authDeadline = this.connections.nextAuthDeadline();
-    await this.ctx.storage.setAlarm(authDeadline === null ? at : Math.min(at, authDeadline));
+    const due = [state ? nextAlarm(this.scheduleState(state), Date.now(), this.config).at : null, this.connections.nextAuthDeadline()].filter((at): at is number => at !== null);
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
   }
 
   private async onAlarm(): Promise<void> {
-    const state = this.store.get();
-    if (!state) return;
     const now = Date.now();
     this.sockets.closeUnauthenticated(now);
+    const state = this.store.get();
+    if (!state) return this.schedule();
     if (state.terminalAt !== null || state.settled) {
       const retireAt = (state.terminalAt ?? state.stream.lastEventAt) + this.config.retentionMs;
       if (now >= retireAt) return this.retire();

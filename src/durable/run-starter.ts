@@ -2,7 +2,7 @@
 // `thread.run.created`; so a short-lived object (unique id) opens the stream, learns the id, hands the first
 // events to the run's hub, answers with the run at once, and forwards the rest of the first segment into the hub.
 import { DurableObject } from "cloudflare:workers";
-import { claimThread } from "../auth/access";
+import { claimThread, threadOwner } from "../auth/access";
 import type { GatewayEnv } from "../env";
 import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
@@ -10,8 +10,8 @@ import { UpstreamError } from "../providers/upstream-error";
 import type { CreateThreadAndRunInput } from "../rpc/schemas/runs";
 import { asResult, type HubResult } from "./hub-result";
 
-/** A run to create, and the tenant it (and a new thread) will belong to. */
-export type StartRequest = ({ kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }) & { owner: string };
+/** A run to create, and the creating tenant (whose active-run slot it uses, and who owns a new thread). */
+export type StartRequest = ({ kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }) & { tenant: string };
 
 /** An open fetch stream does not keep an object alive; a heartbeat alarm does, while forwarding lasts. */
 const HEARTBEAT_MS = 10_000;
@@ -36,9 +36,11 @@ export class RunStarter extends DurableObject<GatewayEnv> {
         if (next.value.event === "thread.run.created") run = next.value.data as Run;
       }
       // A new thread is its creator's before anyone can learn its id.
-      if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.owner);
+      if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.tenant);
+      // Who may watch the run is whoever owns its thread (an admin may start runs on a tenant's thread).
+      const owner = request.kind === "threadAndRun" ? request.tenant : await threadOwner(this.env, run.thread_id);
       const hub = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(run.id));
-      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head, owner: request.owner });
+      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head, owner, slotTenant: request.tenant });
       void this.forward(stream, iterator, hub, run.id, generation);
       return run;
     });

@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { UpstreamError } from "../providers/upstream-error";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
+import { RetryLater } from "../rpc/retry-later";
 import { toTRPCError } from "../rpc/upstream-errors";
 
 interface ErrorBody {
@@ -27,6 +28,7 @@ export function toRestError(error: unknown): Response {
   const upstream = trpcError.cause instanceof UpstreamError ? trpcError.cause : undefined;
   const headers: Record<string, string> = {};
   if (upstream?.details.retryAfter != null) headers["retry-after"] = String(upstream.details.retryAfter);
+  if (trpcError.cause instanceof RetryLater) headers["retry-after"] = String(trpcError.cause.retryAfterSeconds);
   if (upstream?.details.requestId) headers["x-upstream-request-id"] = upstream.details.requestId;
   const upstreamStatus = upstream?.details.status;
   if (upstream && upstreamStatus && upstreamStatus < 500 && trpcError.code !== "BAD_GATEWAY") {
@@ -34,7 +36,9 @@ export function toRestError(error: unknown): Response {
     const { type = null, param = null, code = null } = upstream.details;
     return restError(upstream.message, upstreamStatus, { type: type ?? "invalid_request_error", param, code }, headers);
   }
-  if (status >= 500 && !upstream) console.error("rest: unexpected error", trpcError.cause ?? trpcError);
-  const message = status >= 500 && !upstream ? "The gateway failed to handle this request." : trpcError.message;
+  // Only the gateway's own failures are hidden (and logged); a 503 saying how to configure auth is meant to be read.
+  const unexpected = trpcError.code === "INTERNAL_SERVER_ERROR";
+  if (unexpected) console.error("rest: unexpected error", trpcError.cause ?? trpcError);
+  const message = unexpected ? "The gateway failed to handle this request." : trpcError.message;
   return restError(message, status, { type: status >= 500 ? "server_error" : "invalid_request_error", code: trpcError.code.toLowerCase() }, headers);
 }

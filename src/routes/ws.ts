@@ -4,7 +4,8 @@ import { assertThreadAccess } from "../auth/access";
 import { authenticate, bearerToken } from "../auth/authenticate";
 import { authSetting } from "../auth/auth-config";
 import { enforceRate } from "../auth/limits";
-import { hubFor } from "../durable/hub-client";
+import { TRPCError } from "@trpc/server";
+import { hubFor, hubRefusal } from "../durable/hub-client";
 import { PRINCIPAL_HEADER } from "../durable/run-hub";
 import type { GatewayEnv } from "../env";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
@@ -23,7 +24,9 @@ export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:t
   const headers = new Headers(c.req.raw.headers);
   // Only the Worker speaks for a socket's principal; a client cannot claim one.
   headers.delete(PRINCIPAL_HEADER);
-  const token = bearerToken(c.req.header("authorization"));
+  const authorization = c.req.header("authorization");
+  const token = bearerToken(authorization);
+  if (authorization && !token) return toRestError(new TRPCError({ code: "UNAUTHORIZED", message: "The Authorization header must be `Bearer <token>`." }));
   // With a token, or where no token is needed (`none`) or none would help (a refusal), the Worker decides now.
   if (token || !("modes" in authSetting(c.env))) {
     try {
@@ -37,5 +40,7 @@ export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:t
   }
   const url = new URL("https://hub.runcast.internal/ws");
   url.search = new URLSearchParams(ids.data).toString();
-  return hubFor(c.env, ids.data.run_id).fetch(new Request(url, { headers }));
+  const response = await hubFor(c.env, ids.data.run_id).fetch(new Request(url, { headers }));
+  // A refused upgrade answers in the same error shape as every other refusal.
+  return response.status === 101 ? response : toRestError(await hubRefusal(response));
 });

@@ -1,0 +1,10 @@
+// Entry of the demo bundle (scripts/build-demo.js → demo/dist/main.js).
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app";
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,17 @@
+// Browser tests: real Chromium (Debian's, driven by playwright-core) against `wrangler dev` on loopback, serving the
+// demo page (demo/dist) and the gateway with the emulator. They run in Node, not workerd: `npm run test:browser`.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    name: "browser",
+    environment: "node",
+    include: ["test/browser/*.test.ts"],
+    // One `wrangler dev` (fresh state in a temp dir) for the whole run, started before and stopped after.
+    globalSetup: ["test/browser/global-setup.ts"],
+    // The pages share one server (and its emulator's settings): one file at a time.
+    fileParallelism: false,
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
+  },
+});
