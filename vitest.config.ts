@@ -45,6 +45,8 @@ const security = {
 
 function workersProject(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
   return {
+    // The README's example imports the client as a frontend would.
+    resolve: { alias: { "runcast/client": "/src/client/index.ts" } },
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml", environment: "dev" },
