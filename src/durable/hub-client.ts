@@ -2,6 +2,7 @@
 import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider } from "../providers/provider";
+import { RetryLater } from "../rpc/retry-later";
 import type { ToolOutput } from "../rpc/schemas/runs";
 import { unwrap } from "./hub-result";
 import type { Submitted } from "./run-hub";
@@ -36,7 +37,9 @@ export function followRequest(threadId: string, runId: string, after: number, un
 
 /** A follow request the hub refused, as the tRPC error it stands for. */
 export async function hubRefusal(response: Response): Promise<TRPCError> {
-  const body = (await response.json().catch(() => ({}))) as { error?: string; code?: TRPCError["code"] };
+  const body = (await response.json().catch(() => ({}))) as { error?: string; code?: TRPCError["code"]; retry_after?: number };
   const code = body.code ?? (response.status === 404 ? "NOT_FOUND" : response.status === 429 ? "TOO_MANY_REQUESTS" : "BAD_GATEWAY");
-  return new TRPCError({ code, message: body.error ?? "The run's hub refused the request." });
+  const message = body.error ?? "The run's hub refused the request.";
+  // A retry hint (an upstream 429 met while the hub took the run up) travels on, as tRPC data and REST's retry-after.
+  return new TRPCError({ code, message, ...(body.retry_after != null ? { cause: new RetryLater(message, body.retry_after) } : {}) });
 }

@@ -4,6 +4,7 @@ import type { Run } from "../providers/provider";
 import { runEventsInput, runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
 import { toTRPCError, upstreamData } from "../rpc/upstream-errors";
+import { describeFailure } from "../providers/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { EventLog, LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
@@ -92,7 +93,7 @@ export class HubSockets {
           await this.call(ws, socket, message);
         } catch (error) {
           const trpcError = error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
-          if (!(error instanceof TRPCError)) console.error("RunHub socket call", error);
+          if (!(error instanceof TRPCError)) console.error(`RunHub socket call: ${describeFailure(error)}`);
           this.connections.send(ws, errorFrame(message.id, trpcError, message.path, { fields: inputIssues(trpcError.cause), upstream: upstreamData(trpcError.cause) }));
         }
         return;

@@ -6,7 +6,8 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
-import { UpstreamError, toUpstreamError } from "../providers/upstream-error";
+import { describeFailure, UpstreamError, toUpstreamError } from "../providers/upstream-error";
+import { toTRPCError } from "../rpc/upstream-errors";
 import type { ToolOutput } from "../rpc/schemas/runs";
 import { backfill } from "./backfill";
 import { authenticate } from "../auth/authenticate";
@@ -111,7 +112,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     try {
       await this.sockets.message(ws, message);
     } catch (error) {
-      console.error("RunHub.webSocketMessage", error);
+      console.error(`RunHub.webSocketMessage: ${describeFailure(error)}`);
     }
   }
 
@@ -120,7 +121,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       this.connections.close(ws, code === 1005 || code === 1006 ? CLOSE.normal : code, "closed");
       await this.schedule();
     } catch (error) {
-      console.error("RunHub.webSocketClose", error);
+      console.error(`RunHub.webSocketClose: ${describeFailure(error)}`);
     }
   }
 
@@ -128,17 +129,23 @@ export class RunHub extends DurableObject<GatewayEnv> {
     try {
       await this.onAlarm();
     } catch (error) {
-      console.error("RunHub.alarm", error);
+      console.error(`RunHub.alarm: ${describeFailure(error)}`);
       // A failed alarm must not stop the schedule: try again later.
       await this.schedule();
     }
   }
 
+  /** A refused request, answered with the tRPC code it stands for (upstream refusals mapped as everywhere else). */
   private failed(method: string, error: unknown): Response {
-    if (error instanceof UpstreamError && error.details.status === 404) return Response.json({ error: "No such run on this thread.", code: "NOT_FOUND" }, { status: 404 });
-    if (error instanceof TRPCError) return Response.json({ error: error.message, code: error.code }, { status: getHTTPStatusCodeFromError(error) });
-    console.error(`RunHub.${method}`, error);
-    return Response.json({ error: "hub failure" }, { status: 500 });
+    const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
+    if (!refusal) {
+      console.error(`RunHub.${method}: ${describeFailure(error)}`);
+      return Response.json({ error: "The run's hub failed to handle this request.", code: "INTERNAL_SERVER_ERROR" }, { status: 500 });
+    }
+    // An upstream that refuses the gateway's credentials or fails is the operator's business: logged, safely.
+    if (refusal.code === "BAD_GATEWAY" || refusal.code === "GATEWAY_TIMEOUT") console.warn(`RunHub.${method}: ${describeFailure(error)}`);
+    const retryAfter = error instanceof UpstreamError ? error.details.retryAfter : null;
+    return Response.json({ error: refusal.message, code: refusal.code, ...(retryAfter != null ? { retry_after: retryAfter } : {}) }, { status: getHTTPStatusCodeFromError(refusal) });
   }
 
   // ---- RPC from the creation step (run-starter.ts) and the Worker. ----
@@ -345,7 +352,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
         state.terminalAt = now;
         // The run no longer counts against its tenant's active runs.
-        if (state.slotTenant) releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) => console.warn("RunHub: could not release a run slot", error));
+        if (state.slotTenant)
+          releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) => console.warn(`RunHub: could not release a run slot: ${describeFailure(error)}`));
       }
     }
     state.stream.lastEventAt = now;
@@ -398,7 +406,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
         if (!(await this.ingest(generation, [next.value]))) break;
       }
     } catch (error) {
-      console.warn(`RunHub: stream of ${this.store.get()?.run_id} ended early: ${error instanceof Error ? error.message : error}`);
+      console.warn(`RunHub: stream of ${this.store.get()?.run_id} ended early: ${describeFailure(error)}`);
     } finally {
       this.ownStream = null;
       await this.streamEnded(generation);
@@ -521,7 +529,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (failure.details.status === 404) current.settled = true;
       current.poll.attempt++;
       this.store.put(current);
-      console.warn(`RunHub: poll of ${state.run_id} failed: ${failure.message}`);
+      console.warn(`RunHub: poll of ${state.run_id} failed: ${describeFailure(failure)}`);
     }
     if (final) {
       const current = this.store.get()!;

@@ -6,7 +6,7 @@ import { claimThread, threadOwner } from "../auth/access";
 import type { GatewayEnv } from "../env";
 import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
-import { UpstreamError } from "../providers/upstream-error";
+import { describeFailure, UpstreamError } from "../providers/upstream-error";
 import type { CreateThreadAndRunInput } from "../rpc/schemas/runs";
 import { asResult, type HubResult } from "./hub-result";
 
@@ -62,7 +62,7 @@ export class RunStarter extends DurableObject<GatewayEnv> {
         while (buffer.length > 0 && accepted) accepted = await hub.ingest(generation, buffer.splice(0));
       } catch (error) {
         // The hub was reset or moved: this stub is broken. Forwarding stops; the hub is told below.
-        console.warn(`RunStarter: the hub stopped taking events: ${error instanceof Error ? error.message : error}`);
+        console.warn(`RunStarter: the hub stopped taking events: ${describeFailure(error)}`);
         accepted = false;
       } finally {
         sending = null;
@@ -74,7 +74,7 @@ export class RunStarter extends DurableObject<GatewayEnv> {
         sending ??= flush();
       }
     } catch (error) {
-      console.warn(`RunStarter: stream ended early: ${error instanceof Error ? error.message : error}`);
+      console.warn(`RunStarter: stream ended early: ${describeFailure(error)}`);
     }
     await (sending ?? flush());
     // Whenever forwarding stops early, the upstream connection is released.
@@ -82,7 +82,7 @@ export class RunStarter extends DurableObject<GatewayEnv> {
     this.forwarding = false;
     // A fresh stub, since the one used so far may be broken: the hub then polls at once rather than waiting out the silence.
     const fresh = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(runId));
-    await fresh.streamEnded(generation).catch((error: unknown) => console.error("RunStarter: hub unreachable", error));
+    await fresh.streamEnded(generation).catch((error: unknown) => console.error(`RunStarter: hub unreachable: ${describeFailure(error)}`));
     await this.ctx.storage.deleteAlarm();
   }
 }

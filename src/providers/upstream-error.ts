@@ -52,3 +52,25 @@ export function toUpstreamError(error: unknown): UpstreamError {
   if (error instanceof APIError) return new UpstreamError(error.message, "network");
   throw error;
 }
+
+/**
+ * A failure as a log line: for upstream errors only status, type, code and request id, never the
+ * upstream's message, which can quote the key the gateway sent (as OpenAI's 401 does, masked; a
+ * compatible upstream or proxy may not mask it).
+ */
+export function describeFailure(error: unknown): string {
+  const upstream = error instanceof UpstreamError ? error : error instanceof APIError ? safely(() => toUpstreamError(error)) : null;
+  if (upstream) {
+    const { status, type, code, requestId } = upstream.details;
+    return `upstream ${upstream.failure}${status ? ` ${status}` : ""}${type ? ` type=${type}` : ""}${code ? ` code=${code}` : ""}${requestId ? ` request=${requestId}` : ""}`;
+  }
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function safely<T>(make: () => T): T | null {
+  try {
+    return make();
+  } catch {
+    return null;
+  }
+}
