@@ -1,7 +1,7 @@
 // The /v1 REST surface with the official `openai` SDK unchanged: the same calls, the same objects the emulator holds, the same error classes.
 import OpenAI, { APIError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { GATEWAY, createToolAssistant, emulatorRequest, emulatorSdk, gatewayFetch, resetEmulatorSettings } from "./helpers/emulator";
+import { GATEWAY, emulatorRequest, gatewayFetch, resetEmulatorSettings, toolAssistantAndThread } from "./helpers/emulator";
 import { SLOW_RUN, emulatorGet, emulatorRunIds, rejection, restSdk, waitForRun } from "./helpers/runcast";
 
 afterEach(async () => {
@@ -9,12 +9,7 @@ afterEach(async () => {
 });
 
 /** A tool assistant and a thread of its own holding one user message. */
-async function setup(text = "Hello there") {
-  const sdk = emulatorSdk();
-  const assistant = await createToolAssistant(sdk);
-  const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
-  return { sdk, assistant, thread };
-}
+const setup = toolAssistantAndThread;
 
 interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

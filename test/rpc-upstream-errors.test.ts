@@ -11,7 +11,7 @@ import { UpstreamError } from "../src/providers/upstream-error";
 import { toRestError } from "../src/routes/rest-errors";
 import { appRouter } from "../src/rpc/routers/app-router";
 import { toTRPCError, upstreamData } from "../src/rpc/upstream-errors";
-import { GATEWAY, createToolAssistant, emulatorRequest, emulatorSdk, resetEmulatorSettings, setEmulatorSettings } from "./helpers/emulator";
+import { GATEWAY, emulatorRequest, emulatorSdk, resetEmulatorSettings, setEmulatorSettings, toolAssistantAndThread } from "./helpers/emulator";
 import { SLOW_RUN, emulatorGet, emulatorRunIds, emulatorSettings, rejection, rpcError, runcastClient, waitForRun } from "./helpers/runcast";
 
 const REQUEST_ID = /^req_[A-Za-z0-9]+$/;
@@ -23,12 +23,7 @@ afterEach(async () => {
 });
 
 /** A tool assistant and a thread of its own holding one user message. */
-async function setup(text = "Hello there") {
-  const sdk = emulatorSdk();
-  const assistant = await createToolAssistant(sdk);
-  const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
-  return { sdk, assistant, thread };
-}
+const setup = toolAssistantAndThread;
 
 /**
  * A run created on the emulator directly, so no hub of the gateway holds it: the gateway's reads of it go to the

@@ -47,6 +47,14 @@ export async function createToolAssistant(client = emulatorSdk()) {
   return client.beta.assistants.create({ model: "gpt-4o", name: "Weather", instructions: "Answer briefly.", tools: [WEATHER_TOOL, TIME_TOOL] });
 }
 
+/** A tool assistant and a thread of its own holding one user message, made on the emulator for one test. */
+export async function toolAssistantAndThread(text = "Hello there") {
+  const sdk = emulatorSdk();
+  const assistant = await createToolAssistant(sdk);
+  const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
+  return { sdk, assistant, thread };
+}
+
 /** Parses an upstream SSE body into `{event, data}` pairs (data as text), `[DONE]` included. */
 export async function readSse(response: Response): Promise<Array<{ event: string; data: string }>> {
   const text = await response.text();
