@@ -433,11 +433,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
       return state;
     }
     const { run, pollAfterMs } = await this.provider().retrieveRun(threadId, runId);
+    const owner = await threadOwner(this.env, threadId);
+    // Another call may have taken the run up while these answers were awaited: it holds it now.
+    if (this.store.has()) return this.ready(threadId, runId);
     const adopted: HubState = {
       thread_id: threadId,
       run_id: run.id,
       // The thread's owner, if it was created through Runcast; otherwise only admins reach the run.
-      owner: await threadOwner(this.env, threadId),
+      owner,
       slotTenant: null,
       run,
       stream: { generation: 1, open: false, source: "hub", lastEventAt: Date.now() },
