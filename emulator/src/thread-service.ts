@@ -126,10 +126,11 @@ export class ThreadService {
   }
 
   async createRun(threadId: string, body: CreateRunBody, threadCreated = false): Promise<RunAnswer> {
+    const { assistant, settings } = await this.directory.runContext(body.assistant_id);
+    // Checked after the only await, so two creations at once cannot both find the thread free.
     const thread = this.thread(threadId);
     const active = this.activeRun();
     if (active) throw badRequest(`Thread ${threadId} already has an active run ${active.id}.`);
-    const { assistant, settings } = await this.directory.runContext(body.assistant_id);
     if (!assistant) throw new ApiError(404, `No assistant found with id '${body.assistant_id}'.`, { param: "assistant_id" });
     const knobs = resolveKnobs(settings, body.metadata ?? {});
 

@@ -2,8 +2,6 @@
 import type { GatewayEnv } from "../env";
 import { selectUpstream } from "../providers/upstream";
 
-export type AuthMode = "jwt" | "keys" | "none";
-
 /** What the configuration amounts to: the modes in force, or a refusal that says how to fix it. */
 export type AuthSetting = { modes: Set<"jwt" | "keys"> } | { mode: "none" } | { mode: "refuse"; reason: string };
 

@@ -26,9 +26,10 @@ const tenantRuns = (env: GatewayEnv, tenant: string) => env.TENANT_RUNS.get(env.
 
 /**
  * Runs `create` inside one of the tenant's active-run slots: reserved before the upstream is asked,
- * bound to the run once it exists, given back if creation fails. The run's hub frees it when the run ends.
+ * bound to the run by the creation step as soon as the run exists (bindRunSlot), given back if creation
+ * fails. The run's hub frees it when the run ends.
  */
-export async function withRunSlot(env: GatewayEnv, principal: Principal, create: () => Promise<Run>): Promise<Run> {
+export async function withRunSlot(env: GatewayEnv, principal: Principal, create: (reservation: string) => Promise<Run>): Promise<Run> {
   const limit = Number(env.RUNCAST_MAX_ACTIVE_RUNS ?? 10);
   const runs = tenantRuns(env, principal.tenant);
   const slot = await runs.reserve(limit);
@@ -38,14 +39,16 @@ export async function withRunSlot(env: GatewayEnv, principal: Principal, create:
     throw new TRPCError({ code: "TOO_MANY_REQUESTS", message, cause: new RetryLater(message, Math.min(slot.retryAfterSeconds, ACTIVE_RUNS_RETRY_SECONDS)) });
   }
   try {
-    const run = await create();
-    await runs.bind(slot.id, run.id, run.expires_at === null ? null : run.expires_at * 1000);
-    return run;
+    return await create(slot.id);
   } catch (error) {
     await runs.release(slot.id);
     throw error;
   }
 }
+
+/** Called by the creation step once the run exists, before the run's hub can see it end. */
+export const bindRunSlot = (env: GatewayEnv, tenant: string, reservation: string, run: Run) =>
+  tenantRuns(env, tenant).bind(reservation, run.id, run.expires_at === null ? null : run.expires_at * 1000);
 
 /** Called by a run's hub when the run ends. */
 export const releaseRunSlot = (env: GatewayEnv, tenant: string, runId: string) => tenantRuns(env, tenant).release(runId);

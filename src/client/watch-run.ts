@@ -50,6 +50,9 @@ export interface WatchContext {
   WebSocket?: typeof WebSocket;
 }
 
+/** Answers that mean watching cannot succeed by retrying. */
+const REFUSALS = new Set(["NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST"]);
+
 const storageKey = (ref: RunRef) => `runcast:run:${ref.thread_id}:${ref.run_id}`;
 
 function restore(store: SnapshotStore | undefined, ref: RunRef): RunSnapshot {
@@ -92,7 +95,10 @@ export function watchRun(context: WatchContext, ref: RunRef, handlers: WatchHand
     context.client.runs.retrieve.query(ref).then(
       () => (probing = false),
       (error: unknown) => {
-        if (stopped) return;
+        probing = false;
+        // Only a refusal ends the watch; a network blip (no answer at all) leaves wsLink to reconnect.
+        const code = (error as { data?: { code?: string } } | null)?.data?.code;
+        if (stopped || !code || !REFUSALS.has(code)) return;
         finish();
         handlers.onError?.(error);
       },

@@ -50,6 +50,8 @@ export interface SocketState {
 export const CLOSE = {
   normal: 1000,
   tooBig: 1009,
+  /** Rate-limited, or the upstream failed while the run was looked up: reconnecting later may work. */
+  tryAgainLater: 1013,
   unauthenticated: 4001,
   fellBehind: 4008,
   retired: 4010,

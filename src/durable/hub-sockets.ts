@@ -4,7 +4,7 @@ import type { Run } from "../providers/provider";
 import { runEventsInput, runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
 import { toTRPCError, upstreamData } from "../rpc/upstream-errors";
-import { describeFailure } from "../providers/upstream-error";
+import { describeFailure, UpstreamError } from "../providers/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { EventLog, LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
@@ -108,12 +108,14 @@ export class HubSockets {
       principal = await this.hub.authenticate(token);
     } catch (error) {
       const limited = error instanceof TRPCError && error.code === "TOO_MANY_REQUESTS";
-      return this.connections.close(ws, limited ? CLOSE.tooManySubscribers : CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
+      return this.connections.close(ws, limited ? CLOSE.tryAgainLater : CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
     }
     try {
       await this.hub.admit(socket.ref.thread_id, socket.ref.run_id, principal);
     } catch (error) {
-      if (!(error instanceof TRPCError && error.code === "NOT_FOUND")) throw error;
+      const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
+      // The upstream failing while the run is looked up is worth a retry, and the socket says so at once.
+      if (refusal?.code !== "NOT_FOUND") return this.connections.close(ws, CLOSE.tryAgainLater, (refusal?.message ?? "the run could not be looked up").slice(0, 120));
       // Another tenant's run, or none at all: the socket stays, and every call is answered as for a missing thread.
       socket.denied = true;
     }
@@ -160,11 +162,10 @@ export class HubSockets {
   }
 
   /** A socket belongs to one run: input naming another run is NOT_FOUND, as it would be anywhere else. */
-  private ownRun(input: { thread_id: string; run_id: string }): HubState {
+  private ownRun(input: { thread_id: string; run_id: string }): void {
     const state = this.hub.state();
     if (!state || state.thread_id !== input.thread_id || state.run_id !== input.run_id)
       throw new TRPCError({ code: "NOT_FOUND", message: `Run ${input.run_id} on thread ${input.thread_id} is not served by this socket.` });
-    return state;
   }
 
   private async answer<T>(ws: WebSocket, id: RequestId, result: Promise<HubResult<T>>, output: (value: T) => unknown): Promise<void> {
@@ -232,6 +233,16 @@ export class HubSockets {
       const oldest = socket.pings[0];
       if (last - socket.acked > this.config.maxLagEvents && oldest && now - oldest[1] > this.config.lagGraceMs)
         this.connections.close(ws, CLOSE.fellBehind, "subscriber fell too far behind; reconnect with your last event id to resume");
+    }
+  }
+
+  /** The run will not move again (polling gave up without a terminal event): every subscription is stopped. */
+  endAll(): void {
+    for (const [ws, socket] of this.connections.entries()) {
+      if (socket.subs.length === 0) continue;
+      for (const sub of socket.subs) this.connections.send(ws, stoppedFrame(sub.id));
+      socket.subs = [];
+      this.connections.persist(ws, socket);
     }
   }
 

@@ -4,8 +4,6 @@ import type { Run } from "../providers/provider";
 export interface HubState {
   thread_id: string;
   run_id: string;
-  /** The tenant owning the run's thread; null for a thread not created through Runcast (admins only). */
-  owner: string | null;
   /** The tenant whose active-run slot the run holds (its creator), freed when the run ends. */
   slotTenant: string | null;
   /** The latest run object the hub has seen (from the stream or a poll). */
@@ -18,12 +16,15 @@ export interface HubState {
     source: "relay" | "hub";
     lastEventAt: number;
   };
-  poll: { attempt: number; hintMs: number | null };
+  /** Polls in a row that saw no change (the backoff grows with it), the upstream's last hint, and when the next is planned. */
+  poll: { attempt: number; hintMs: number | null; at: number | null };
+  /** Bumped by every append: a poll whose answer arrives after something newer was logged is dropped, not logged. */
+  version: number;
   terminalAt: number | null;
   /** Polling has stopped for good (expiry passed, or the run vanished upstream). */
   settled: boolean;
   /** The requires_action round whose outputs were submitted upstream: exactly one submission each. */
-  submitting: string | null;
+  submittedRound: string | null;
 }
 
 export const TERMINAL_STATUSES = new Set<Run["status"]>(["completed", "failed", "cancelled", "expired", "incomplete"]);
@@ -39,6 +40,25 @@ export const SEGMENT_END_EVENTS = new Set([
 ]);
 
 export const isTerminalEvent = (event: string) => SEGMENT_END_EVENTS.has(event) && event !== "thread.run.requires_action";
+
+/** `thread.run.*` events carry the run itself; `thread.run.step.*` carry a step. */
+export const isRunEvent = (event: string) => event.startsWith("thread.run.") && !event.startsWith("thread.run.step.");
+
+/** A run the hub takes up: created through Runcast (a stream is open) or found upstream (it will be polled). */
+export function newHubState(run: Run, threadId: string, options: { streamOpen: boolean; slotTenant: string | null; hintMs?: number | null }): HubState {
+  return {
+    thread_id: threadId,
+    run_id: run.id,
+    slotTenant: options.slotTenant,
+    run,
+    stream: { generation: 1, open: options.streamOpen, source: options.streamOpen ? "relay" : "hub", lastEventAt: Date.now() },
+    poll: { attempt: 0, hintMs: options.hintMs ?? null, at: null },
+    version: 0,
+    terminalAt: null,
+    settled: false,
+    submittedRound: null,
+  };
+}
 
 /** Key-value storage of the state (the SQLite-backed object's synchronous KV). */
 export class HubStateStore {

@@ -18,14 +18,13 @@ import { EventLog, type LoggedEvent } from "./event-log";
 import { Follower, type FollowUntil } from "./followers";
 import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
-import { HubStateStore, TERMINAL_STATUSES, type HubState } from "./hub-state";
+import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubState } from "./hub-state";
 import { beyondLog, HubSockets } from "./hub-sockets";
-import { isFinalPoll, nextAlarm, type ScheduleState } from "./schedule";
+import { isFinalPoll, isPollDue, nextAlarm, pollDelay, type ScheduleState } from "./schedule";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
 export interface BeginInput {
   thread_id: string;
-  owner: string | null;
   slotTenant: string;
   run: Run;
   /** The events read before the run was known (`thread.created`, `thread.run.created`, …). */
@@ -58,6 +57,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private readonly connections: Connections;
   private readonly sockets: HubSockets;
   private readonly followers = new Set<Follower>();
+  /** The poll in flight, if any: polls never overlap. */
+  private polling: Promise<Run> | null = null;
   /** The stream this hub reads itself (a continuation after tool outputs); in memory, so lost on restart. */
   private ownStream: UpstreamStream | null = null;
 
@@ -155,18 +156,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const now = Date.now();
     const existing = this.store.get();
     if (existing) return existing.stream.generation;
-    const state: HubState = {
-      thread_id: input.thread_id,
-      run_id: input.run.id,
-      owner: input.owner,
-      slotTenant: input.slotTenant,
-      run: input.run,
-      stream: { generation: 1, open: true, source: "relay", lastEventAt: now },
-      poll: { attempt: 0, hintMs: null },
-      terminalAt: null,
-      settled: false,
-      submitting: null,
-    };
+    const state = newHubState(input.run, input.thread_id, { streamOpen: true, slotTenant: input.slotTenant });
     this.hold(state);
     this.append(state, input.events, now);
     await this.schedule();
@@ -186,8 +176,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const state = this.store.get();
     if (!state || state.stream.generation !== generation || !state.stream.open) return;
     state.stream.open = false;
-    state.poll.attempt = 0;
-    this.store.put(state);
+    this.planPoll(state, Date.now(), true);
     await this.schedule();
   }
 
@@ -202,7 +191,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       // Pollers of the gateway get a hint too: the upstream's last one, or the hub's own quickest poll.
       const pollAfterMs = state.poll.hintMs ?? this.config.pollMinMs;
       if (state.stream.open || state.terminalAt !== null) return { run: state.run, pollAfterMs };
-      return { run: (await this.poll(state)).run, pollAfterMs: this.store.get()?.poll.hintMs ?? pollAfterMs };
+      return { run: await this.pollOnce(), pollAfterMs: this.store.get()?.poll.hintMs ?? pollAfterMs };
     });
   }
 
@@ -221,14 +210,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return asResult(async () => {
       let state = await this.ready(threadId, runId);
       const round = roundOf(state.run);
-      if (state.submitting !== null && state.submitting === round)
+      if (state.submittedRound !== null && state.submittedRound === round)
         throw new TRPCError({ code: "CONFLICT", message: `The tool outputs for run ${state.run_id} were already submitted.` });
       const collected = this.outputs.add(state.run, outputs);
       this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: collected.received, pending: collected.pending } }], Date.now());
       const fromSeq = this.log.lastSeq();
       if (!collected.complete) return { run: state.run, fromSeq, pending: collected.pending };
 
-      state.submitting = round;
+      state.submittedRound = round;
       this.store.put(state);
       let stream: UpstreamStream;
       try {
@@ -236,7 +225,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       } catch (error) {
         // The upstream took nothing: this request's outputs come back out, so the same outputs can be sent again.
         state = this.store.get()!;
-        state.submitting = null;
+        state.submittedRound = null;
         const reopened = this.outputs.remove(state.run, outputs.map((output) => output.tool_call_id));
         this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: reopened.received, pending: reopened.pending } }], Date.now());
         throw toUpstreamError(error);
@@ -256,12 +245,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return asResult(async () => {
       if (!this.store.has()) return null;
       const state = await this.ready(threadId, runId);
+      const version = state.version;
       const run = await this.provider().cancelRun(state.thread_id, state.run_id);
       const current = this.store.get()!;
+      // Only when nothing newer was logged meanwhile (a stream's or a poll's `cancelled`, say) is `cancelling` news.
+      if (!current.stream.open && current.version === version) this.append(current, backfill(this.log.currentView(), { run }), Date.now());
       if (!current.stream.open) {
-        this.append(current, backfill(this.log.currentView(), { run }), Date.now());
-        current.poll.attempt = 0;
-        this.store.put(current);
+        this.planPoll(current, Date.now(), true);
         await this.schedule();
       }
       return run;
@@ -285,6 +275,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
     this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, principal ? null : Date.now() + AUTH_TIMEOUT_MS);
+    if (principal) await this.watched();
     await this.schedule();
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
@@ -299,10 +290,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
       until,
       tenant,
       log: () => this.log,
-      runEnded: () => this.store.get()?.terminalAt != null,
+      // A run that ended, or that polling gave up on, will log nothing more.
+      runEnded: () => {
+        const state = this.store.get();
+        return state?.terminalAt != null || state?.settled === true;
+      },
       onClose: (done) => this.followers.delete(done),
     });
     this.followers.add(follower);
+    await this.watched();
     await this.schedule();
     return follower.response;
   }
@@ -319,6 +315,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (error instanceof UpstreamError && error.details.status === 404) throw new TRPCError({ code: "NOT_FOUND", message: `No run found with id '${runId}'.` });
       throw error;
     }
+    await this.watched();
     await this.schedule();
   }
 
@@ -347,7 +344,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     if (events.length === 0) return [];
     const logged = this.log.append(events, now);
     for (const { event, data } of events) {
-      if (!event.startsWith("thread.run.") || event.startsWith("thread.run.step.")) continue;
+      if (!isRunEvent(event)) continue;
       state.run = data as Run;
       if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
         state.terminalAt = now;
@@ -357,6 +354,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       }
     }
     state.stream.lastEventAt = now;
+    state.version++;
     this.store.put(state);
     this.sockets.deliver(logged);
     this.notifyFollowers(logged.at(-1)!.seq, now);
@@ -386,29 +384,43 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.ownStream = stream;
     const iterator = stream[Symbol.asyncIterator]();
     let run: Run | undefined;
-    while (!run) {
-      const next = await iterator.next();
-      if (next.done) {
-        await this.streamEnded(generation);
-        return this.store.get()!.run;
+    try {
+      while (!run) {
+        const next = await iterator.next();
+        if (next.done) {
+          await this.streamEnded(generation);
+          return this.store.get()!.run;
+        }
+        await this.ingest(generation, [next.value]);
+        if (isRunEvent(next.value.event)) run = next.value.data as Run;
       }
-      await this.ingest(generation, [next.value]);
-      if (next.value.event.startsWith("thread.run.") && !next.value.event.startsWith("thread.run.step.")) run = next.value.data as Run;
+    } catch (error) {
+      // The upstream took the outputs, then the stream broke: polling carries on, and the caller gets the run as known.
+      console.warn(`RunHub: continuation of ${this.store.get()?.run_id} broke off: ${describeFailure(error)}`);
+      const state = this.store.get()!;
+      if (state.stream.generation === generation) await this.streamLost(state);
+      return this.store.get()!.run;
     }
-    void this.consume(iterator, generation);
+    void this.consume(stream, iterator, generation);
     await this.schedule();
     return run;
   }
 
-  private async consume(iterator: AsyncIterator<UpstreamEvent>, generation: number): Promise<void> {
+  private async consume(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, generation: number): Promise<void> {
+    let refused = false;
     try {
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        if (!(await this.ingest(generation, [next.value]))) break;
+        if (!(await this.ingest(generation, [next.value]))) {
+          refused = true;
+          break;
+        }
       }
     } catch (error) {
       console.warn(`RunHub: stream of ${this.store.get()?.run_id} ended early: ${describeFailure(error)}`);
     } finally {
-      this.ownStream = null;
+      // A stream given up is released upstream; only this stream's own slot is cleared (a newer one may have replaced it).
+      if (refused) stream.abort();
+      if (this.ownStream === stream) this.ownStream = null;
       await this.streamEnded(generation);
     }
   }
@@ -416,8 +428,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   /** The open stream went silent or was lost: give it up (events from it are refused from now on) and poll. */
   private async streamLost(state: HubState): Promise<void> {
     state.stream = { ...state.stream, generation: state.stream.generation + 1, open: false };
-    state.poll.attempt = 0;
-    this.store.put(state);
+    this.planPoll(state, Date.now(), true);
     this.ownStream?.abort();
     this.ownStream = null;
     await this.schedule();
@@ -433,42 +444,61 @@ export class RunHub extends DurableObject<GatewayEnv> {
       return state;
     }
     const { run, pollAfterMs } = await this.provider().retrieveRun(threadId, runId);
-    const owner = await threadOwner(this.env, threadId);
-    // Another call may have taken the run up while these answers were awaited: it holds it now.
+    // Another call may have taken the run up while the upstream answered: it holds it now.
     if (this.store.has()) return this.ready(threadId, runId);
-    const adopted: HubState = {
-      thread_id: threadId,
-      run_id: run.id,
-      // The thread's owner, if it was created through Runcast; otherwise only admins reach the run.
-      owner,
-      slotTenant: null,
-      run,
-      stream: { generation: 1, open: false, source: "hub", lastEventAt: Date.now() },
-      poll: { attempt: 0, hintMs: pollAfterMs },
-      terminalAt: null,
-      settled: false,
-      submitting: null,
-    };
+    const adopted = newHubState(run, threadId, { streamOpen: false, slotTenant: null, hintMs: pollAfterMs });
     this.hold(adopted);
-    await this.backfillFrom(adopted, run);
+    await this.backfillFrom(adopted.version, run);
+    this.planPoll(this.store.get()!, Date.now(), true);
     await this.schedule();
     return this.store.get()!;
   }
 
-  /** One poll: the run from upstream, plus its steps and messages when it may have moved, appended as the events they imply. */
-  private async poll(state: HubState): Promise<{ run: Run; changed: boolean }> {
+  /** Plans the next poll from now: soon after a change (`fresh`), backing off while polls find nothing new. */
+  private planPoll(state: HubState, now: number, fresh = false): void {
+    if (fresh) state.poll.attempt = 0;
+    state.poll.at = now + pollDelay(this.config, state.poll.attempt, this.subscriberCount(), state.poll.hintMs);
+    this.store.put(state);
+  }
+
+  /** A subscriber joined: a run polled at the idle pace moves to the watched pace now, not after its next idle poll. */
+  private async watched(): Promise<void> {
+    const state = this.store.get();
+    if (!state || state.stream.open || state.terminalAt !== null || state.settled || state.poll.at === null) return;
+    const soonest = Date.now() + pollDelay(this.config, state.poll.attempt, this.subscriberCount(), state.poll.hintMs);
+    if (soonest >= state.poll.at) return;
+    state.poll.at = soonest;
+    this.store.put(state);
+    await this.schedule();
+  }
+
+  /** One poll at a time, whoever asks (the alarm, a retrieve): two answers of different ages never race to the log. */
+  private pollOnce(): Promise<Run> {
+    this.polling ??= this.poll().finally(() => (this.polling = null));
+    return this.polling;
+  }
+
+  /** The run from upstream, plus its steps and messages when it may have moved, appended as the events they imply. */
+  private async poll(): Promise<Run> {
+    const state = this.store.get()!;
     const { run, pollAfterMs } = await this.provider().retrieveRun(state.thread_id, state.run_id);
     const current = this.store.get()!;
     current.poll.hintMs = pollAfterMs;
     this.store.put(current);
-    const changed = await this.backfillFrom(current, run);
+    const outcome = await this.backfillFrom(state.version, run);
     const after = this.store.get()!;
-    after.poll.attempt = changed ? 0 : after.poll.attempt + 1;
-    this.store.put(after);
-    return { run, changed };
+    // Quiet polls back off; a change, or an answer overtaken by newer events, brings the next poll close.
+    after.poll.attempt = outcome === "quiet" ? after.poll.attempt + 1 : 0;
+    this.planPoll(after, Date.now());
+    return outcome === "stale" ? after.run : run;
   }
 
-  private async backfillFrom(state: HubState, run: Run): Promise<boolean> {
+  /**
+   * Appends what an upstream answer implies, unless something newer was logged after `version` (a
+   * stream's events, a cancel): that answer is older than what subscribers have, and is dropped.
+   */
+  private async backfillFrom(version: number, run: Run): Promise<"changed" | "quiet" | "stale"> {
+    const state = this.store.get()!;
     const view = this.log.currentView();
     const moved = view.get(run.id)?.status !== run.status || PROGRESSING.has(run.status);
     const provider = this.provider();
@@ -479,13 +509,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
         ])
       : [undefined, undefined];
     const current = this.store.get()!;
-    // A stream may have opened while the lists were read; then it, not the poll, is the source of events.
-    if (current.stream.open) return false;
+    if (current.stream.open || current.version !== version) return "stale";
     const events = backfill(this.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
     current.run = run;
+    if (events.length === 0) {
+      this.store.put(current);
+      return "quiet";
+    }
     this.append(current, events, Date.now());
-    if (events.length === 0) this.store.put(current);
-    return events.length > 0;
+    return "changed";
   }
 
   private scheduleState(state: HubState): ScheduleState {
@@ -493,18 +525,16 @@ export class RunHub extends DurableObject<GatewayEnv> {
       terminalAt: state.terminalAt,
       streamOpen: state.stream.open,
       lastEventAt: state.stream.lastEventAt,
-      pollAttempt: state.poll.attempt,
-      pollHintMs: state.poll.hintMs,
+      pollAt: state.poll.at,
       expiresAt: state.run.expires_at === null ? null : state.run.expires_at * 1000,
       settled: state.settled,
-      subscribers: this.subscriberCount(),
     };
   }
 
   /** The next alarm: the run's own schedule, or sooner if a socket must have authenticated by then. */
   private async schedule(): Promise<void> {
     const state = this.store.get();
-    const due = [state ? nextAlarm(this.scheduleState(state), Date.now(), this.config).at : null, this.connections.nextAuthDeadline()].filter((at): at is number => at !== null);
+    const due = [state ? nextAlarm(this.scheduleState(state), Date.now(), this.config) : null, this.connections.nextAuthDeadline()].filter((at): at is number => at !== null);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
   }
 
@@ -522,24 +552,33 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (now - state.stream.lastEventAt >= this.config.streamSilenceMs) return this.streamLost(state);
       return this.schedule();
     }
-    const final = isFinalPoll(this.scheduleState(state), now, this.config);
+    // An alarm set for something else (a socket's auth deadline) does not poll early.
+    const schedule = this.scheduleState(state);
+    if (!isPollDue(schedule, now, this.config)) return this.schedule();
+    const final = isFinalPoll(schedule, now, this.config);
+    let gone = false;
     try {
-      await this.poll(state);
+      await this.pollOnce();
     } catch (error) {
       const failure = toUpstreamError(error);
       const current = this.store.get()!;
-      // The run is gone upstream: nothing more will happen to it.
-      if (failure.details.status === 404) current.settled = true;
       current.poll.attempt++;
-      this.store.put(current);
+      this.planPoll(current, now);
+      // The run is gone upstream: nothing more will happen to it.
+      gone = failure.details.status === 404;
       console.warn(`RunHub: poll of ${state.run_id} failed: ${describeFailure(failure)}`);
     }
-    if (final) {
-      const current = this.store.get()!;
-      current.settled = true;
-      this.store.put(current);
-    }
+    const current = this.store.get()!;
+    if ((final || gone) && current.terminalAt === null) this.settle(current);
     await this.schedule();
+  }
+
+  /** Polling stops for good without a terminal event: subscribers are told the run will not move again. */
+  private settle(state: HubState): void {
+    state.settled = true;
+    this.store.put(state);
+    this.sockets.endAll();
+    for (const follower of this.followers) follower.notify();
   }
 
   /** After retention: subscribers are told, storage is deleted; later calls fall back to the upstream. */

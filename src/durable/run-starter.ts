@@ -2,16 +2,21 @@
 // `thread.run.created`; so a short-lived object (unique id) opens the stream, learns the id, hands the first
 // events to the run's hub, answers with the run at once, and forwards the rest of the first segment into the hub.
 import { DurableObject } from "cloudflare:workers";
-import { claimThread, threadOwner } from "../auth/access";
+import { claimThread } from "../auth/access";
+import { bindRunSlot } from "../auth/limits";
 import type { GatewayEnv } from "../env";
 import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
 import { describeFailure, UpstreamError } from "../providers/upstream-error";
 import type { CreateThreadAndRunInput } from "../rpc/schemas/runs";
+import { hubFor } from "./hub-client";
 import { asResult, type HubResult } from "./hub-result";
 
-/** A run to create, and the creating tenant (whose active-run slot it uses, and who owns a new thread). */
-export type StartRequest = ({ kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }) & { tenant: string };
+/** A run to create, the creating tenant (who owns a new thread), and the active-run slot reserved for it. */
+export type StartRequest = ({ kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }) & {
+  tenant: string;
+  reservation: string;
+};
 
 /** An open fetch stream does not keep an object alive; a heartbeat alarm does, while forwarding lasts. */
 const HEARTBEAT_MS = 10_000;
@@ -37,10 +42,10 @@ export class RunStarter extends DurableObject<GatewayEnv> {
       }
       // A new thread is its creator's before anyone can learn its id.
       if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.tenant);
-      // Who may watch the run is whoever owns its thread (an admin may start runs on a tenant's thread).
-      const owner = request.kind === "threadAndRun" ? request.tenant : await threadOwner(this.env, run.thread_id);
-      const hub = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(run.id));
-      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head, owner, slotTenant: request.tenant });
+      // The slot is bound to the run before the hub can see the run end and free it.
+      await bindRunSlot(this.env, request.tenant, request.reservation, run);
+      const hub = hubFor(this.env, run.id);
+      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head, slotTenant: request.tenant });
       void this.forward(stream, iterator, hub, run.id, generation);
       return run;
     });
@@ -81,7 +86,7 @@ export class RunStarter extends DurableObject<GatewayEnv> {
     if (!accepted) stream.abort();
     this.forwarding = false;
     // A fresh stub, since the one used so far may be broken: the hub then polls at once rather than waiting out the silence.
-    const fresh = this.env.RUN_HUB.get(this.env.RUN_HUB.idFromName(runId));
+    const fresh = hubFor(this.env, runId);
     await fresh.streamEnded(generation).catch((error: unknown) => console.error(`RunStarter: hub unreachable: ${describeFailure(error)}`));
     await this.ctx.storage.deleteAlarm();
   }

@@ -1,6 +1,6 @@
 // What a run's log has told its subscribers so far: each step's and message's status, and how much message text.
 // Every event appended updates it; polling diffs the upstream's state against it (backfill.ts).
-import type { Message, RunStep } from "../providers/provider";
+import type { Message } from "../providers/provider";
 
 export interface ViewEntry {
   kind: "run" | "step" | "message";
@@ -39,4 +39,3 @@ export function applyToView(view: RunView, event: string, data: unknown): ViewEn
 }
 
 export { textOf as messageText };
-export type { Message, RunStep };

@@ -1,5 +1,4 @@
-// When the hub's alarm next fires: heartbeat while a stream is open, backed-off polling while none is, then retention.
-
+// When the hub's alarm next fires: heartbeat while a stream is open, the planned poll while none is, then retention.
 import type { HubConfig } from "./hub-config";
 
 export interface ScheduleState {
@@ -7,22 +6,12 @@ export interface ScheduleState {
   terminalAt: number | null;
   streamOpen: boolean;
   lastEventAt: number;
-  /** Polls in a row that saw no change; the backoff grows with it. */
-  pollAttempt: number;
-  /** The upstream's `openai-poll-after-ms` from the last poll. */
-  pollHintMs: number | null;
+  /** When the next poll is planned (ms): set when polling starts or after each poll, not by every alarm. */
+  pollAt: number | null;
   /** The run's `expires_at`, in ms. */
   expiresAt: number | null;
   /** Polling stopped for good: expiry passed and the final state was settled. */
   settled: boolean;
-  subscribers: number;
-}
-
-export type AlarmPurpose = "retention" | "heartbeat" | "poll" | "none";
-
-export interface NextAlarm {
-  at: number;
-  purpose: AlarmPurpose;
 }
 
 /** The poll delay after `attempt` quiet polls: doubling from the minimum to a cap that depends on whether anyone watches. */
@@ -33,15 +22,22 @@ export function pollDelay(config: HubConfig, attempt: number, subscribers: numbe
   return Math.max(backoff, hintMs ?? 0);
 }
 
-export function nextAlarm(state: ScheduleState, now: number, config: HubConfig): NextAlarm {
-  if (state.terminalAt !== null) return { at: state.terminalAt + config.retentionMs, purpose: "retention" };
-  if (state.streamOpen) return { at: Math.min(now + config.heartbeatMs, state.lastEventAt + config.streamSilenceMs), purpose: "heartbeat" };
-  if (state.settled) return { at: now + config.retentionMs, purpose: "retention" };
-  const at = now + pollDelay(config, state.pollAttempt, state.subscribers, state.pollHintMs);
-  // Never past expires_at (plus grace): the last poll lands there and settles the run.
+/** The planned poll, but never past expires_at (plus grace): the last poll lands there and settles the run. */
+function pollDueAt(state: ScheduleState, now: number, config: HubConfig): number {
   const deadline = state.expiresAt === null ? Infinity : state.expiresAt + config.expiryGraceMs;
-  return { at: Math.max(now, Math.min(at, deadline)), purpose: "poll" };
+  return Math.min(state.pollAt ?? now, deadline);
 }
+
+export function nextAlarm(state: ScheduleState, now: number, config: HubConfig): number {
+  if (state.terminalAt !== null) return state.terminalAt + config.retentionMs;
+  if (state.streamOpen) return Math.min(now + config.heartbeatMs, state.lastEventAt + config.streamSilenceMs);
+  if (state.settled) return state.lastEventAt + config.retentionMs;
+  return Math.max(now, pollDueAt(state, now, config));
+}
+
+/** Whether an alarm at `now` should poll: the planned time (or the expiry deadline) has come. */
+export const isPollDue = (state: ScheduleState, now: number, config: HubConfig) =>
+  !state.streamOpen && state.terminalAt === null && !state.settled && now >= pollDueAt(state, now, config);
 
 /** True when a poll at `now` is the last one: the run's expiry (plus grace) has come. */
 export const isFinalPoll = (state: ScheduleState, now: number, config: HubConfig) =>

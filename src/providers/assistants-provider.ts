@@ -1,11 +1,11 @@
 // The Assistants-compatible provider: OpenAI, Azure OpenAI, any compatible service, or the local emulator, through the official SDK.
-import OpenAI, { AzureOpenAI } from "openai";
+import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from "openai";
 import type { Stream } from "openai/core/streaming";
 import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
 import type { RunCreateParamsNonStreaming } from "openai/resources/beta/threads/runs/runs";
 import type { ThreadCreateAndRunParamsNonStreaming } from "openai/resources/beta/threads/threads";
 import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
-import { toUpstreamError } from "./upstream-error";
+import { toUpstreamError, UpstreamError } from "./upstream-error";
 import { describeUpstream, type Upstream } from "./upstream";
 
 /**
@@ -59,7 +59,9 @@ function toUpstreamStream(stream: Stream<AssistantStreamEvent>): UpstreamStream 
       try {
         for await (const { event, data } of stream) yield { event, data };
       } catch (error) {
-        throw toUpstreamError(error);
+        // A body that breaks mid-stream surfaces as a plain error, not an APIError: it is a network failure all the same.
+        if (error instanceof APIUserAbortError || (error instanceof Error && error.name === "AbortError")) throw error;
+        throw error instanceof APIError ? toUpstreamError(error) : new UpstreamError("The upstream's stream broke off.", "network");
       }
     },
   };

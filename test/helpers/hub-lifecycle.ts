@@ -207,6 +207,8 @@ export const hubSocketCount = (runId: string) => runInDurableObject(hubStub(runI
  * bounds (it was computed at some instant between `before` and `after`).
  */
 export async function nextPollDelay(runId: string): Promise<{ min: number; max: number }> {
+  // The hub polls only when its planned poll is due: make it due now, as if its time had come.
+  await setHubState(runId, (state) => ({ ...state, poll: { ...state.poll, at: Date.now() } }));
   const before = Date.now();
   await fireHubAlarm(runId);
   const at = await hubAlarm(runId);

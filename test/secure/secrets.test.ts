@@ -397,6 +397,9 @@ describe("secrets never appear in responses, errors, frames or logs", () => {
     try {
       // A poll (the hub's alarm) that the upstream refuses.
       await runInDurableObject(hubStub, async (_instance, state) => {
+        // The hub polls only when its planned poll is due: make it due now.
+        const held = state.storage.kv.get<{ poll: { at: number | null } }>("hub")!;
+        state.storage.kv.put("hub", { ...held, poll: { ...held.poll, at: Date.now() } });
         await new RunHub(state as unknown as DurableObjectState, withKey).alarm();
       });
       // A hub adopting a run it does not hold (the upstream asked first), refused.

@@ -369,6 +369,23 @@ describe("overriding the assistant needs runcast:override", () => {
     expect(await emulatorRunIds(T)).toEqual(before);
   });
 
+  it("attaching the account's files or vector stores needs the scope too", async () => {
+    const before = await emulatorRunIds(T);
+    const attachments = [{ file_id: "file_abc123", tools: [{ type: "file_search" as const }] }];
+    const cases: Array<[string, () => Promise<unknown>]> = [
+      ["additional_messages[].attachments", () => acme.runs.create.mutate({ thread_id: T, assistant_id: assistantId, additional_messages: [{ role: "user", content: "Read this", attachments }] })],
+      ["tool_resources", () => acme.runs.createThreadAndRun.mutate({ assistant_id: assistantId, tool_resources: { file_search: { vector_store_ids: ["vs_abc123"] } } })],
+      ["thread.tool_resources", () => acme.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { tool_resources: { file_search: { vector_store_ids: ["vs_abc123"] } } } })],
+      ["thread.messages[].attachments", () => acme.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Read this", attachments }] } })],
+    ];
+    for (const [field, call] of cases) {
+      const error = await rpcError(call());
+      expect(error.data?.code, field).toBe("FORBIDDEN");
+      expect(error.message.startsWith(`${field}: `), error.message).toBe(true);
+    }
+    expect(await emulatorRunIds(T)).toEqual(before);
+  });
+
   it("several overrides are all named; createThreadAndRun and REST refuse the same way, with no upstream call", async () => {
     const both = await rpcError(acme.runs.create.mutate({ thread_id: T, assistant_id: assistantId, model: "gpt-4o-mini", tools: [] }));
     expect(both.message).toMatch(/^model, tools: /);

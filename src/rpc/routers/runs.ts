@@ -35,12 +35,12 @@ export const runsRouter = router({
   create: authedProcedure.input(createRunInput).mutation(async ({ ctx, input: { thread_id, ...params } }) => {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
     assertMayRun(ctx.env, ctx.principal, params);
-    return withRunSlot(ctx.env, ctx.principal, () => startRun(ctx.env, { kind: "run", thread_id, params, tenant: ctx.principal.tenant }));
+    return withRunSlot(ctx.env, ctx.principal, (reservation) => startRun(ctx.env, { kind: "run", thread_id, params, tenant: ctx.principal.tenant, reservation }));
   }),
   /** The new thread belongs to the caller's tenant (the creation step records it before answering). */
   createThreadAndRun: authedProcedure.input(createThreadAndRunInput).mutation(({ ctx, input }) => {
     assertMayRun(ctx.env, ctx.principal, input);
-    return withRunSlot(ctx.env, ctx.principal, () => startRun(ctx.env, { kind: "threadAndRun", params: input, tenant: ctx.principal.tenant }));
+    return withRunSlot(ctx.env, ctx.principal, (reservation) => startRun(ctx.env, { kind: "threadAndRun", params: input, tenant: ctx.principal.tenant, reservation }));
   }),
   list: authedProcedure.input(listRunsInput).query(async ({ ctx, input: { thread_id, ...query } }) => {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);

@@ -14,5 +14,4 @@ export const threadId = upstreamId("a thread");
 export const runId = upstreamId("a run");
 export const stepId = upstreamId("a run step");
 export const assistantId = upstreamId("an assistant");
-export const messageId = upstreamId("a message");
 export const toolCallId = upstreamId("a tool call");

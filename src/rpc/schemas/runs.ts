@@ -1,7 +1,7 @@
 // Inputs of the run procedures, in the upstream's own field names (snake_case), shared by tRPC and the REST surface.
 import { z } from "zod";
 import { listQuery, messageInput, metadata, runOptions } from "./common";
-import { assistantId, messageId, runId, stepId, threadId, toolCallId } from "./ids";
+import { assistantId, runId, stepId, threadId, toolCallId } from "./ids";
 
 export const runRef = z.strictObject({ thread_id: threadId, run_id: runId });
 
@@ -52,7 +52,6 @@ export const runEventsInput = runRef.extend({
 export const listAssistantsInput = z.strictObject({ ...listQuery });
 
 export const listMessagesInput = z.strictObject({ thread_id: threadId, ...listQuery, run_id: runId.optional() });
-export const retrieveMessageInput = z.strictObject({ thread_id: threadId, message_id: messageId });
 
 export type CreateRunInput = z.infer<typeof createRunInput>;
 export type CreateThreadAndRunInput = z.infer<typeof createThreadAndRunInput>;
