@@ -1,0 +1,86 @@
+// The hub's alarm maths and its backfill, tested as the pure functions they are.
+import { describe, expect, it } from "vitest";
+import { backfill } from "../src/durable/backfill";
+import { DEFAULT_HUB_CONFIG } from "../src/durable/hub-config";
+import type { Message, Run, RunStep } from "../src/providers/provider";
+import { applyToView, type RunView } from "../src/durable/run-view";
+import { isFinalPoll, isPollDue, nextAlarm, pollDelay, type ScheduleState } from "../src/durable/schedule";
+
+const config = DEFAULT_HUB_CONFIG;
+const NOW = 1_000_000;
+const polling: ScheduleState = { terminalAt: null, streamOpen: false, lastEventAt: NOW - 1000, pollAt: NOW + 2000, expiresAt: null, settled: false };
+
+describe("poll delay", () => {
+  it("doubles from the minimum to the cap, lower while someone watches", () => {
+    expect([0, 1, 2, 3, 10].map((attempt) => pollDelay(config, attempt, 0, null))).toEqual([500, 1000, 2000, 4000, 60_000]);
+    expect([0, 3, 10].map((attempt) => pollDelay(config, attempt, 2, null))).toEqual([500, 4000, 5000]);
+  });
+
+  it("never goes below the upstream's hint", () => {
+    expect(pollDelay(config, 0, 1, 1500)).toBe(1500);
+    expect(pollDelay(config, 10, 1, 1500)).toBe(5000);
+  });
+});
+
+describe("next alarm", () => {
+  it("is the retention deadline once the run has ended", () => {
+    expect(nextAlarm({ ...polling, terminalAt: NOW - 10 }, NOW, config)).toBe(NOW - 10 + config.retentionMs);
+  });
+
+  it("is a heartbeat while a stream is open, or the silence deadline if that comes first", () => {
+    expect(nextAlarm({ ...polling, streamOpen: true, lastEventAt: NOW }, NOW, config)).toBe(NOW + config.heartbeatMs);
+    expect(nextAlarm({ ...polling, streamOpen: true, lastEventAt: NOW - 40_000 }, NOW, config)).toBe(NOW - 40_000 + config.streamSilenceMs);
+  });
+
+  it("is the planned poll, never past the run's expiry plus grace", () => {
+    expect(nextAlarm(polling, NOW, config)).toBe(NOW + 2000);
+    expect(nextAlarm({ ...polling, expiresAt: NOW - config.expiryGraceMs + 1000 }, NOW, config)).toBe(NOW + 1000);
+    // A poll planned in the past is due now, not in the past.
+    expect(nextAlarm({ ...polling, pollAt: NOW - 500 }, NOW, config)).toBe(NOW);
+  });
+
+  it("polls only when the planned poll (or the expiry deadline) has come", () => {
+    expect(isPollDue(polling, NOW, config)).toBe(false);
+    expect(isPollDue(polling, NOW + 2000, config)).toBe(true);
+    expect(isPollDue({ ...polling, expiresAt: NOW - config.expiryGraceMs }, NOW, config)).toBe(true);
+    expect(isPollDue({ ...polling, streamOpen: true, pollAt: NOW }, NOW, config)).toBe(false);
+    expect(isFinalPoll({ ...polling, expiresAt: NOW - config.expiryGraceMs }, NOW, config)).toBe(true);
+    expect(isFinalPoll({ ...polling, expiresAt: NOW + 1 }, NOW, config)).toBe(false);
+  });
+});
+
+describe("backfill", () => {
+  const run = (status: Run["status"]) => ({ id: "run_1", object: "thread.run", status }) as Run;
+  const step = (status: RunStep["status"]) => ({ id: "step_1", object: "thread.run.step", type: "message_creation", status, step_details: { type: "message_creation", message_creation: { message_id: "msg_1" } } }) as RunStep;
+  const message = (status: Message["status"], value: string) => ({ id: "msg_1", object: "thread.message", role: "assistant", status, content: [{ type: "text", text: { value, annotations: [] } }] }) as unknown as Message;
+
+  function viewOf(events: Array<{ event: string; data: unknown }>): RunView {
+    const view: RunView = new Map();
+    for (const { event, data } of events) applyToView(view, event, data);
+    return view;
+  }
+
+  it("brings a subscriber from a dropped stream to the end: the missing text as one delta, then the closing events in order", () => {
+    const seen = viewOf([
+      { event: "thread.run.in_progress", data: run("in_progress") },
+      { event: "thread.run.step.created", data: step("in_progress") },
+      { event: "thread.message.created", data: message("in_progress", "") },
+      { event: "thread.message.delta", data: { id: "msg_1", delta: { content: [{ index: 0, type: "text", text: { value: "Hello" } }] } } },
+    ]);
+    const events = backfill(seen, { run: run("completed"), steps: [step("completed")], messages: [message("completed", "Hello world")] });
+    expect(events.map((event) => event.event)).toEqual(["thread.message.delta", "thread.message.completed", "thread.run.step.completed", "thread.run.completed"]);
+    expect(events[0]!.data).toMatchObject({ delta: { content: [{ text: { value: " world" } }] } });
+  });
+
+  it("starts a message it has not seen empty, so accumulated text is never doubled", () => {
+    const events = backfill(viewOf([{ event: "thread.run.in_progress", data: run("in_progress") }]), { run: run("in_progress"), steps: [step("in_progress")], messages: [message("in_progress", "Hi")] });
+    expect(events.map((event) => event.event)).toEqual(["thread.run.step.created", "thread.message.created", "thread.message.delta"]);
+    expect(events[1]!.data).toMatchObject({ content: [] });
+    expect(events[2]!.data).toMatchObject({ delta: { content: [{ text: { value: "Hi", annotations: [] } }] } });
+  });
+
+  it("answers nothing when nothing changed", () => {
+    const seen = viewOf([{ event: "thread.run.requires_action", data: run("requires_action") }]);
+    expect(backfill(seen, { run: run("requires_action") })).toEqual([]);
+  });
+});
