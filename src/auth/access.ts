@@ -2,6 +2,8 @@
 import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import { allowedAssistants } from "./auth-config";
+import { authenticate } from "./authenticate";
+import { enforceRate } from "./limits";
 import type { Principal } from "./principal";
 
 /** Ownership never changes once set, so each isolate remembers what it has looked up. */
@@ -39,6 +41,14 @@ export const threadNotFound = (threadId: string) => new TRPCError({ code: "NOT_F
 export async function assertThreadAccess(env: GatewayEnv, principal: Principal, threadId: string): Promise<void> {
   if (principal.admin) return;
   if ((await threadOwner(env, threadId)) !== principal.tenant) throw threadNotFound(threadId);
+}
+
+/** What every thread-scoped entry outside tRPC checks first, in the order a procedure does: who, how often, whose. */
+export async function authorizeThread(env: GatewayEnv, token: string | null, threadId: string): Promise<Principal> {
+  const principal = await authenticate(env, token);
+  await enforceRate(env, principal);
+  await assertThreadAccess(env, principal, threadId);
+  return principal;
 }
 
 /** Run settings that change what the assistant is; each needs the override scope. */

@@ -1,5 +1,6 @@
 // Events a subscriber would have seen from the stream, derived from the upstream's state when the hub learns it by polling.
 import type { Message, Run, RunStep } from "../providers/provider";
+import { SEGMENT_END_EVENTS } from "./hub-state";
 import { messageText, type RunView } from "./run-view";
 
 export interface SyntheticEvent {
@@ -15,7 +16,8 @@ export interface UpstreamSnapshot {
   messages?: Message[];
 }
 
-const ENDS_SEGMENT = new Set(["requires_action", "completed", "incomplete", "failed", "cancelled", "expired"]);
+/** Statuses whose run event closes a segment (the stream's own list, by status). */
+const endsSegment = (status: Run["status"]) => SEGMENT_END_EVENTS.has(`thread.run.${status}`);
 
 /**
  * The events between what the view has told and the snapshot, in the order the upstream streams them:
@@ -29,7 +31,7 @@ export function backfill(view: RunView, snapshot: UpstreamSnapshot): SyntheticEv
   const runChanged = view.get(run.id)?.status !== run.status;
   const runEvent = { event: `thread.run.${run.status}`, data: run };
   if (!view.has(run.id)) events.push({ event: "thread.run.created", data: run });
-  if (runChanged && !ENDS_SEGMENT.has(run.status) && view.has(run.id)) events.push(runEvent);
+  if (runChanged && !endsSegment(run.status) && view.has(run.id)) events.push(runEvent);
 
   const messages = new Map((snapshot.messages ?? []).map((message) => [message.id, message]));
   for (const step of snapshot.steps ?? []) {
@@ -39,7 +41,7 @@ export function backfill(view: RunView, snapshot: UpstreamSnapshot): SyntheticEv
     if (message) events.push(...messageEvents(view, message));
     if (step.status !== "in_progress" && seen?.status !== step.status) events.push({ event: `thread.run.step.${step.status}`, data: step });
   }
-  if (runChanged && (ENDS_SEGMENT.has(run.status) || !view.has(run.id))) events.push(runEvent);
+  if (runChanged && (endsSegment(run.status) || !view.has(run.id))) events.push(runEvent);
   return events;
 }
 

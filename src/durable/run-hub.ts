@@ -11,7 +11,7 @@ import { toTRPCError } from "../rpc/upstream-errors";
 import type { ToolOutput } from "../rpc/schemas/runs";
 import { backfill } from "./backfill";
 import { authenticate } from "../auth/authenticate";
-import { threadOwner } from "../auth/access";
+import { assertThreadAccess } from "../auth/access";
 import { enforceRate, releaseRunSlot } from "../auth/limits";
 import { CLOSE, Connections, type SocketPrincipal } from "./connections";
 import { EventLog, type LoggedEvent } from "./event-log";
@@ -308,7 +308,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * caller must own its thread or be an admin; anyone else learns nothing (NOT_FOUND).
    */
   private async admit(threadId: string, runId: string, principal: SocketPrincipal): Promise<void> {
-    if (!principal.admin && (await threadOwner(this.env, threadId)) !== principal.tenant) throw new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${threadId}'.` });
+    await assertThreadAccess(this.env, { ...principal, override: false, assistants: null }, threadId);
     try {
       await this.ready(threadId, runId);
     } catch (error) {

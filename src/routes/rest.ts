@@ -3,9 +3,8 @@ import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { GatewayEnv } from "../env";
 import { TRPCError } from "@trpc/server";
-import { assertThreadAccess } from "../auth/access";
+import { authorizeThread } from "../auth/access";
 import { authenticate, bearerToken } from "../auth/authenticate";
-import { enforceRate } from "../auth/limits";
 import { submitToolOutputs } from "../durable/hub-client";
 import type { Run } from "../providers/provider";
 import { createContext } from "../rpc/context";
@@ -36,12 +35,7 @@ async function answer(c: Context<Env>, call: (caller: ReturnType<typeof createCa
 const callerFor = (c: Context<Env>, resHeaders = new Headers()) => createCaller(createContext({ env: c.env, resHeaders, token: bearerToken(c.req.header("authorization")) }));
 
 /** For the streaming routes that talk to the hub directly: the same checks a procedure makes first. */
-async function authorize(c: Context<Env>, threadId: string) {
-  const principal = await authenticate(c.env, bearerToken(c.req.header("authorization")));
-  await enforceRate(c.env, principal);
-  await assertThreadAccess(c.env, principal, threadId);
-  return principal;
-}
+const authorize = (c: Context<Env>, threadId: string) => authorizeThread(c.env, bearerToken(c.req.header("authorization")), threadId);
 
 /** A JSON object body; anything else is the upstream's "could not parse" 400. */
 async function jsonBody(c: Context<Env>): Promise<Record<string, unknown>> {

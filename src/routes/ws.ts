@@ -1,9 +1,8 @@
 // GET /ws/threads/{thread_id}/runs/{run_id}: a subscriber's WebSocket, routed into the run's hub, which speaks tRPC's protocol.
 import { Hono } from "hono";
-import { assertThreadAccess } from "../auth/access";
-import { authenticate, bearerToken } from "../auth/authenticate";
+import { authorizeThread } from "../auth/access";
+import { bearerToken } from "../auth/authenticate";
 import { authSetting } from "../auth/auth-config";
-import { enforceRate } from "../auth/limits";
 import { TRPCError } from "@trpc/server";
 import { hubFor, hubRefusal } from "../durable/hub-client";
 import { PRINCIPAL_HEADER } from "../durable/run-hub";
@@ -30,9 +29,7 @@ export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:t
   // With a token, or where no token is needed (`none`) or none would help (a refusal), the Worker decides now.
   if (token || !("modes" in authSetting(c.env))) {
     try {
-      const principal = await authenticate(c.env, token);
-      await enforceRate(c.env, principal);
-      await assertThreadAccess(c.env, principal, ids.data.thread_id);
+      const principal = await authorizeThread(c.env, token, ids.data.thread_id);
       headers.set(PRINCIPAL_HEADER, JSON.stringify({ tenant: principal.tenant, admin: principal.admin }));
     } catch (error) {
       return toRestError(error);
