@@ -15,7 +15,7 @@ import { assertThreadAccess } from "../auth/access";
 import { enforceRate, releaseRunSlot } from "../auth/limits";
 import { CLOSE, Connections, type SocketPrincipal } from "./connections";
 import { EventLog, type LoggedEvent } from "./event-log";
-import { Follower, type FollowUntil } from "./followers";
+import { Followers, type FollowUntil } from "./followers";
 import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
 import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubState } from "./hub-state";
@@ -56,7 +56,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private readonly perTenantLimit: number;
   private readonly connections: Connections;
   private readonly sockets: HubSockets;
-  private readonly followers = new Set<Follower>();
+  private readonly followers: Followers;
   /** The poll in flight, if any: polls never overlap. */
   private polling: Promise<Run> | null = null;
   /** The stream this hub reads itself (a continuation after tool outputs); in memory, so lost on restart. */
@@ -70,6 +70,17 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.config = hubConfig(env);
     this.perTenantLimit = Number(env.RUNCAST_MAX_SUBSCRIBERS_PER_TENANT ?? 50);
     this.connections = new Connections(ctx.getWebSockets(), () => this.log.lastSeq());
+    this.followers = new Followers(
+      {
+        log: () => this.log,
+        // A run that ended, or that polling gave up on, will log nothing more.
+        runEnded: () => {
+          const state = this.store.get();
+          return state?.terminalAt != null || state?.settled === true;
+        },
+      },
+      this.config,
+    );
     this.sockets = new HubSockets(this.connections, () => this.log, this.config, {
       state: () => this.store.get(),
       authenticate: async (token) => {
@@ -285,19 +296,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     if (after > this.log.lastSeq()) throw beyondLog(after);
     const full = this.refusal(tenant);
     if (full) return Response.json({ error: full, code: "TOO_MANY_REQUESTS" }, { status: 429 });
-    const follower = new Follower({
-      after,
-      until,
-      tenant,
-      log: () => this.log,
-      // A run that ended, or that polling gave up on, will log nothing more.
-      runEnded: () => {
-        const state = this.store.get();
-        return state?.terminalAt != null || state?.settled === true;
-      },
-      onClose: (done) => this.followers.delete(done),
-    });
-    this.followers.add(follower);
+    const follower = this.followers.add(after, until, tenant);
     await this.watched();
     await this.schedule();
     return follower.response;
@@ -325,9 +324,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   /** Subscribers per tenant per run are bounded too, so one tenant cannot take every seat. */
   private hasRoomFor(tenant: string): boolean {
-    let count = this.connections.count(tenant);
-    for (const follower of this.followers) if (follower.tenant === tenant) count++;
-    return count < this.perTenantLimit;
+    return this.connections.count(tenant) + this.followers.count(tenant) < this.perTenantLimit;
   }
 
   /** Why one more subscriber (of `tenant`, if known yet) cannot join, or null if it can. */
@@ -357,18 +354,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
     state.version++;
     this.store.put(state);
     this.sockets.deliver(logged);
-    this.notifyFollowers(logged.at(-1)!.seq, now);
+    this.followers.appended(logged.at(-1)!.seq, now);
     return logged;
-  }
-
-  /** Wakes HTTP followers; one that stays more than the allowed lag behind the head past the grace is dropped. */
-  private notifyFollowers(head: number, now: number): void {
-    for (const follower of this.followers) {
-      follower.notify();
-      if (head - follower.position <= this.config.maxLagEvents) follower.behindSince = null;
-      else if (follower.behindSince === null) follower.behindSince = now;
-      else if (now - follower.behindSince > this.config.lagGraceMs) follower.fail("subscriber fell too far behind; resume with its last event id");
-    }
   }
 
   // ---- Streams the hub reads itself. ----
@@ -578,13 +565,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
     state.settled = true;
     this.store.put(state);
     this.sockets.endAll();
-    for (const follower of this.followers) follower.notify();
+    this.followers.wakeAll();
   }
 
   /** After retention: subscribers are told, storage is deleted; later calls fall back to the upstream. */
   private async retire(): Promise<void> {
     for (const [ws] of [...this.connections.entries()]) this.connections.close(ws, CLOSE.retired, "run retired: its log was deleted after the retention period");
-    for (const follower of this.followers) follower.fail("run retired: its log was deleted after the retention period");
+    this.followers.failAll("run retired: its log was deleted after the retention period");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.log = new EventLog(this.ctx.storage.sql);
