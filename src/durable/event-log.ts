@@ -1,4 +1,5 @@
 // The run's append-only event log in SQLite: every upstream event (and the hub's own) gets a sequence number, its event id.
+import { TRPCError } from "@trpc/server";
 import { applyToView, type RunView, type ViewEntry } from "./run-view";
 
 export interface LoggedEvent {
@@ -39,6 +40,12 @@ export class EventLog {
   /** Events after `seq`, oldest first, at most `limit`. */
   after(seq: number, limit = 1000): LoggedEvent[] {
     return this.sql.exec<{ seq: number; event: string; data: string }>("SELECT seq, event, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit).toArray();
+  }
+
+  /** A last event id this log never issued (another run's, say) cannot be resumed from. */
+  assertIssued(after: number): void {
+    if (after > this.lastSeq())
+      throw new TRPCError({ code: "BAD_REQUEST", message: `lastEventId: ${after} is past this run's last event; resume only from an id this subscription returned.` });
   }
 
   lastSeq(): number {

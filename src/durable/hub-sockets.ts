@@ -34,10 +34,6 @@ const MAX_PINGS = 16;
 
 const decoder = new TextDecoder();
 
-/** A last event id this run never issued (another run's, say) cannot be resumed from. */
-export const beyondLog = (after: number) =>
-  new TRPCError({ code: "BAD_REQUEST", message: `lastEventId: ${after} is past this run's last event; resume only from an id this subscription returned.` });
-
 function validated<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: unknown } }, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -183,7 +179,7 @@ export class HubSockets {
     if (socket.subs.some((sub) => sub.id === id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
     if (socket.subs.length >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new TRPCError({ code: "BAD_REQUEST", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.` });
     const log = this.log();
-    if (after > log.lastSeq()) throw beyondLog(after);
+    log.assertIssued(after);
     this.connections.send(ws, startedFrame(id));
     let last = after;
     for (let page = log.after(last); page.length > 0; page = log.after(last)) {

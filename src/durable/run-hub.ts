@@ -19,7 +19,7 @@ import { Followers, type FollowUntil } from "./followers";
 import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
 import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubState } from "./hub-state";
-import { beyondLog, HubSockets } from "./hub-sockets";
+import { HubSockets } from "./hub-sockets";
 import { isFinalPoll, isPollDue, nextAlarm, pollDelay, type ScheduleState } from "./schedule";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
@@ -104,7 +104,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   override async fetch(request: Request): Promise<Response> {
     try {
-      // The Worker has validated both ids (src/routes/hub-routing.ts) before routing here.
+      // The Worker has validated both ids (the zod id schemas, in routes/ws.ts and the procedures) before routing here.
       const url = new URL(request.url);
       const threadId = url.searchParams.get("thread_id") ?? "";
       const runId = url.searchParams.get("run_id") ?? "";
@@ -293,7 +293,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   private async follow(threadId: string, runId: string, after: number, until: FollowUntil, tenant: string): Promise<Response> {
     await this.ready(threadId, runId);
-    if (after > this.log.lastSeq()) throw beyondLog(after);
+    this.log.assertIssued(after);
     const full = this.refusal(tenant);
     if (full) return Response.json({ error: full, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const follower = this.followers.add(after, until, tenant);
