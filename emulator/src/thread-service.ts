@@ -196,7 +196,9 @@ export class ThreadService {
     if (!ACTIVE_STATUSES.has(run.status) || run.status === "cancelling")
       throw badRequest(`Cannot cancel run with status '${run.status}'.`);
     const knobs = this.knobs(runId)!;
-    this.engine.replan(runId, planCancel(Date.now(), knobs.delta_ms), Date.now());
+    // One clock reading: were the plan and the catch-up read apart, a slow moment could apply the whole cancel at once.
+    const now = Date.now();
+    this.engine.replan(runId, planCancel(now, knobs.delta_ms), now);
     return this.store.get<Run>("run", runId)!;
   }
 

@@ -20,7 +20,8 @@ import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
 import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubState } from "./hub-state";
 import { HubSockets } from "./hub-sockets";
-import { isFinalPoll, isPollDue, nextAlarm, pollDelay, type ScheduleState } from "./schedule";
+import { HubPoller } from "./hub-poller";
+import { isFinalPoll, isPollDue, nextAlarm, type ScheduleState } from "./schedule";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
 export interface BeginInput {
@@ -45,8 +46,6 @@ export const PRINCIPAL_HEADER = "x-runcast-principal";
 /** A socket with no credentials on its upgrade must send them (connectionParams) within this time. */
 const AUTH_TIMEOUT_MS = 5_000;
 
-/** Statuses in which the run moves on by itself, so a poll also reads its steps and messages. */
-const PROGRESSING = new Set<Run["status"]>(["queued", "in_progress", "cancelling"]);
 
 export class RunHub extends DurableObject<GatewayEnv> {
   private log: EventLog;
@@ -57,8 +56,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private readonly connections: Connections;
   private readonly sockets: HubSockets;
   private readonly followers: Followers;
-  /** The poll in flight, if any: polls never overlap. */
-  private polling: Promise<Run> | null = null;
+  private readonly poller: HubPoller;
   /** The stream this hub reads itself (a continuation after tool outputs); in memory, so lost on restart. */
   private ownStream: UpstreamStream | null = null;
 
@@ -81,6 +79,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
       },
       this.config,
     );
+    this.poller = new HubPoller({
+      store: this.store,
+      log: () => this.log,
+      config: this.config,
+      provider: () => this.provider(),
+      subscriberCount: () => this.subscriberCount(),
+      append: (state, events, now) => this.append(state, events, now),
+    });
     this.sockets = new HubSockets(this.connections, () => this.log, this.config, {
       state: () => this.store.get(),
       authenticate: async (token) => {
@@ -187,7 +193,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const state = this.store.get();
     if (!state || state.stream.generation !== generation || !state.stream.open) return;
     state.stream.open = false;
-    this.planPoll(state, Date.now(), true);
+    this.poller.plan(state, Date.now(), true);
     await this.schedule();
   }
 
@@ -202,7 +208,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       // Pollers of the gateway get a hint too: the upstream's last one, or the hub's own quickest poll.
       const pollAfterMs = state.poll.hintMs ?? this.config.pollMinMs;
       if (state.stream.open || state.terminalAt !== null) return { run: state.run, pollAfterMs };
-      return { run: await this.pollOnce(), pollAfterMs: this.store.get()?.poll.hintMs ?? pollAfterMs };
+      return { run: await this.poller.pollOnce(), pollAfterMs: this.store.get()?.poll.hintMs ?? pollAfterMs };
     });
   }
 
@@ -262,7 +268,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       // Only when nothing newer was logged meanwhile (a stream's or a poll's `cancelled`, say) is `cancelling` news.
       if (!current.stream.open && current.version === version) this.append(current, backfill(this.log.currentView(), { run }), Date.now());
       if (!current.stream.open) {
-        this.planPoll(current, Date.now(), true);
+        this.poller.plan(current, Date.now(), true);
         await this.schedule();
       }
       return run;
@@ -415,7 +421,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   /** The open stream went silent or was lost: give it up (events from it are refused from now on) and poll. */
   private async streamLost(state: HubState): Promise<void> {
     state.stream = { ...state.stream, generation: state.stream.generation + 1, open: false };
-    this.planPoll(state, Date.now(), true);
+    this.poller.plan(state, Date.now(), true);
     this.ownStream?.abort();
     this.ownStream = null;
     await this.schedule();
@@ -435,76 +441,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
     if (this.store.has()) return this.ready(threadId, runId);
     const adopted = newHubState(run, threadId, { streamOpen: false, slotTenant: null, hintMs: pollAfterMs });
     this.hold(adopted);
-    await this.backfillFrom(adopted.version, run);
-    this.planPoll(this.store.get()!, Date.now(), true);
+    await this.poller.backfill(adopted.version, run);
+    this.poller.plan(this.store.get()!, Date.now(), true);
     await this.schedule();
     return this.store.get()!;
   }
 
-  /** Plans the next poll from now: soon after a change (`fresh`), backing off while polls find nothing new. */
-  private planPoll(state: HubState, now: number, fresh = false): void {
-    if (fresh) state.poll.attempt = 0;
-    state.poll.at = now + pollDelay(this.config, state.poll.attempt, this.subscriberCount(), state.poll.hintMs);
-    this.store.put(state);
-  }
-
-  /** A subscriber joined: a run polled at the idle pace moves to the watched pace now, not after its next idle poll. */
+  /** A subscriber joined: polling (if the run is being polled) moves to the watched pace. */
   private async watched(): Promise<void> {
-    const state = this.store.get();
-    if (!state || state.stream.open || state.terminalAt !== null || state.settled || state.poll.at === null) return;
-    const soonest = Date.now() + pollDelay(this.config, state.poll.attempt, this.subscriberCount(), state.poll.hintMs);
-    if (soonest >= state.poll.at) return;
-    state.poll.at = soonest;
-    this.store.put(state);
-    await this.schedule();
-  }
-
-  /** One poll at a time, whoever asks (the alarm, a retrieve): two answers of different ages never race to the log. */
-  private pollOnce(): Promise<Run> {
-    this.polling ??= this.poll().finally(() => (this.polling = null));
-    return this.polling;
-  }
-
-  /** The run from upstream, plus its steps and messages when it may have moved, appended as the events they imply. */
-  private async poll(): Promise<Run> {
-    const state = this.store.get()!;
-    const { run, pollAfterMs } = await this.provider().retrieveRun(state.thread_id, state.run_id);
-    const current = this.store.get()!;
-    current.poll.hintMs = pollAfterMs;
-    this.store.put(current);
-    const outcome = await this.backfillFrom(state.version, run);
-    const after = this.store.get()!;
-    // Quiet polls back off; a change, or an answer overtaken by newer events, brings the next poll close.
-    after.poll.attempt = outcome === "quiet" ? after.poll.attempt + 1 : 0;
-    this.planPoll(after, Date.now());
-    return outcome === "stale" ? after.run : run;
-  }
-
-  /**
-   * Appends what an upstream answer implies, unless something newer was logged after `version` (a
-   * stream's events, a cancel): that answer is older than what subscribers have, and is dropped.
-   */
-  private async backfillFrom(version: number, run: Run): Promise<"changed" | "quiet" | "stale"> {
-    const state = this.store.get()!;
-    const view = this.log.currentView();
-    const moved = view.get(run.id)?.status !== run.status || PROGRESSING.has(run.status);
-    const provider = this.provider();
-    const [steps, messages] = moved
-      ? await Promise.all([
-          provider.listSteps(state.thread_id, state.run_id, { order: "asc", limit: 100 }),
-          provider.listMessages(state.thread_id, { run_id: state.run_id, order: "asc", limit: 100 }),
-        ])
-      : [undefined, undefined];
-    const current = this.store.get()!;
-    if (current.stream.open || current.version !== version) return "stale";
-    const events = backfill(this.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
-    current.run = run;
-    if (events.length === 0) {
-      this.store.put(current);
-      return "quiet";
-    }
-    this.append(current, events, Date.now());
-    return "changed";
+    if (this.poller.watched()) await this.schedule();
   }
 
   private scheduleState(state: HubState): ScheduleState {
@@ -545,12 +490,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const final = isFinalPoll(schedule, now, this.config);
     let gone = false;
     try {
-      await this.pollOnce();
+      await this.poller.pollOnce();
     } catch (error) {
       const failure = toUpstreamError(error);
       const current = this.store.get()!;
       current.poll.attempt++;
-      this.planPoll(current, now);
+      this.poller.plan(current, now);
       // The run is gone upstream: nothing more will happen to it.
       gone = failure.details.status === 404;
       console.warn(`RunHub: poll of ${state.run_id} failed: ${describeFailure(failure)}`);
