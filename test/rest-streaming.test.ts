@@ -3,7 +3,7 @@
 import OpenAI from "openai";
 import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
 import { describe, expect, it } from "vitest";
-import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch } from "./helpers/emulator";
+import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch, plainRunEvents } from "./helpers/emulator";
 import { abortHub, emulatorReply, hubState, within } from "./helpers/hub-lifecycle";
 import { restSdk, sleep } from "./helpers/runcast";
 
@@ -16,21 +16,6 @@ async function setup(text: string) {
   const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
   return { assistant, thread };
 }
-
-/** The documented event order of a plain run of `deltas` message deltas. */
-const plainRunEvents = (deltas: number) => [
-  "thread.run.created",
-  "thread.run.queued",
-  "thread.run.in_progress",
-  "thread.run.step.created",
-  "thread.run.step.in_progress",
-  "thread.message.created",
-  "thread.message.in_progress",
-  ...Array<string>(deltas).fill("thread.message.delta"),
-  "thread.message.completed",
-  "thread.run.step.completed",
-  "thread.run.completed",
-];
 
 interface Frame {
   /** The frame's lines as sent. */

@@ -7,22 +7,27 @@ export interface StreamedEvent {
   data: unknown;
 }
 
-export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamedEvent> {
-  const reader = body.getReader();
+/** Bytes of the hub's NDJSON into events, however the lines fall across chunks. */
+export function parseEvents(): TransformStream<Uint8Array, StreamedEvent> {
   const decoder = new TextDecoder();
   let buffer = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += decoder.decode(chunk, { stream: true });
       let newline: number;
       while ((newline = buffer.indexOf("\n")) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        if (line.trim()) yield JSON.parse(line) as StreamedEvent;
+        if (line.trim()) controller.enqueue(JSON.parse(line) as StreamedEvent);
       }
-    }
+    },
+  });
+}
+
+export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamedEvent> {
+  const reader = body.pipeThrough(parseEvents()).getReader();
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
   } finally {
     // Stopping early (the subscriber left) releases the hub's response.
     await reader.cancel().catch(() => undefined);

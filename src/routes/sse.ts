@@ -1,5 +1,6 @@
 // Run events in the upstream's exact SSE format (`event:`/`data:` lines, `[DONE]` at the end), for the REST surface.
 import { followRequest, hubFor, hubRefusal } from "../durable/hub-client";
+import { parseEvents, type StreamedEvent } from "../durable/ndjson";
 import type { GatewayEnv } from "../env";
 import { toRestError } from "./rest-errors";
 
@@ -11,26 +12,18 @@ const encoder = new TextEncoder();
  * sent all it was asked for. If the hub's stream breaks, so does this one: no `[DONE]` is faked.
  * Runcast's own events (`runcast.*`) are left out, since the SDKs know only the upstream's.
  */
-export function ndjsonToSse(): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  return new TransformStream({
-    transform(chunk, controller) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let newline: number;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (!line.trim()) continue;
-        const { seq, event, data } = JSON.parse(line) as { seq: number; event: string; data: unknown };
-        if (event.startsWith("runcast.")) continue;
-        controller.enqueue(encoder.encode(`id: ${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
-      }
+export function ndjsonToSse(): { writable: WritableStream<Uint8Array>; readable: ReadableStream<Uint8Array> } {
+  const events = parseEvents();
+  const frames = new TransformStream<StreamedEvent, Uint8Array>({
+    transform({ seq, event, data }, controller) {
+      if (event.startsWith("runcast.")) return;
+      controller.enqueue(encoder.encode(`id: ${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
     },
     flush(controller) {
       controller.enqueue(encoder.encode("event: done\ndata: [DONE]\n\n"));
     },
   });
+  return { writable: events.writable, readable: events.readable.pipeThrough(frames) };
 }
 
 export async function sseFromHub(env: GatewayEnv, threadId: string, runId: string, after: number, until: "terminal" | "segment", tenant: string, signal?: AbortSignal): Promise<Response> {

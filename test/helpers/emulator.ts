@@ -55,6 +55,21 @@ export async function toolAssistantAndThread(text = "Hello there") {
   return { sdk, assistant, thread };
 }
 
+/** The documented event order of a plain (no tool call) run whose reply streams in `deltas` message deltas. */
+export const plainRunEvents = (deltas: number) => [
+  "thread.run.created",
+  "thread.run.queued",
+  "thread.run.in_progress",
+  "thread.run.step.created",
+  "thread.run.step.in_progress",
+  "thread.message.created",
+  "thread.message.in_progress",
+  ...Array<string>(deltas).fill("thread.message.delta"),
+  "thread.message.completed",
+  "thread.run.step.completed",
+  "thread.run.completed",
+];
+
 /** Parses an upstream SSE body into `{event, data}` pairs (data as text), `[DONE]` included. */
 export async function readSse(response: Response): Promise<Array<{ event: string; data: string }>> {
   const text = await response.text();
