@@ -28,6 +28,7 @@ const hubTimings = {
   RUNCAST_MAX_SUBSCRIBERS: "64",
   RUNCAST_MAX_LAG_EVENTS: "200",
   RUNCAST_LAG_GRACE_MS: "300",
+  RUNCAST_FOLLOW_HEARTBEAT_MS: "500",
 };
 
 /** The `secure` project's authentication: test-only credentials (test/secure/fixtures.ts). */

@@ -62,6 +62,9 @@ export function applyEvent(snapshot: RunSnapshot, id: string, { event, data }: R
     case "runcast.tool_outputs":
       next.pendingToolCallIds = data.pending;
       break;
+    case "runcast.run_updated":
+      if (next.run) next.run = { ...next.run, metadata: data.metadata };
+      break;
     default:
       if (event.startsWith("thread.run.") && !event.startsWith("thread.run.step.")) {
         const run = data as Run;

@@ -1,5 +1,7 @@
 // Hibernatable subscriber sockets. What must survive the hub sleeping (each socket's subscriptions and connection
 // params) lives in the socket's attachment; the rest (read positions, PINGs in flight) lives in memory.
+import { TRPCError } from "@trpc/server";
+import { freshBudget, type Budget, type BudgetLimits } from "./socket-budget";
 import type { RequestId } from "./ws-protocol";
 
 export interface Subscription {
@@ -12,7 +14,16 @@ export interface Subscription {
 export interface SocketPrincipal {
   tenant: string;
   admin: boolean;
+  /** When the credential stops being valid (ms); null for credentials that do not expire (API keys). */
+  expiresAt: number | null;
 }
+
+/** The part of an authenticated caller a socket keeps (in its attachment, so it survives hibernation). */
+export const socketPrincipal = (principal: { tenant: string; admin: boolean; expiresAt?: number | null }): SocketPrincipal => ({
+  tenant: principal.tenant,
+  admin: principal.admin,
+  expiresAt: principal.expiresAt ?? null,
+});
 
 /** The run a socket was opened for. */
 export interface RunRef {
@@ -44,15 +55,21 @@ export interface SocketState {
   denied: boolean;
   /** The socket's messages are handled one after another, in the order they came. */
   queue: Promise<void>;
+  /** What the socket may still send (socket-budget.ts). */
+  budget: Budget;
 }
 
 /** Close codes subscribers can act on. */
 export const CLOSE = {
   normal: 1000,
+  /** Too many messages (per second, per frame, or before authenticating with credentials on the upgrade). */
+  policy: 1008,
   tooBig: 1009,
   /** Rate-limited, or the upstream failed while the run was looked up: reconnecting later may work. */
   tryAgainLater: 1013,
   unauthenticated: 4001,
+  /** Authenticated, but the run is not one this caller may see (or does not exist): closed after answering. */
+  notFound: 4004,
   fellBehind: 4008,
   retired: 4010,
   tooManySubscribers: 4029,
@@ -69,7 +86,11 @@ export class Connections {
    * After a wake from hibernation, every subscription is at `head`: deliveries happen synchronously
    * with each append, so a hub only ever goes idle with every subscriber caught up.
    */
-  constructor(sockets: WebSocket[], head: () => number) {
+  constructor(
+    sockets: WebSocket[],
+    head: () => number,
+    private readonly limits: BudgetLimits,
+  ) {
     for (const ws of sockets) {
       const attachment = ws.deserializeAttachment() as SocketAttachment | null;
       if (!attachment) continue;
@@ -83,12 +104,13 @@ export class Connections {
         authDeadline: attachment.authDeadline,
         denied: attachment.denied,
         queue: Promise.resolve(),
+        budget: freshBudget(limits, Date.now()),
       });
     }
   }
 
   add(ws: WebSocket, ref: RunRef, principal: SocketPrincipal | null, authDeadline: number | null): SocketState {
-    const state: SocketState = { ref, subs: [], pings: [], acked: 0, principal, authDeadline, denied: false, queue: Promise.resolve() };
+    const state: SocketState = { ref, subs: [], pings: [], acked: 0, principal, authDeadline, denied: false, queue: Promise.resolve(), budget: freshBudget(this.limits, Date.now()) };
     this.states.set(ws, state);
     this.persist(ws, state);
     return state;
@@ -100,6 +122,11 @@ export class Connections {
 
   entries(): IterableIterator<[WebSocket, SocketState]> {
     return this.states.entries();
+  }
+
+  /** Every open socket, authenticated or not: each holds a connection, so each counts against the run's limit. */
+  get size(): number {
+    return this.states.size;
   }
 
   /**
@@ -123,12 +150,17 @@ export class Connections {
     this.states.delete(ws);
   }
 
-  /** Writes what must survive hibernation: called when subscriptions or params change, not per event. */
+  /**
+   * Writes what must survive hibernation: called when subscriptions or params change, not per event. Every
+   * string in it is bounded where it enters (ids, tenant), so it fits the platform's attachment limit; if it
+   * ever does not, the caller hears of it rather than the socket silently losing its state.
+   */
   persist(ws: WebSocket, state: SocketState): void {
     try {
       ws.serializeAttachment({ ref: state.ref, subs: state.subs.map((sub) => sub.id), principal: state.principal, authDeadline: state.authDeadline, denied: state.denied } satisfies SocketAttachment);
-    } catch {
-      // The socket is gone; nothing to keep.
+    } catch (error) {
+      if (ws.readyState !== WebSocket.OPEN) return; // The socket is gone; nothing to keep.
+      throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: "This socket's state (subscription ids and credentials) is too large to keep.", cause: error });
     }
   }
 

@@ -6,6 +6,8 @@ import { isTerminalEvent, SEGMENT_END_EVENTS } from "./hub-state";
 export type FollowUntil = "terminal" | "segment";
 
 const encoder = new TextEncoder();
+/** A blank line: NDJSON readers skip it, and writing it is how a follower learns its reader has gone. */
+const HEARTBEAT = encoder.encode("\n");
 const ndjsonLine = (event: LoggedEvent) => encoder.encode(`{"seq":${event.seq},"event":${JSON.stringify(event.event)},"data":${event.data}}\n`);
 
 /** Whether `event` ends what a follower asked for: the run's end, or the end of the current segment. */
@@ -23,6 +25,10 @@ interface FollowOptions {
 }
 
 const PAGE = 100;
+/** Chunks a follower's response buffers before it waits for its reader. */
+const HIGH_WATER_MARK = 8;
+/** Heartbeats in a row that find unread data and no read since the last one: the reader has gone. */
+const STALE_HEARTBEATS = 2;
 
 export class Follower {
   readonly response: Response;
@@ -32,6 +38,9 @@ export class Follower {
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   /** When this follower first fell too far behind the log's head (null while it keeps up). */
   private behindSince: number | null = null;
+  /** Whether the reader asked for more since the last heartbeat, and how many heartbeats in a row it did not. */
+  private pulled = false;
+  private staleHeartbeats = 0;
 
   readonly tenant: string;
 
@@ -46,7 +55,7 @@ export class Follower {
         pull: (controller) => this.pull(controller),
         cancel: () => this.finish(),
       },
-      { highWaterMark: 8 },
+      { highWaterMark: HIGH_WATER_MARK },
     );
     this.response = new Response(stream, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-cache" } });
   }
@@ -65,6 +74,21 @@ export class Follower {
     else if (now - this.behindSince > lag.lagGraceMs) this.fail("subscriber fell too far behind; resume with its last event id");
   }
 
+  /**
+   * A disconnected HTTP reader is not reported to the hub: only a write into its response can fail (which
+   * cancels the stream), or back up. So each heartbeat writes a blank line, and a reader that has left data
+   * unread through STALE_HEARTBEATS heartbeats in a row, reading nothing, is taken for gone and dropped.
+   */
+  heartbeat(): void {
+    const controller = this.controller;
+    if (this.closed || !controller) return;
+    const unread = (controller.desiredSize ?? 0) < HIGH_WATER_MARK;
+    this.staleHeartbeats = unread && !this.pulled ? this.staleHeartbeats + 1 : 0;
+    this.pulled = false;
+    if (this.staleHeartbeats >= STALE_HEARTBEATS) return this.fail("subscriber stopped reading");
+    if ((controller.desiredSize ?? 0) > 0) controller.enqueue(HEARTBEAT);
+  }
+
   /** Drops a follower that fell too far behind; it can resume from its last event id. */
   fail(reason: string): void {
     if (this.closed) return;
@@ -73,6 +97,7 @@ export class Follower {
   }
 
   private async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    this.pulled = true;
     while (!this.closed) {
       const events = this.options.log().after(this.after, PAGE);
       for (const event of events) {
@@ -102,10 +127,11 @@ export class Follower {
 /** A run's HTTP followers, and the lag rule they share with sockets: too far behind for too long, and a follower is cut loose. */
 export class Followers {
   private readonly all = new Set<Follower>();
+  private heartbeats: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly shared: Pick<FollowOptions, "log" | "runEnded">,
-    private readonly lag: { maxLagEvents: number; lagGraceMs: number },
+    private readonly lag: { maxLagEvents: number; lagGraceMs: number; followHeartbeatMs: number },
   ) {}
 
   get size(): number {
@@ -120,9 +146,20 @@ export class Followers {
 
   /** A new follower reading after `after`; its response streams the log until `until`. */
   add(after: number, until: FollowUntil, tenant: string): Follower {
-    const follower = new Follower({ ...this.shared, after, until, tenant, onClose: (done) => this.all.delete(done) });
+    const follower = new Follower({ ...this.shared, after, until, tenant, onClose: (done) => this.closed(done) });
     this.all.add(follower);
+    // While anyone follows over HTTP (an open response keeps the hub awake anyway), heartbeats find readers that left.
+    this.heartbeats ??= setInterval(() => {
+      for (const each of [...this.all]) each.heartbeat();
+    }, this.lag.followHeartbeatMs);
     return follower;
+  }
+
+  private closed(follower: Follower): void {
+    this.all.delete(follower);
+    if (this.all.size > 0 || !this.heartbeats) return;
+    clearInterval(this.heartbeats);
+    this.heartbeats = null;
   }
 
   /** New events up to `head`: every follower reads on; one that stays too far behind past the grace is dropped. */

@@ -22,6 +22,11 @@ export async function retrieveRun(env: GatewayEnv, provider: RunsProvider, threa
 export const submitToolOutputs = (env: GatewayEnv, threadId: string, runId: string, outputs: ToolOutput[]): Promise<Submitted> =>
   unwrap(hubFor(env, runId).submitToolOutputs(threadId, runId, outputs));
 
+/** Through the hub when it holds the run, so its copy (and every later read) agrees; else upstream directly. */
+export async function updateRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string, metadata: Record<string, string> | null): Promise<Run> {
+  return (await unwrap(hubFor(env, runId).update(threadId, runId, metadata))) ?? provider.updateRun(threadId, runId, metadata);
+}
+
 /** Through the hub, so its subscribers hear of it; a run the hub does not hold is cancelled upstream directly. */
 export async function cancelRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string): Promise<Run> {
   return (await unwrap(hubFor(env, runId).cancel(threadId, runId))) ?? provider.cancelRun(threadId, runId);

@@ -21,6 +21,16 @@ export interface HubConfig {
   pollMaxIdleMs: number;
   /** Polling stops this long after the run's `expires_at`. */
   expiryGraceMs: number;
+  /** Messages one WebSocket frame may carry (wsLink batches several calls in an array). */
+  maxMessagesPerFrame: number;
+  /** Messages a socket may send per second, sustained (twice as many in a burst); more closes it. */
+  socketMessagesPerSecond: number;
+  /** Messages a socket may send before it has authenticated; more closes it. */
+  maxMessagesBeforeAuth: number;
+  /** A socket with no credentials on its upgrade must send them (connectionParams) within this time. */
+  authTimeoutMs: number;
+  /** HTTP subscribers get a heartbeat line this often; one that reads nothing through two of them in a row is gone. */
+  followHeartbeatMs: number;
 }
 
 export const DEFAULT_HUB_CONFIG: HubConfig = {
@@ -35,6 +45,11 @@ export const DEFAULT_HUB_CONFIG: HubConfig = {
   pollMaxWatchedMs: 5_000,
   pollMaxIdleMs: 60_000,
   expiryGraceMs: 5_000,
+  maxMessagesPerFrame: 32,
+  socketMessagesPerSecond: 100,
+  maxMessagesBeforeAuth: 10,
+  authTimeoutMs: 5_000,
+  followHeartbeatMs: 3_000,
 };
 
 const VARS: Record<keyof HubConfig, string> = {
@@ -49,6 +64,11 @@ const VARS: Record<keyof HubConfig, string> = {
   pollMaxWatchedMs: "RUNCAST_POLL_MAX_WATCHED_MS",
   pollMaxIdleMs: "RUNCAST_POLL_MAX_IDLE_MS",
   expiryGraceMs: "RUNCAST_EXPIRY_GRACE_MS",
+  maxMessagesPerFrame: "RUNCAST_WS_MAX_MESSAGES_PER_FRAME",
+  socketMessagesPerSecond: "RUNCAST_WS_MESSAGES_PER_SECOND",
+  maxMessagesBeforeAuth: "RUNCAST_WS_MAX_MESSAGES_BEFORE_AUTH",
+  authTimeoutMs: "RUNCAST_WS_AUTH_TIMEOUT_MS",
+  followHeartbeatMs: "RUNCAST_FOLLOW_HEARTBEAT_MS",
 };
 
 export function hubConfig(env: GatewayEnv): HubConfig {

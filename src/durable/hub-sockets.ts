@@ -11,6 +11,7 @@ import type { HubConfig } from "./hub-config";
 import { toError, type HubResult } from "./hub-result";
 import { isTerminalEvent, type HubState } from "./hub-state";
 import type { Submitted } from "./run-hub";
+import { spend } from "./socket-budget";
 import { errorFrame, eventFrame, parseClientFrame, resultFrame, startedFrame, stoppedFrame, type ClientMessage, type RequestId } from "./ws-protocol";
 
 /** What the sockets may ask of the hub. */
@@ -41,6 +42,8 @@ function validated<T>(schema: { safeParse(input: unknown): { success: true; data
 }
 
 export class HubSockets {
+  private deadlineTimer: ReturnType<typeof setTimeout> | null = null;
+
   constructor(
     private readonly connections: Connections,
     private readonly log: () => EventLog,
@@ -49,15 +52,22 @@ export class HubSockets {
   ) {}
 
   async message(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const socket = this.connections.get(ws);
+    if (!socket) return;
     // In bytes, as documented: a string can be up to 3 bytes per UTF-16 unit, so only long ones are encoded to measure.
     const size = typeof raw !== "string" ? raw.byteLength : raw.length * 3 <= this.config.maxFrameBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
     if (size > this.config.maxFrameBytes) return this.connections.close(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
-    const text = typeof raw === "string" ? raw : decoder.decode(raw);
-    const socket = this.connections.get(ws);
-    if (!socket) return;
+    const frame = parseClientFrame(typeof raw === "string" ? raw : decoder.decode(raw), this.config.maxMessagesPerFrame);
+    // Every message counts against the socket's budget, except the PONGs the hub itself asked for.
+    const solicited = frame.messages[0]?.type === "pong" && socket.pings.length > 0;
+    const spent = solicited ? "ok" : spend(socket.budget, frame.count, socket.principal !== null, this.config, Date.now());
+    if (spent === "beforeAuth") return this.connections.close(ws, CLOSE.unauthenticated, `authenticate first: at most ${this.config.maxMessagesBeforeAuth} messages before the token`);
+    if (spent === "rate") return this.connections.close(ws, CLOSE.policy, `too many messages: at most ${this.config.socketMessagesPerSecond} per second`);
     // In order, one at a time: a subscription sent right behind its connection params waits for them to be checked.
     const handled = socket.queue.then(async () => {
-      for (const message of parseClientFrame(text)) await this.handle(ws, socket, message);
+      for (const message of frame.messages) await this.handle(ws, socket, message);
+      // A socket that may not see the run has had its answer: it is closed rather than left holding a connection.
+      if (socket.denied && frame.messages.some((message) => message.type === "call")) this.connections.close(ws, CLOSE.notFound, "no such run for this caller");
     });
     socket.queue = handled.catch(() => undefined);
     await handled;
@@ -86,6 +96,11 @@ export class HubSockets {
       case "call":
         try {
           if (!socket.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Authenticate first: send the `token` connection param (wsLink's connectionParams)." });
+          // A socket lives longer than its token may: each call is checked against the credential's expiry.
+          if (socket.principal.expiresAt !== null && Date.now() >= socket.principal.expiresAt) {
+            this.connections.send(ws, errorFrame(message.id, new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }), message.path));
+            return this.connections.close(ws, CLOSE.unauthenticated, "the token has expired; reconnect with a fresh one");
+          }
           await this.call(ws, socket, message);
         } catch (error) {
           const trpcError = error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
@@ -112,19 +127,36 @@ export class HubSockets {
       const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
       // The upstream failing while the run is looked up is worth a retry, and the socket says so at once.
       if (refusal?.code !== "NOT_FOUND") return this.connections.close(ws, CLOSE.tryAgainLater, (refusal?.message ?? "the run could not be looked up").slice(0, 120));
-      // Another tenant's run, or none at all: the socket stays, and every call is answered as for a missing thread.
+      // Another tenant's run, or none at all: the socket's next call is answered as for a missing run, then it is closed (4004).
       socket.denied = true;
     }
     if (!socket.denied && !this.hub.hasRoomFor(principal.tenant)) return this.connections.close(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
     socket.principal = principal;
-    socket.authDeadline = null;
+    // A refused socket keeps its deadline: if it never asks anything, it is closed then.
+    if (!socket.denied) socket.authDeadline = null;
     this.connections.persist(ws, socket);
   }
 
-  /** Closes sockets that did not authenticate in time. */
+  /** Closes sockets that did not authenticate in time, and those refused the run that never asked anything. */
   closeUnauthenticated(now: number): void {
-    for (const [ws, socket] of [...this.connections.entries()])
-      if (!socket.principal && socket.authDeadline !== null && socket.authDeadline <= now) this.connections.close(ws, CLOSE.unauthenticated, "no credentials received in time");
+    for (const [ws, socket] of [...this.connections.entries()]) {
+      if (socket.authDeadline === null || socket.authDeadline > now) continue;
+      if (!socket.principal) this.connections.close(ws, CLOSE.unauthenticated, "no credentials received in time");
+      else if (socket.denied) this.connections.close(ws, CLOSE.notFound, "no such run for this caller");
+    }
+  }
+
+  /**
+   * Keeps the deadlines of sockets still authenticating with a timer, not an alarm: a socket that has not
+   * authenticated creates no storage in the hub, and the timer lasts at most the auth timeout.
+   */
+  watchDeadlines(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    const now = Date.now();
+    this.closeUnauthenticated(now);
+    const next = this.connections.nextAuthDeadline();
+    if (next !== null) this.deadlineTimer = setTimeout(() => this.watchDeadlines(), Math.max(0, next - now) + 5);
   }
 
   private async call(ws: WebSocket, socket: SocketState, message: Extract<ClientMessage, { type: "call" }>): Promise<void> {
@@ -193,8 +225,9 @@ export class HubSockets {
         }
       }
     }
-    // Resumed after the run's end: nothing more will come.
-    if (this.hub.state()?.terminalAt != null) {
+    // Resumed after the run's end, or after polling gave up on it: nothing more will come.
+    const state = this.hub.state();
+    if (state?.terminalAt != null || state?.settled) {
       this.connections.send(ws, stoppedFrame(id));
       return;
     }

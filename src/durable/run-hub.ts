@@ -13,7 +13,7 @@ import { backfill } from "./backfill";
 import { authenticate } from "../auth/authenticate";
 import { assertThreadAccess } from "../auth/access";
 import { enforceRate, releaseRunSlot } from "../auth/limits";
-import { CLOSE, Connections, type SocketPrincipal } from "./connections";
+import { CLOSE, Connections, socketPrincipal, type SocketPrincipal } from "./connections";
 import { EventLog, type LoggedEvent } from "./event-log";
 import { Followers, type FollowUntil } from "./followers";
 import { hubConfig, type HubConfig } from "./hub-config";
@@ -40,11 +40,11 @@ export interface Submitted {
   pending: string[];
 }
 
+/** The upstream's own answer for a run that does not exist, field for field, so either reads the same on every surface. */
+const runNotFound = (runId: string) => new UpstreamError(`No run found with id '${runId}'.`, "http", { status: 404, type: "invalid_request_error", param: null, code: null });
+
 /** The internal header through which the Worker tells the hub who a socket's upgrade was authenticated as. */
 export const PRINCIPAL_HEADER = "x-runcast-principal";
-
-/** A socket with no credentials on its upgrade must send them (connectionParams) within this time. */
-const AUTH_TIMEOUT_MS = 5_000;
 
 
 export class RunHub extends DurableObject<GatewayEnv> {
@@ -57,6 +57,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private readonly sockets: HubSockets;
   private readonly followers: Followers;
   private readonly poller: HubPoller;
+  /** The tool-output round being submitted upstream right now; in memory, so a restart mid-call does not block a retry. */
+  private submitting: string | null = null;
   /** The stream this hub reads itself (a continuation after tool outputs); in memory, so lost on restart. */
   private ownStream: UpstreamStream | null = null;
 
@@ -67,7 +69,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.store = new HubStateStore(ctx.storage.kv);
     this.config = hubConfig(env);
     this.perTenantLimit = Number(env.RUNCAST_MAX_SUBSCRIBERS_PER_TENANT ?? 50);
-    this.connections = new Connections(ctx.getWebSockets(), () => this.log.lastSeq());
+    this.connections = new Connections(ctx.getWebSockets(), () => this.log.lastSeq(), this.config);
     this.followers = new Followers(
       {
         log: () => this.log,
@@ -92,7 +94,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       authenticate: async (token) => {
         const principal = await authenticate(this.env, token);
         await enforceRate(this.env, principal);
-        return { tenant: principal.tenant, admin: principal.admin };
+        return socketPrincipal(principal);
       },
       enforceRate: (principal) => enforceRate(this.env, { ...principal, override: false, assistants: null }),
       admit: (threadId, runId, principal) => this.admit(threadId, runId, principal),
@@ -101,6 +103,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
       cancel: (threadId, runId) => this.cancel(threadId, runId),
       retrieve: (threadId, runId) => this.retrieve(threadId, runId),
     });
+    // Sockets restored from hibernation that were still authenticating keep their deadlines.
+    this.sockets.watchDeadlines();
     const state = this.store.get();
     // A stream the hub read itself cannot have survived a restart: fall back to polling now, not after the silence timeout.
     if (state?.stream.open && state.stream.source === "hub") ctx.blockConcurrencyWhile(() => this.streamLost(state));
@@ -148,7 +152,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
       await this.onAlarm();
     } catch (error) {
       console.error(`RunHub.alarm: ${describeFailure(error)}`);
-      // A failed alarm must not stop the schedule: try again later.
+      // A failed alarm must not stop the schedule, nor fire again at once: back off, then try again.
+      const state = this.store.get();
+      if (state && !state.stream.open && state.terminalAt === null && !state.settled) {
+        state.poll.attempt++;
+        this.poller.plan(state, Date.now());
+      }
       await this.schedule();
     }
   }
@@ -172,7 +181,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
   async begin(input: BeginInput): Promise<number> {
     const now = Date.now();
     const existing = this.store.get();
-    if (existing) return existing.stream.generation;
+    if (existing) {
+      // The hub took the run up first (a subscriber or a retrieve was quicker): the creator's slot is still this hub's to free.
+      if (existing.slotTenant === null) {
+        existing.slotTenant = input.slotTenant;
+        this.store.put(existing);
+        if (existing.terminalAt !== null) this.releaseSlot(existing);
+      }
+      return existing.stream.generation;
+    }
     const state = newHubState(input.run, input.thread_id, { streamOpen: true, slotTenant: input.slotTenant });
     this.hold(state);
     this.append(state, input.events, now);
@@ -227,30 +244,54 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return asResult(async () => {
       let state = await this.ready(threadId, runId);
       const round = roundOf(state.run);
-      if (state.submittedRound !== null && state.submittedRound === round)
-        throw new TRPCError({ code: "CONFLICT", message: `The tool outputs for run ${state.run_id} were already submitted.` });
-      const collected = this.outputs.add(state.run, outputs);
+      const closed = this.submitting === round || state.submittedRound === round;
+      // A complete round neither on its way nor submitted was orphaned by a restart mid-submission (the marker
+      // of a submission in flight lives in memory): the upstream took nothing we know of, so it is collected anew.
+      if (!closed && state.run.status === "requires_action" && this.outputs.collected(state.run).complete) this.outputs.clear(state.run);
+      const collected = this.outputs.add(state.run, outputs, closed);
       this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: collected.received, pending: collected.pending } }], Date.now());
       const fromSeq = this.log.lastSeq();
       if (!collected.complete) return { run: state.run, fromSeq, pending: collected.pending };
 
-      state.submittedRound = round;
-      this.store.put(state);
+      this.submitting = round;
       let stream: UpstreamStream;
       try {
         stream = await this.provider().streamSubmitToolOutputs(state.thread_id, state.run_id, collected.complete);
       } catch (error) {
         // The upstream took nothing: this request's outputs come back out, so the same outputs can be sent again.
         state = this.store.get()!;
-        state.submittedRound = null;
         const reopened = this.outputs.remove(state.run, outputs.map((output) => output.tool_call_id));
         this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: reopened.received, pending: reopened.pending } }], Date.now());
         throw toUpstreamError(error);
+      } finally {
+        this.submitting = null;
       }
-      state = this.openStream(this.store.get()!, "hub");
+      // Stored only once the upstream has taken the outputs, so a hub that dies mid-call does not refuse the retry.
+      state = this.store.get()!;
+      state.submittedRound = round;
+      state = this.openStream(state, "hub");
       // Answer with the run as the continuation's first run event shows it (queued), as the upstream's own answer would.
       const run = await this.readUntilRunEvent(stream, state.stream.generation);
       return { run, fromSeq, pending: [] };
+    });
+  }
+
+  /**
+   * Changes the run's metadata upstream and in the hub's copy, so every later read (from the hub or the
+   * upstream) agrees; subscribers of a live run get `runcast.run_updated`. Null when the hub holds no run:
+   * the caller then updates upstream itself.
+   */
+  update(threadId: string, runId: string, metadata: Record<string, string> | null): Promise<HubResult<Run | null>> {
+    return asResult(async () => {
+      if (!this.store.has()) return null;
+      await this.ready(threadId, runId);
+      const updated = await this.provider().updateRun(threadId, runId, metadata);
+      const state = this.store.get()!;
+      state.run = { ...state.run, metadata: updated.metadata };
+      // A finished run's subscribers have all been stopped: its log is closed, and only reads see the change.
+      if (state.terminalAt === null) this.append(state, [{ event: "runcast.run_updated", data: { run_id: state.run_id, metadata: updated.metadata } }], Date.now());
+      else this.store.put(state);
+      return updated;
     });
   }
 
@@ -283,16 +324,20 @@ export class RunHub extends DurableObject<GatewayEnv> {
    */
   private async acceptSocket(threadId: string, runId: string, principalHeader: string | null): Promise<Response> {
     const principal = principalHeader ? (JSON.parse(principalHeader) as SocketPrincipal) : null;
-    // Before authentication nothing is looked up (no upstream call, no hint whether the run exists):
-    // a socket without credentials is admitted to the run only once it has authenticated.
+    // Before authentication nothing is looked up (no upstream call, no hint whether the run exists) and nothing is
+    // stored: a socket without credentials is admitted to the run only once it has authenticated.
     if (principal) await this.ready(threadId, runId);
     const full = this.refusal(principal?.tenant ?? null);
     if (full) return Response.json({ error: full, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const pair = new WebSocketPair();
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
-    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, principal ? null : Date.now() + AUTH_TIMEOUT_MS);
-    if (principal) await this.watched();
+    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, principal ? null : Date.now() + this.config.authTimeoutMs);
+    if (!principal) {
+      this.sockets.watchDeadlines();
+      return new Response(null, { status: 101, webSocket: pair[0] });
+    }
+    await this.watched();
     await this.schedule();
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
@@ -317,7 +362,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     try {
       await this.ready(threadId, runId);
     } catch (error) {
-      if (error instanceof UpstreamError && error.details.status === 404) throw new TRPCError({ code: "NOT_FOUND", message: `No run found with id '${runId}'.` });
+      if (error instanceof UpstreamError && error.details.status === 404) throw toTRPCError(runNotFound(runId));
       throw error;
     }
     await this.watched();
@@ -333,9 +378,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return this.connections.count(tenant) + this.followers.count(tenant) < this.perTenantLimit;
   }
 
-  /** Why one more subscriber (of `tenant`, if known yet) cannot join, or null if it can. */
+  /**
+   * Why one more subscriber (of `tenant`, if known yet) cannot join, or null if it can. Every open socket counts,
+   * authenticated or not, so sockets that never take a seat cannot pile up either.
+   */
   private refusal(tenant: string | null): string | null {
-    if (this.subscriberCount() >= this.config.maxSubscribers) return `This run already has ${this.config.maxSubscribers} subscribers, the most it accepts.`;
+    this.sockets.closeUnauthenticated(Date.now());
+    if (this.connections.size + this.followers.size >= this.config.maxSubscribers) return `This run already has ${this.config.maxSubscribers} subscribers, the most it accepts.`;
     if (tenant !== null && !this.hasRoomFor(tenant)) return `Tenant ${tenant} already has ${this.perTenantLimit} subscribers on this run, the most one tenant may have.`;
     return null;
   }
@@ -351,9 +400,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       state.run = data as Run;
       if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
         state.terminalAt = now;
-        // The run no longer counts against its tenant's active runs.
-        if (state.slotTenant)
-          releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) => console.warn(`RunHub: could not release a run slot: ${describeFailure(error)}`));
+        this.releaseSlot(state);
       }
     }
     state.stream.lastEventAt = now;
@@ -362,6 +409,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.sockets.deliver(logged);
     this.followers.appended(logged.at(-1)!.seq, now);
     return logged;
+  }
+
+  /** The run no longer counts against its tenant's active runs. */
+  private releaseSlot(state: HubState): void {
+    if (state.slotTenant)
+      releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) => console.warn(`RunHub: could not release a run slot: ${describeFailure(error)}`));
   }
 
   // ---- Streams the hub reads itself. ----
@@ -433,7 +486,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private async ready(threadId: string, runId: string): Promise<HubState> {
     const state = this.store.get();
     if (state) {
-      if (state.thread_id !== threadId || state.run_id !== runId) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${runId} on thread ${threadId}.` });
+      // Worded as the upstream words a run that does not exist: a caller learns nothing of runs on other threads.
+      if (state.thread_id !== threadId || state.run_id !== runId) throw runNotFound(runId);
       return state;
     }
     const { run, pollAfterMs } = await this.provider().retrieveRun(threadId, runId);
@@ -463,16 +517,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
     };
   }
 
-  /** The next alarm: the run's own schedule, or sooner if a socket must have authenticated by then. */
+  /** The next alarm, from the run's own schedule; a hub that holds no run sets none (and so stores nothing). */
   private async schedule(): Promise<void> {
     const state = this.store.get();
-    const due = [state ? nextAlarm(this.scheduleState(state), Date.now(), this.config) : null, this.connections.nextAuthDeadline()].filter((at): at is number => at !== null);
-    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
+    if (state) await this.ctx.storage.setAlarm(nextAlarm(this.scheduleState(state), Date.now(), this.config));
   }
 
   private async onAlarm(): Promise<void> {
     const now = Date.now();
-    this.sockets.closeUnauthenticated(now);
     const state = this.store.get();
     if (!state) return this.schedule();
     if (state.terminalAt !== null || state.settled) {
@@ -492,17 +544,32 @@ export class RunHub extends DurableObject<GatewayEnv> {
     try {
       await this.poller.pollOnce();
     } catch (error) {
-      const failure = toUpstreamError(error);
-      const current = this.store.get()!;
-      current.poll.attempt++;
-      this.poller.plan(current, now);
-      // The run is gone upstream: nothing more will happen to it.
-      gone = failure.details.status === 404;
-      console.warn(`RunHub: poll of ${state.run_id} failed: ${describeFailure(failure)}`);
+      gone = this.pollFailed(error, now);
     }
     const current = this.store.get()!;
     if ((final || gone) && current.terminalAt === null) this.settle(current);
     await this.schedule();
+  }
+
+  /**
+   * Every failed poll backs off, whatever failed (an upstream refusal, an answer of an unexpected shape, a
+   * provider that cannot be built): the next poll is planned later, never in the past, so an alarm cannot spin.
+   * True when the run is gone upstream (404): nothing more will happen to it.
+   */
+  private pollFailed(error: unknown, now: number): boolean {
+    const current = this.store.get();
+    if (current && !current.stream.open && current.terminalAt === null) {
+      current.poll.attempt++;
+      this.poller.plan(current, now);
+    }
+    let failure = error;
+    try {
+      failure = toUpstreamError(error);
+    } catch {
+      // Not an upstream failure: logged as it is.
+    }
+    console.warn(`RunHub: poll of ${current?.run_id} failed: ${describeFailure(failure)}`);
+    return failure instanceof UpstreamError && failure.details.status === 404;
   }
 
   /** Polling stops for good without a terminal event: subscribers are told the run will not move again. */

@@ -22,15 +22,26 @@ export class TenantRuns extends DurableObject<GatewayEnv> {
     return { ok: true, id };
   }
 
-  /** The reservation becomes the run's slot, held until it ends (or its expiry passes). */
+  /**
+   * The reservation becomes the run's slot, held until it ends (or its expiry passes). The reservation is
+   * remembered as bound to the run, so a creation that fails after this point, and so gives back its
+   * reservation, frees the run's slot (no hub may ever hold that run to free it).
+   */
   bind(reservation: string, runId: string, expiresAtMs: number | null): void {
+    const until = (expiresAtMs ?? Date.now() + 3_600_000) + EXPIRY_GRACE_MS;
     this.ctx.storage.kv.delete(`slot:${reservation}`);
-    this.ctx.storage.kv.put(`slot:${runId}`, (expiresAtMs ?? Date.now() + 3_600_000) + EXPIRY_GRACE_MS);
+    this.ctx.storage.kv.put(`slot:${runId}`, until);
+    this.ctx.storage.kv.put(`bound:${reservation}`, { runId, until });
   }
 
-  /** Frees a slot: a run that ended, or a reservation whose creation failed. */
+  /** Frees a slot: a run that ended, or a reservation whose creation failed (with the run it was bound to, if any). */
   release(id: string): void {
     this.ctx.storage.kv.delete(`slot:${id}`);
+    const bound = this.ctx.storage.kv.get<{ runId: string }>(`bound:${id}`);
+    if (bound) {
+      this.ctx.storage.kv.delete(`slot:${bound.runId}`);
+      this.ctx.storage.kv.delete(`bound:${id}`);
+    }
   }
 
   active(now = Date.now()): number {
@@ -38,6 +49,7 @@ export class TenantRuns extends DurableObject<GatewayEnv> {
   }
 
   private live(now: number): Array<[string, number]> {
+    for (const [key, { until }] of this.ctx.storage.kv.list<{ until: number }>({ prefix: "bound:" })) if (until <= now) this.ctx.storage.kv.delete(key);
     const slots: Array<[string, number]> = [];
     for (const [key, until] of this.ctx.storage.kv.list<number>({ prefix: "slot:" })) {
       if (until > now) slots.push([key, until]);

@@ -15,6 +15,8 @@ const SCHEMA = "CREATE TABLE IF NOT EXISTS tool_outputs (round TEXT NOT NULL, to
 /** A round is one requires_action, named by its calls' ids; a later requires_action starts a new round. */
 export const roundOf = (run: Run) => (run.required_action?.submit_tool_outputs.tool_calls ?? []).map((call) => call.id).join(",");
 
+const alreadyAnswered = (callId: string) => new TRPCError({ code: "CONFLICT", message: `Tool call ${callId} already has its output.` });
+
 export class ToolOutputs {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -23,24 +25,38 @@ export class ToolOutputs {
   }
 
   /**
-   * Adds outputs for a run in requires_action. Unknown calls and repeats within one request are
-   * BAD_REQUEST, a call that already has its output is CONFLICT; nothing is stored unless all pass.
+   * Adds outputs for a run in requires_action. A call that already has its output (in this round or an
+   * earlier one, however late the repeat comes) is CONFLICT, naming the call; so is any call of a round whose
+   * outputs are already on their way upstream (`closed`). Calls the run never asked for, and repeats within
+   * one request, are BAD_REQUEST. Nothing is stored unless all pass.
    */
-  add(run: Run, outputs: ToolOutput[]): Collected {
-    if (run.status !== "requires_action" || !run.required_action)
-      throw new TRPCError({ code: "BAD_REQUEST", message: `Run ${run.id} is not waiting for tool outputs (status ${run.status}).` });
-    const round = roundOf(run);
-    const calls = run.required_action.submit_tool_outputs.tool_calls.map((call) => call.id);
-    const have = new Set(this.sql.exec<{ tool_call_id: string }>("SELECT tool_call_id FROM tool_outputs WHERE round = ?", round).toArray().map((row) => row.tool_call_id));
+  add(run: Run, outputs: ToolOutput[], closed = false): Collected {
+    const answered = this.answeredAmong(outputs.map((output) => output.tool_call_id));
+    const waiting = run.status === "requires_action" && run.required_action;
+    const calls = waiting ? run.required_action!.submit_tool_outputs.tool_calls.map((call) => call.id) : [];
     const seen = new Set<string>();
     for (const { tool_call_id } of outputs) {
-      if (!calls.includes(tool_call_id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Tool call ${tool_call_id} is not one the run is waiting for (${calls.join(", ")}).` });
       if (seen.has(tool_call_id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Tool call ${tool_call_id} appears twice in this request.` });
-      if (have.has(tool_call_id)) throw new TRPCError({ code: "CONFLICT", message: `Tool call ${tool_call_id} already has its output.` });
       seen.add(tool_call_id);
+      if (answered.has(tool_call_id) || (closed && calls.includes(tool_call_id))) throw alreadyAnswered(tool_call_id);
+      if (!waiting) throw new TRPCError({ code: "BAD_REQUEST", message: `Run ${run.id} is not waiting for tool outputs (status ${run.status}).` });
+      if (!calls.includes(tool_call_id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Tool call ${tool_call_id} is not one the run is waiting for (${calls.join(", ")}).` });
     }
+    const round = roundOf(run);
     for (const { tool_call_id, output } of outputs) this.sql.exec("INSERT INTO tool_outputs (round, tool_call_id, output) VALUES (?, ?, ?)", round, tool_call_id, output);
     return this.collected(run);
+  }
+
+  /** Which of these calls already have an output, in any round the hub has seen. */
+  private answeredAmong(ids: string[]): Set<string> {
+    if (ids.length === 0) return new Set();
+    const rows = this.sql.exec<{ tool_call_id: string }>(`SELECT tool_call_id FROM tool_outputs WHERE tool_call_id IN (${ids.map(() => "?").join(",")})`, ...ids).toArray();
+    return new Set(rows.map((row) => row.tool_call_id));
+  }
+
+  /** Forgets a round's outputs: they were collected but never reached the upstream (the hub restarted mid-submission). */
+  clear(run: Run): void {
+    this.sql.exec("DELETE FROM tool_outputs WHERE round = ?", roundOf(run));
   }
 
   /** Takes outputs back out (their submission failed upstream), so they can be sent again. */

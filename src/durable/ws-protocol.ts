@@ -17,8 +17,12 @@ export type ClientMessage =
 /** Inputs pass through as JSON; tRPC's default transformer is the identity. */
 const identity = { input: { serialize: (v: unknown) => v, deserialize: (v: unknown) => v }, output: { serialize: (v: unknown) => v, deserialize: (v: unknown) => v } };
 
+/** Request ids are kept in the socket's hibernation attachment, which the platform bounds: long ones are refused. */
+export const MAX_REQUEST_ID_LENGTH = 128;
+
 function parseOne(value: unknown): ClientMessage {
   const id = (value as { id?: unknown })?.id;
+  if (typeof id === "string" && id.length > MAX_REQUEST_ID_LENGTH) return { type: "invalid", id: null, message: `\`id\` is limited to ${MAX_REQUEST_ID_LENGTH} characters` };
   const requestId = typeof id === "string" || typeof id === "number" ? id : null;
   if ((value as { method?: unknown })?.method === "connectionParams") {
     const data = (value as { data?: unknown }).data;
@@ -37,17 +41,35 @@ function parseOne(value: unknown): ClientMessage {
   }
 }
 
-/** Parses one text frame: `PING`/`PONG`, or one JSON message, or a JSON array of them (wsLink batches). */
-export function parseClientFrame(frame: string): ClientMessage[] {
-  if (frame === "PING") return [{ type: "ping" }];
-  if (frame === "PONG") return [{ type: "pong" }];
+export interface ClientFrame {
+  messages: ClientMessage[];
+  /** How many messages the frame carried (an array's length, even when refused): what rate limits count. */
+  count: number;
+}
+
+/**
+ * Parses one text frame: `PING`/`PONG`, or one JSON message, or a JSON array of at most `maxMessages` of
+ * them (wsLink batches). A batch is answered as a whole: one that is too long, or holds a message that is
+ * not valid, becomes a single `invalid` message, so no frame can make the hub answer more than it carries.
+ */
+export function parseClientFrame(frame: string, maxMessages: number): ClientFrame {
+  if (frame === "PING") return { messages: [{ type: "ping" }], count: 1 };
+  if (frame === "PONG") return { messages: [{ type: "pong" }], count: 1 };
   let parsed: unknown;
   try {
     parsed = JSON.parse(frame);
   } catch {
-    return [{ type: "invalid", id: null, message: "frames must be JSON" }];
+    return { messages: [{ type: "invalid", id: null, message: "frames must be JSON" }], count: 1 };
   }
-  return Array.isArray(parsed) ? parsed.map(parseOne) : [parseOne(parsed)];
+  if (!Array.isArray(parsed)) return { messages: [parseOne(parsed)], count: 1 };
+  const count = Math.max(1, parsed.length);
+  if (parsed.length === 0) return { messages: [{ type: "invalid", id: null, message: "a batch must hold at least one message" }], count };
+  if (parsed.length > maxMessages) return { messages: [{ type: "invalid", id: null, message: `a frame may carry at most ${maxMessages} messages; this one has ${parsed.length}` }], count };
+  const messages = parsed.map(parseOne);
+  const index = messages.findIndex((message) => message.type === "invalid");
+  if (index < 0) return { messages, count };
+  const invalid = messages[index] as Extract<ClientMessage, { type: "invalid" }>;
+  return { messages: [{ type: "invalid", id: null, message: `batch item ${index}: ${invalid.message}; nothing in this batch was done` }], count };
 }
 
 export const startedFrame = (id: RequestId) => JSON.stringify({ id, result: { type: "started" } });

@@ -4,6 +4,7 @@ import { authorizeThread } from "../auth/access";
 import { bearerToken } from "../auth/authenticate";
 import { authSetting } from "../auth/auth-config";
 import { TRPCError } from "@trpc/server";
+import { socketPrincipal } from "../durable/connections";
 import { hubFor, hubRefusal } from "../durable/hub-client";
 import { PRINCIPAL_HEADER } from "../durable/run-hub";
 import type { GatewayEnv } from "../env";
@@ -30,7 +31,7 @@ export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:t
   if (token || !("modes" in authSetting(c.env))) {
     try {
       const principal = await authorizeThread(c.env, token, ids.data.thread_id);
-      headers.set(PRINCIPAL_HEADER, JSON.stringify({ tenant: principal.tenant, admin: principal.admin }));
+      headers.set(PRINCIPAL_HEADER, JSON.stringify(socketPrincipal(principal)));
     } catch (error) {
       return toRestError(error);
     }

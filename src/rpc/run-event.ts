@@ -1,5 +1,6 @@
 // What a run's event subscription yields: the upstream's stream events as it sent them, plus Runcast's own.
 import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
+import type { Run } from "openai/resources/beta/threads/runs/runs";
 
 /** Which tool calls of the current requires_action have their outputs, and which are still open. */
 export interface ToolOutputsEvent {
@@ -7,4 +8,10 @@ export interface ToolOutputsEvent {
   data: { run_id: string; received: string[]; pending: string[] };
 }
 
-export type RunEvent = AssistantStreamEvent | ToolOutputsEvent;
+/** The run's metadata was changed (runs.update) while it was live. */
+export interface RunUpdatedEvent {
+  event: "runcast.run_updated";
+  data: { run_id: string; metadata: Run["metadata"] };
+}
+
+export type RunEvent = AssistantStreamEvent | ToolOutputsEvent | RunUpdatedEvent;

@@ -4,7 +4,7 @@
 import { tracked } from "@trpc/server";
 import { assertMayRun, assertThreadAccess } from "../../auth/access";
 import { withRunSlot } from "../../auth/limits";
-import { cancelRun, followRequest, hubFor, hubRefusal, retrieveRun, startRun, submitToolOutputs } from "../../durable/hub-client";
+import { cancelRun, followRequest, hubFor, hubRefusal, retrieveRun, startRun, submitToolOutputs, updateRun } from "../../durable/hub-client";
 import { readEvents } from "../../durable/ndjson";
 import { authedProcedure, router } from "../init";
 import type { RunEvent } from "../run-event";
@@ -55,7 +55,7 @@ export const runsRouter = router({
   }),
   update: authedProcedure.input(updateRunInput).mutation(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
-    return ctx.provider.updateRun(input.thread_id, input.run_id, input.metadata);
+    return updateRun(ctx.env, ctx.provider, input.thread_id, input.run_id, input.metadata);
   }),
   submitToolOutputs: authedProcedure.input(submitToolOutputsInput).mutation(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
