@@ -48,7 +48,9 @@ async function open(threadId: string, runId: string): Promise<Opened> {
 }
 
 async function post<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  // The emulator wants a key and the Assistants beta header, as the upstream would; the gateway (auth `none` in dev) ignores them.
+  const headers = { authorization: "Bearer browser-tests", "openai-beta": "assistants=v2", "content-type": "application/json" };
+  const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
