@@ -4,7 +4,7 @@ import type { GatewayEnv } from "../env";
 import { allowedAssistants } from "./auth-config";
 import { authenticate } from "./authenticate";
 import { enforceRate } from "./limits";
-import type { Principal } from "./principal";
+import type { Caller, Principal } from "./principal";
 import { upstreamResourceFields, type RunResources } from "./upstream-resources";
 
 /** Ownership never changes once set, so each isolate remembers what it has looked up. */
@@ -39,7 +39,7 @@ export const threadNotFound = (threadId: string) => new TRPCError({ code: "NOT_F
  * Runcast, and by admins; a thread not created through Runcast only by admins. Anyone else gets
  * NOT_FOUND, never the object.
  */
-export async function assertThreadAccess(env: GatewayEnv, principal: Principal, threadId: string): Promise<void> {
+export async function assertThreadAccess(env: GatewayEnv, principal: Caller, threadId: string): Promise<void> {
   if (principal.admin) return;
   if ((await threadOwner(env, threadId)) !== principal.tenant) throw threadNotFound(threadId);
 }

@@ -22,21 +22,36 @@ function scopesOf(payload: JWTPayload): string[] {
   return [...(typeof scope === "string" ? scope.split(" ") : []), ...(Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : [])];
 }
 
-async function verifyJwt(env: GatewayEnv, { key, algorithms }: JwtVerifier, token: string): Promise<Principal> {
+/** The earlier of `exp` and `iat` plus the max age, in ms; verification has made sure one of them is there. */
+function expiryOf(payload: JWTPayload, maxAgeSeconds: number | null): number {
+  const ends = [payload.exp, maxAgeSeconds !== null && payload.iat !== undefined ? payload.iat + maxAgeSeconds : undefined];
+  return Math.min(...ends.filter((end): end is number => typeof end === "number")) * 1000;
+}
+
+/** Why a token's claims were refused, in words a client can act on. */
+function claimRefusal(error: errors.JWTExpired | errors.JWTClaimValidationFailed): TRPCError {
+  if (error instanceof errors.JWTExpired) return unauthorized(error.claim === "iat" ? "The token is older than this gateway accepts (`iat`)." : "The token has expired.");
+  if (error.reason === "missing" && error.claim === "exp") return unauthorized("The token has no expiry (`exp`); only tokens that expire are accepted.");
+  if (error.reason === "missing" && error.claim === "iat") return unauthorized("The token has no issue time (`iat`), so its age cannot be checked.");
+  return unauthorized(`The token's \`${error.claim}\` claim is not accepted.`);
+}
+
+async function verifyJwt(env: GatewayEnv, { key, algorithms, maxAgeSeconds }: JwtVerifier, token: string): Promise<Principal> {
   const options = {
     algorithms,
     ...(env.RUNCAST_JWT_ISSUER ? { issuer: env.RUNCAST_JWT_ISSUER } : {}),
     ...(env.RUNCAST_JWT_AUDIENCE ? { audience: env.RUNCAST_JWT_AUDIENCE } : {}),
+    // A token without `exp` would be good forever once leaked; with a max age, `iat` bounds it instead (and must be there).
+    ...(maxAgeSeconds === null ? { requiredClaims: ["exp"] } : { maxTokenAge: maxAgeSeconds }),
   };
   try {
     const { payload } = await jwtVerify(token, key, options);
     if (typeof payload.sub !== "string" || payload.sub.length === 0) throw unauthorized("The token has no subject (`sub`).");
     const assistants = Array.isArray(payload.assistants) ? payload.assistants.filter((a): a is string => typeof a === "string") : null;
-    return principalFrom(payload.sub, scopesOf(payload), assistants);
+    return principalFrom(payload.sub, scopesOf(payload), assistants, expiryOf(payload, maxAgeSeconds));
   } catch (error) {
     if (error instanceof TRPCError) throw error;
-    if (error instanceof errors.JWTExpired) throw unauthorized("The token has expired.");
-    if (error instanceof errors.JWTClaimValidationFailed) throw unauthorized(`The token's \`${error.claim}\` claim is not accepted.`);
+    if (error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed) throw claimRefusal(error);
     throw unauthorized("The token is not valid.");
   }
 }
