@@ -24,6 +24,11 @@ export interface SecuritySettings {
   RUNCAST_JWKS?: string;
   RUNCAST_JWT_ISSUER?: string;
   RUNCAST_JWT_AUDIENCE?: string;
+  /**
+   * Seconds or a duration (`"15m"`): a JWT may then omit `exp`, and no token is accepted longer than this
+   * after its `iat`. Unset, every JWT must carry `exp`.
+   */
+  RUNCAST_JWT_MAX_AGE?: string;
   /** Secret: JSON list of `{ sha256, tenant, scopes?, assistants? }` for `keys` mode. */
   RUNCAST_API_KEYS?: string;
   RUNCAST_ALLOWED_ASSISTANTS?: string;

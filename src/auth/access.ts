@@ -4,7 +4,8 @@ import type { GatewayEnv } from "../env";
 import { allowedAssistants } from "./auth-config";
 import { authenticate } from "./authenticate";
 import { enforceRate } from "./limits";
-import type { Principal } from "./principal";
+import type { Caller, Principal } from "./principal";
+import { upstreamResourceFields, type RunResources } from "./upstream-resources";
 
 /** Ownership never changes once set, so each isolate remembers what it has looked up. */
 const owners = new Map<string, string>();
@@ -38,7 +39,7 @@ export const threadNotFound = (threadId: string) => new TRPCError({ code: "NOT_F
  * Runcast, and by admins; a thread not created through Runcast only by admins. Anyone else gets
  * NOT_FOUND, never the object.
  */
-export async function assertThreadAccess(env: GatewayEnv, principal: Principal, threadId: string): Promise<void> {
+export async function assertThreadAccess(env: GatewayEnv, principal: Caller, threadId: string): Promise<void> {
   if (principal.admin) return;
   if ((await threadOwner(env, threadId)) !== principal.tenant) throw threadNotFound(threadId);
 }
@@ -60,32 +61,19 @@ export function mayRunAssistant(env: GatewayEnv, principal: Principal, assistant
   return allowed(allowedAssistants(env)) && allowed(principal.assistants);
 }
 
-type RunInput = { assistant_id: string } & Partial<Record<(typeof OVERRIDES)[number], unknown>> & {
-  tool_resources?: unknown;
-  thread?: { tool_resources?: unknown; messages?: Array<{ attachments?: unknown[] | null }> };
-  additional_messages?: Array<{ attachments?: unknown[] | null }> | null;
-};
+type RunInput = { assistant_id: string } & Partial<Record<(typeof OVERRIDES)[number], unknown>> & RunResources;
 
-/**
- * Fields that attach files or vector stores of the shared upstream account to a run: with them, a run
- * of an allowed assistant could read what it was never given, so they need the override scope too.
- */
-function attachedResources(input: RunInput): string[] {
-  const attaches = (messages?: Array<{ attachments?: unknown[] | null }> | null) => (messages ?? []).some((message) => (message.attachments?.length ?? 0) > 0);
-  return [
-    ...(input.tool_resources ? ["tool_resources"] : []),
-    ...(input.thread?.tool_resources ? ["thread.tool_resources"] : []),
-    ...(attaches(input.thread?.messages) ? ["thread.messages[].attachments"] : []),
-    ...(attaches(input.additional_messages) ? ["additional_messages[].attachments"] : []),
-  ];
-}
-
-/** The assistant must be allowed (globally and by the credential), and overrides need their scope. */
+/** The assistant must be allowed (globally and by the credential); overrides and the account's files need their scope. */
 export function assertMayRun(env: GatewayEnv, principal: Principal, input: RunInput): void {
   if (!mayRunAssistant(env, principal, input.assistant_id))
     throw new TRPCError({ code: "FORBIDDEN", message: `assistant_id: assistant ${input.assistant_id} is not one this caller may run.` });
   if (principal.override) return;
-  const overridden = [...OVERRIDES.filter((field) => input[field] !== undefined && input[field] !== null), ...attachedResources(input)];
-  if (overridden.length > 0)
-    throw new TRPCError({ code: "FORBIDDEN", message: `${overridden.join(", ")}: overriding the assistant's ${overridden.join(", ")} needs the runcast:override scope.` });
+  const overridden = OVERRIDES.filter((field) => input[field] !== undefined && input[field] !== null);
+  const resources = upstreamResourceFields(input);
+  if (overridden.length + resources.length === 0) return;
+  const what = [
+    ...(overridden.length > 0 ? [`overriding the assistant's ${overridden.join(", ")}`] : []),
+    ...(resources.length > 0 ? ["naming the upstream account's files or vector stores"] : []),
+  ];
+  throw new TRPCError({ code: "FORBIDDEN", message: `${[...overridden, ...resources].join(", ")}: ${what.join(" and ")} needs the runcast:override scope.` });
 }

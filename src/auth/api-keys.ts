@@ -33,5 +33,6 @@ export function parseApiKeys(raw: string | undefined): Map<string, ApiKeyEntry> 
 
 export async function principalForKey(keys: Map<string, ApiKeyEntry>, key: string): Promise<Principal | null> {
   const entry = keys.get(await sha256Hex(key));
-  return entry ? principalFrom(entry.tenant, entry.scopes, entry.assistants) : null;
+  // A key is valid until it is removed from RUNCAST_API_KEYS; it has no expiry of its own.
+  return entry ? principalFrom(entry.tenant, entry.scopes, entry.assistants, null) : null;
 }

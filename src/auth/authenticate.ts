@@ -1,31 +1,20 @@
 // Turns a caller's credential into a Principal, or a clear UNAUTHORIZED; never makes an upstream call.
 import { TRPCError } from "@trpc/server";
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import { errors, jwtVerify, type JWTPayload } from "jose";
 import type { GatewayEnv } from "../env";
-import { parseApiKeys, principalForKey, type ApiKeyEntry } from "./api-keys";
+import { principalForKey } from "./api-keys";
 import { authSetting } from "./auth-config";
 import { DEVELOPER, principalFrom, type Principal } from "./principal";
-
-/** Verification material, built once per isolate per configuration (the JWKS set caches its keys). */
-let cached: { key: string; keys?: Map<string, ApiKeyEntry>; keysError?: string; jwks?: Parameters<typeof jwtVerify>[1]; secret?: Uint8Array } | undefined;
-
-function material(env: GatewayEnv) {
-  const key = [env.RUNCAST_AUTH_MODE, env.RUNCAST_JWT_SECRET, env.RUNCAST_JWKS_URL, env.RUNCAST_JWKS, env.RUNCAST_API_KEYS].join("\u0000");
-  if (cached?.key === key) return cached;
-  cached = { key };
-  try {
-    cached.keys = parseApiKeys(env.RUNCAST_API_KEYS);
-  } catch (error) {
-    cached.keysError = error instanceof Error ? error.message : "RUNCAST_API_KEYS is unusable";
-  }
-  // A JWKS given inline (RUNCAST_JWKS) needs no fetch; a URL is fetched and cached by jose.
-  if (env.RUNCAST_JWKS) cached.jwks = createLocalJWKSet(JSON.parse(env.RUNCAST_JWKS) as JSONWebKeySet);
-  else if (env.RUNCAST_JWKS_URL) cached.jwks = createRemoteJWKSet(new URL(env.RUNCAST_JWKS_URL));
-  if (env.RUNCAST_JWT_SECRET) cached.secret = new TextEncoder().encode(env.RUNCAST_JWT_SECRET);
-  return cached;
-}
+import { isUnusable, verificationMaterial, type JwtVerifier } from "./verification-material";
 
 const unauthorized = (message: string) => new TRPCError({ code: "UNAUTHORIZED", message });
+const unavailable = (message: string) => new TRPCError({ code: "SERVICE_UNAVAILABLE", message });
+
+/** A setting that cannot be used: the gateway is at fault, not the caller, until it is fixed. The problem is logged; `message` is answered. */
+function misconfigured(message: string, problem: string): TRPCError {
+  console.error(`auth: ${problem}`);
+  return unavailable(message);
+}
 
 function scopesOf(payload: JWTPayload): string[] {
   const scope = payload.scope;
@@ -33,23 +22,36 @@ function scopesOf(payload: JWTPayload): string[] {
   return [...(typeof scope === "string" ? scope.split(" ") : []), ...(Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : [])];
 }
 
-async function verifyJwt(env: GatewayEnv, token: string): Promise<Principal> {
-  const { jwks, secret } = material(env);
+/** The earlier of `exp` and `iat` plus the max age, in ms; verification has made sure one of them is there. */
+function expiryOf(payload: JWTPayload, maxAgeSeconds: number | null): number {
+  const ends = [payload.exp, maxAgeSeconds !== null && payload.iat !== undefined ? payload.iat + maxAgeSeconds : undefined];
+  return Math.min(...ends.filter((end): end is number => typeof end === "number")) * 1000;
+}
+
+/** Why a token's claims were refused, in words a client can act on. */
+function claimRefusal(error: errors.JWTExpired | errors.JWTClaimValidationFailed): TRPCError {
+  if (error instanceof errors.JWTExpired) return unauthorized(error.claim === "iat" ? "The token is older than this gateway accepts (`iat`)." : "The token has expired.");
+  if (error.reason === "missing" && error.claim === "exp") return unauthorized("The token has no expiry (`exp`); only tokens that expire are accepted.");
+  if (error.reason === "missing" && error.claim === "iat") return unauthorized("The token has no issue time (`iat`), so its age cannot be checked.");
+  return unauthorized(`The token's \`${error.claim}\` claim is not accepted.`);
+}
+
+async function verifyJwt(env: GatewayEnv, { key, algorithms, maxAgeSeconds }: JwtVerifier, token: string): Promise<Principal> {
   const options = {
+    algorithms,
     ...(env.RUNCAST_JWT_ISSUER ? { issuer: env.RUNCAST_JWT_ISSUER } : {}),
     ...(env.RUNCAST_JWT_AUDIENCE ? { audience: env.RUNCAST_JWT_AUDIENCE } : {}),
+    // A token without `exp` would be good forever once leaked; with a max age, `iat` bounds it instead (and must be there).
+    ...(maxAgeSeconds === null ? { requiredClaims: ["exp"] } : { maxTokenAge: maxAgeSeconds }),
   };
   try {
-    const { payload } = jwks
-      ? await jwtVerify(token, jwks, { ...options, algorithms: ["RS256", "ES256"] })
-      : await jwtVerify(token, secret ?? new Uint8Array(), { ...options, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, key, options);
     if (typeof payload.sub !== "string" || payload.sub.length === 0) throw unauthorized("The token has no subject (`sub`).");
     const assistants = Array.isArray(payload.assistants) ? payload.assistants.filter((a): a is string => typeof a === "string") : null;
-    return principalFrom(payload.sub, scopesOf(payload), assistants);
+    return principalFrom(payload.sub, scopesOf(payload), assistants, expiryOf(payload, maxAgeSeconds));
   } catch (error) {
     if (error instanceof TRPCError) throw error;
-    if (error instanceof errors.JWTExpired) throw unauthorized("The token has expired.");
-    if (error instanceof errors.JWTClaimValidationFailed) throw unauthorized(`The token's \`${error.claim}\` claim is not accepted.`);
+    if (error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed) throw claimRefusal(error);
     throw unauthorized("The token is not valid.");
   }
 }
@@ -60,21 +62,19 @@ const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 /** The Principal for a bearer token (or none); the configured modes decide how it is checked. */
 export async function authenticate(env: GatewayEnv, token: string | null): Promise<Principal> {
   const setting = authSetting(env);
-  if ("mode" in setting && setting.mode === "refuse") throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: setting.reason });
+  if ("mode" in setting && setting.mode === "refuse") throw unavailable(setting.reason);
   if ("mode" in setting) return DEVELOPER;
   if (!token) throw unauthorized("Send a credential: `Authorization: Bearer <token>` (or the `token` connection param on subscriptions).");
+  const material = verificationMaterial(env);
   if (setting.modes.has("jwt") && (looksLikeJwt(token) || !setting.modes.has("keys"))) {
-    if (!env.RUNCAST_JWT_SECRET && !env.RUNCAST_JWKS_URL && !env.RUNCAST_JWKS)
-      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "jwt mode needs RUNCAST_JWT_SECRET, RUNCAST_JWKS or RUNCAST_JWKS_URL." });
-    return verifyJwt(env, token);
+    if (material.jwt === null) throw unavailable("jwt mode needs RUNCAST_JWT_SECRET, RUNCAST_JWKS or RUNCAST_JWKS_URL.");
+    // The problem names the setting and never quotes it, so the caller (and whoever runs the gateway) learns what to fix.
+    if (isUnusable(material.jwt)) throw misconfigured(`The gateway's JWT verification is misconfigured: ${material.jwt.problem}`, material.jwt.problem);
+    return verifyJwt(env, material.jwt, token);
   }
-  const { keys, keysError } = material(env);
-  if (keysError || !keys) {
-    // The message names the problem's place in the list, never its content.
-    console.error(`auth: ${keysError}`);
-    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The gateway's API key list is misconfigured." });
-  }
-  const principal = await principalForKey(keys, token);
+  // The list's problem may name an entry's field or key; only the log gets it.
+  if (isUnusable(material.keys)) throw misconfigured("The gateway's API key list is misconfigured.", material.keys.problem);
+  const principal = await principalForKey(material.keys, token);
   if (!principal) throw unauthorized("Unknown API key.");
   return principal;
 }

@@ -4,13 +4,13 @@ import type { GatewayEnv } from "../env";
 import type { Run } from "../providers/provider";
 import { RetryLater } from "../rpc/retry-later";
 import { authSetting } from "./auth-config";
-import type { Principal } from "./principal";
+import type { Caller, Principal } from "./principal";
 
 /** The binding counts per 60 s window (wrangler.toml `simple.period`), so that is when to come back. */
 const RATE_PERIOD_SECONDS = 60;
 
 /** Tenants' requests are counted; `none` mode's single developer is not a tenant to protect from. */
-export async function enforceRate(env: GatewayEnv, principal: Principal): Promise<void> {
+export async function enforceRate(env: GatewayEnv, principal: Caller): Promise<void> {
   if ("mode" in authSetting(env)) return;
   const { success } = await env.TENANT_RATE_LIMIT.limit({ key: principal.tenant });
   if (!success) {

@@ -9,15 +9,24 @@ export interface Principal {
   override: boolean;
   /** Assistants this caller may run; null when its credential sets no list (the global list still applies). */
   assistants: string[] | null;
+  /**
+   * When the credential stops being valid (ms since the epoch): for a JWT the earlier of its `exp` and its
+   * `iat` plus RUNCAST_JWT_MAX_AGE; null for API keys and `none` mode, which do not expire. Long-lived
+   * connections check it, since they outlive the moment they were authenticated.
+   */
+  expiresAt: number | null;
 }
+
+/** What the access and rate checks read: who is calling, not until when (a socket's hub rebuilds it from what it stored). */
+export type Caller = Omit<Principal, "expiresAt">;
 
 /** Scope names, in a JWT's `scope` claim (space-separated) or `scopes` array, or an API key's `scopes`. */
 export const SCOPES = { admin: "runcast:admin", override: "runcast:override" } as const;
 
-export function principalFrom(tenant: string, scopes: Iterable<string>, assistants: string[] | null): Principal {
+export function principalFrom(tenant: string, scopes: Iterable<string>, assistants: string[] | null, expiresAt: number | null): Principal {
   const granted = new Set(scopes);
-  return { tenant, admin: granted.has(SCOPES.admin), override: granted.has(SCOPES.override) || granted.has(SCOPES.admin), assistants };
+  return { tenant, admin: granted.has(SCOPES.admin), override: granted.has(SCOPES.override) || granted.has(SCOPES.admin), assistants, expiresAt };
 }
 
 /** `none` mode (development): one tenant that may do everything. */
-export const DEVELOPER: Principal = { tenant: "developer", admin: true, override: true, assistants: null };
+export const DEVELOPER: Principal = { tenant: "developer", admin: true, override: true, assistants: null, expiresAt: null };

@@ -106,8 +106,9 @@ restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
   // The continuation streams from the log position the submission left, until its segment ends.
   const input = submitToolOutputsInput.safeParse({ ...body, ...c.req.param() });
   try {
-    const { tenant } = await authorize(c, c.req.param("thread_id"));
+    // Input first, as a procedure does: a malformed id is a 400 describing the field, never a lookup that echoes it.
     if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", cause: input.error });
+    const { tenant } = await authorize(c, input.data.thread_id);
     const { fromSeq } = await submitToolOutputs(c.env, input.data.thread_id, input.data.run_id, input.data.tool_outputs);
     return sseFromHub(c.env, input.data.thread_id, input.data.run_id, fromSeq, "segment", tenant, c.req.raw.signal);
   } catch (error) {
@@ -117,11 +118,12 @@ restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
 /** Runcast's own: every event of the run so far and to come, resuming after `Last-Event-ID` (or `?after=`). */
 restRoutes.get(`${run}/events`, async (c) => {
   try {
-    const { tenant } = await authorize(c, c.req.param("thread_id"));
+    // Inputs first, as above: ids and the resume position are checked before anything is looked up by them.
     const ids = runRef.safeParse(c.req.param());
     if (!ids.success) throw new TRPCError({ code: "BAD_REQUEST", cause: ids.error });
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
     if (!/^\d{1,15}$/.test(lastEventId)) return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, { param: "Last-Event-ID", code: "invalid_value" });
+    const { tenant } = await authorize(c, ids.data.thread_id);
     return await sseFromHub(c.env, ids.data.thread_id, ids.data.run_id, Number(lastEventId), "terminal", tenant, c.req.raw.signal);
   } catch (error) {
     return toRestError(error);

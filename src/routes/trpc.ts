@@ -11,9 +11,12 @@ export const trpcRoutes = new Hono<{ Bindings: GatewayEnv }>().all("/trpc/*", (c
     endpoint: "/trpc",
     req: c.req.raw,
     router: appRouter,
-    // Browsers cannot set headers on EventSource or WebSocket, so subscriptions may send the token as a connection param.
-    createContext: ({ resHeaders, info }) =>
-      createContext({ env: c.env, resHeaders, token: bearerToken(c.req.header("authorization")) ?? info.connectionParams?.token ?? null }),
+    // EventSource cannot set headers, so a subscription may send the token as a connection param. Only a subscription:
+    // the param rides in the URL, which logs and browser histories keep, so queries and mutations must use the header.
+    createContext: ({ resHeaders, info }) => {
+      const fromParams = info.type === "subscription" ? (info.connectionParams?.token ?? null) : null;
+      return createContext({ env: c.env, resHeaders, token: bearerToken(c.req.header("authorization")) ?? fromParams });
+    },
     onError: ({ error, path }) => {
       // Only the gateway's own failures are logged; callers' mistakes and upstream answers are not news.
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`trpc ${path ?? "?"}: ${error.message}`);

@@ -8,6 +8,15 @@ import { describeIssues, inputIssues } from "./input-issues";
 import { RetryLater } from "./retry-later";
 import { toTRPCError, upstreamData } from "./upstream-errors";
 
+/** What a caller is told of a failure the gateway did not describe itself (the same words as REST's). */
+const UNEXPECTED = "The gateway failed to handle this request.";
+
+/**
+ * tRPC turns anything else thrown into INTERNAL_SERVER_ERROR carrying the thrown error's own message,
+ * which is written for logs (a platform fault, a parser quoting its input), so that message is replaced.
+ */
+const wrapsPlainError = (error: TRPCError) => error.code === "INTERNAL_SERVER_ERROR" && error.cause !== undefined && !(error.cause instanceof TRPCError) && error.message === error.cause.message;
+
 const t = initTRPC.context<Context>().create({
   // Never send stack traces, whatever the environment claims to be.
   isDev: false,
@@ -15,7 +24,7 @@ const t = initTRPC.context<Context>().create({
     const fields = inputIssues(error.cause);
     return {
       ...shape,
-      message: fields ? describeIssues(fields) : shape.message,
+      message: fields ? describeIssues(fields) : wrapsPlainError(error) ? UNEXPECTED : shape.message,
       data: { ...shape.data, fields, upstream: upstreamData(error.cause), retry_after: error.cause instanceof RetryLater ? error.cause.retryAfterSeconds : undefined },
     };
   },

@@ -1,5 +1,5 @@
-// Test access to the emulator through the gateway's /emulator mount: plain fetch, and the official openai SDK unchanged.
-import { exports } from "cloudflare:workers";
+// Test access to the emulator at the gateway's /emulator paths: plain fetch, and the official openai SDK unchanged.
+import { env, exports } from "cloudflare:workers";
 import OpenAI from "openai";
 
 export const GATEWAY = "http://runcast.test";
@@ -7,13 +7,25 @@ export const GATEWAY = "http://runcast.test";
 /** Sends a request into the gateway Worker under test. */
 export const gatewayFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
 
-/** The official SDK, pointed at the emulator through the gateway; no retries unless a test asks for them. */
+/**
+ * Sends a request for `${GATEWAY}/emulator/…` straight to the emulator Worker (the gateway's EMULATOR service
+ * binding), as the gateway's mount would: the mount exists only in `none` mode, and the `secure` project's tests
+ * arrange and inspect the emulator too. Tests of the mount itself use `gatewayFetch`.
+ */
+export const emulatorFetch = (input: RequestInfo | URL, init?: RequestInit) => {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  url.pathname = url.pathname.replace(/^\/emulator/, "");
+  return env.EMULATOR!.fetch(new Request(url, request));
+};
+
+/** The official SDK, pointed at the emulator; no retries unless a test asks for them. */
 export function emulatorSdk(options: { maxRetries?: number; fetch?: typeof fetch } = {}) {
   return new OpenAI({
     apiKey: "test-key",
     baseURL: `${GATEWAY}/emulator/v1`,
     maxRetries: options.maxRetries ?? 0,
-    fetch: options.fetch ?? gatewayFetch,
+    fetch: options.fetch ?? (emulatorFetch as typeof fetch),
   });
 }
 
@@ -21,17 +33,17 @@ const upstreamHeaders = { authorization: "Bearer test-key", "openai-beta": "assi
 
 /** Plain HTTP to the emulator's API, with the headers the upstream requires. */
 export function emulatorRequest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  return gatewayFetch(`${GATEWAY}/emulator/v1${path}`, { method, headers: { ...upstreamHeaders, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return emulatorFetch(`${GATEWAY}/emulator/v1${path}`, { method, headers: { ...upstreamHeaders, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 /** Sets the emulator's global settings and faults; `resetEmulatorSettings` puts the defaults back. */
 export async function setEmulatorSettings(patch: Record<string, unknown>) {
-  const response = await gatewayFetch(`${GATEWAY}/emulator/admin/settings`, { method: "PATCH", body: JSON.stringify(patch), headers: { "content-type": "application/json" } });
+  const response = await emulatorFetch(`${GATEWAY}/emulator/admin/settings`, { method: "PATCH", body: JSON.stringify(patch), headers: { "content-type": "application/json" } });
   if (!response.ok) throw new Error(`settings rejected: ${await response.text()}`);
   return response.json();
 }
 
-export const resetEmulatorSettings = () => gatewayFetch(`${GATEWAY}/emulator/admin/settings`, { method: "DELETE" });
+export const resetEmulatorSettings = () => emulatorFetch(`${GATEWAY}/emulator/admin/settings`, { method: "DELETE" });
 
 export const WEATHER_TOOL = {
   type: "function" as const,

@@ -3,7 +3,7 @@ import { TRPCClientError } from "@trpc/client";
 import OpenAI from "openai";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import { createRuncastClient, type AppRouter } from "../../src/client";
-import { GATEWAY, emulatorRequest, emulatorSdk, gatewayFetch } from "./emulator";
+import { GATEWAY, emulatorFetch, emulatorRequest, emulatorSdk, gatewayFetch } from "./emulator";
 
 export const TERMINAL_STATUSES = ["completed", "incomplete", "failed", "cancelled", "expired"];
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,7 +48,7 @@ export interface EmulatorSettings {
 
 /** The emulator's global settings and faults as they stand (reading them never consumes a fault). */
 export async function emulatorSettings(): Promise<EmulatorSettings> {
-  const response = await gatewayFetch(`${GATEWAY}/emulator/admin/settings`);
+  const response = await emulatorFetch(`${GATEWAY}/emulator/admin/settings`);
   if (!response.ok) throw new Error(`settings: ${response.status}`);
   return response.json();
 }

@@ -16,8 +16,10 @@ export interface TokenOptions {
   scopes?: string[];
   scp?: string[];
   assistants?: string[];
-  /** Seconds from now (negative: already expired). */
-  expiresIn?: number;
+  /** Seconds from now (negative: already expired); null: no `exp` claim at all. */
+  expiresIn?: number | null;
+  /** When it was issued, in seconds from now (negative: in the past); null: no `iat` claim. Default now. */
+  issuedIn?: number | null;
   issuer?: string;
   audience?: string;
   secret?: string;
@@ -35,10 +37,10 @@ export async function jwt(options: TokenOptions = {}): Promise<string> {
   if (options.assistants !== undefined) claims.assistants = options.assistants;
   let token = new SignJWT(claims)
     .setProtectedHeader({ alg: options.alg ?? "HS256" })
-    .setIssuedAt(now)
     .setIssuer(options.issuer ?? JWT_ISSUER)
-    .setAudience(options.audience ?? JWT_AUDIENCE)
-    .setExpirationTime(now + (options.expiresIn ?? 300));
+    .setAudience(options.audience ?? JWT_AUDIENCE);
+  if (options.issuedIn !== null) token = token.setIssuedAt(now + (options.issuedIn ?? 0));
+  if (options.expiresIn !== null) token = token.setExpirationTime(now + (options.expiresIn ?? 300));
   if (options.sub !== null) token = token.setSubject(options.sub ?? "acme");
   if (options.notBefore !== undefined) token = token.setNotBefore(now + options.notBefore);
   return token.sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
