@@ -42,6 +42,7 @@ const security = {
   RUNCAST_MAX_ACTIVE_RUNS: "3",
   RUNCAST_MAX_SUBSCRIBERS_PER_TENANT: "5",
   RUNCAST_MAX_BODY_BYTES: "65536",
+  RUNCAST_MAX_UNAUTHENTICATED_SOCKETS: "16",
 };
 
 function workersProject(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {

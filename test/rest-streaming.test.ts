@@ -29,7 +29,8 @@ interface Frame {
 function sseFrames(body: string): Frame[] {
   return body
     .split("\n\n")
-    .filter((block) => block.trim())
+    // Comment blocks (`: ping`, the heartbeat of an idle stream) are skipped, as every SSE reader does.
+    .filter((block) => block.trim() && !block.split("\n").every((line) => line.startsWith(":")))
     .map((block) => {
       const lines = block.split("\n");
       const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);

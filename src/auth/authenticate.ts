@@ -4,7 +4,7 @@ import { errors, jwtVerify, type JWTPayload } from "jose";
 import type { GatewayEnv } from "../env";
 import { principalForKey } from "./api-keys";
 import { authSetting } from "./auth-config";
-import { DEVELOPER, principalFrom, type Principal } from "./principal";
+import { DEVELOPER, MAX_TENANT_LENGTH, principalFrom, type Principal } from "./principal";
 import { isUnusable, verificationMaterial, type JwtVerifier } from "./verification-material";
 
 const unauthorized = (message: string) => new TRPCError({ code: "UNAUTHORIZED", message });
@@ -47,11 +47,15 @@ async function verifyJwt(env: GatewayEnv, { key, algorithms, maxAgeSeconds }: Jw
   try {
     const { payload } = await jwtVerify(token, key, options);
     if (typeof payload.sub !== "string" || payload.sub.length === 0) throw unauthorized("The token has no subject (`sub`).");
+    if (payload.sub.length > MAX_TENANT_LENGTH) throw unauthorized(`The token's subject (\`sub\`) is longer than ${MAX_TENANT_LENGTH} characters.`);
     const assistants = Array.isArray(payload.assistants) ? payload.assistants.filter((a): a is string => typeof a === "string") : null;
     return principalFrom(payload.sub, scopesOf(payload), assistants, expiryOf(payload, maxAgeSeconds));
   } catch (error) {
     if (error instanceof TRPCError) throw error;
     if (error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed) throw claimRefusal(error);
+    // The key set could not be had (an unreachable or broken RUNCAST_JWKS_URL): the gateway is at fault, not the token.
+    if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)
+      throw misconfigured("The gateway could not load its JWT keys (RUNCAST_JWKS_URL or RUNCAST_JWKS); try again later.", `JWT keys unavailable: ${error instanceof Error ? error.name : "unknown"}`);
     throw unauthorized("The token is not valid.");
   }
 }

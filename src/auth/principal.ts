@@ -20,6 +20,9 @@ export interface Principal {
 /** What the access and rate checks read: who is calling, not until when (a socket's hub rebuilds it from what it stored). */
 export type Caller = Omit<Principal, "expiresAt">;
 
+/** Tenant names are kept with every socket across hibernation, where the platform bounds what fits: longer ones are refused. */
+export const MAX_TENANT_LENGTH = 256;
+
 /** Scope names, in a JWT's `scope` claim (space-separated) or `scopes` array, or an API key's `scopes`. */
 export const SCOPES = { admin: "runcast:admin", override: "runcast:override" } as const;
 

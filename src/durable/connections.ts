@@ -57,6 +57,8 @@ export interface SocketState {
   queue: Promise<void>;
   /** What the socket may still send (socket-budget.ts). */
   budget: Budget;
+  /** Its credentials arrived and are being checked: its deadline is met. */
+  authenticating: boolean;
 }
 
 /** Close codes subscribers can act on. */
@@ -105,12 +107,13 @@ export class Connections {
         denied: attachment.denied,
         queue: Promise.resolve(),
         budget: freshBudget(limits, Date.now()),
+        authenticating: false,
       });
     }
   }
 
   add(ws: WebSocket, ref: RunRef, principal: SocketPrincipal | null, authDeadline: number | null): SocketState {
-    const state: SocketState = { ref, subs: [], pings: [], acked: 0, principal, authDeadline, denied: false, queue: Promise.resolve(), budget: freshBudget(this.limits, Date.now()) };
+    const state: SocketState = { ref, subs: [], pings: [], acked: 0, principal, authDeadline, denied: false, queue: Promise.resolve(), budget: freshBudget(this.limits, Date.now()), authenticating: false };
     this.states.set(ws, state);
     this.persist(ws, state);
     return state;
@@ -139,10 +142,27 @@ export class Connections {
     return count;
   }
 
-  /** The earliest time a socket still waiting to authenticate must have done so. */
-  nextAuthDeadline(): number | null {
+  /** Sockets still authenticating, or refused the run: they hold a connection but no seat. */
+  get unadmitted(): number {
+    let count = 0;
+    for (const state of this.states.values()) if (!state.principal || state.denied) count++;
+    return count;
+  }
+
+  /** The earliest deadline of a socket still authenticating (or refused and silent): a few seconds away at most. */
+  nextDeadline(): number | null {
     let next: number | null = null;
     for (const state of this.states.values()) if (state.authDeadline !== null && (next === null || state.authDeadline < next)) next = state.authDeadline;
+    return next;
+  }
+
+  /** The earliest expiry of an admitted socket's credential (the hub's alarm closes it then). */
+  nextExpiry(): number | null {
+    let next: number | null = null;
+    for (const state of this.states.values()) {
+      const at = state.principal && !state.denied ? state.principal.expiresAt : null;
+      if (at !== null && (next === null || at < next)) next = at;
+    }
     return next;
   }
 

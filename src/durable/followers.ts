@@ -41,6 +41,8 @@ export class Follower {
   /** Whether the reader asked for more since the last heartbeat, and how many heartbeats in a row it did not. */
   private pulled = false;
   private staleHeartbeats = 0;
+  /** Whether events were written since the last heartbeat. */
+  private wrote = false;
 
   readonly tenant: string;
 
@@ -86,7 +88,9 @@ export class Follower {
     this.staleHeartbeats = unread && !this.pulled ? this.staleHeartbeats + 1 : 0;
     this.pulled = false;
     if (this.staleHeartbeats >= STALE_HEARTBEATS) return this.fail("subscriber stopped reading");
-    if ((controller.desiredSize ?? 0) > 0) controller.enqueue(HEARTBEAT);
+    // Only an idle stream needs one: events written since the last heartbeat found the reader just as well.
+    if (!this.wrote && (controller.desiredSize ?? 0) > 0) controller.enqueue(HEARTBEAT);
+    this.wrote = false;
   }
 
   /** Drops a follower that fell too far behind; it can resume from its last event id. */
@@ -102,6 +106,7 @@ export class Follower {
       const events = this.options.log().after(this.after, PAGE);
       for (const event of events) {
         controller.enqueue(ndjsonLine(event));
+        this.wrote = true;
         this.after = event.seq;
         if (endsFollow(this.options.until, event.event)) return this.end(controller);
       }

@@ -29,6 +29,8 @@ export interface HubConfig {
   maxMessagesBeforeAuth: number;
   /** A socket with no credentials on its upgrade must send them (connectionParams) within this time. */
   authTimeoutMs: number;
+  /** Sockets of a run that hold no seat (still authenticating, or refused): a share of `maxSubscribers`. */
+  maxUnauthenticatedSockets: number;
   /** HTTP subscribers get a heartbeat line this often; one that reads nothing through two of them in a row is gone. */
   followHeartbeatMs: number;
 }
@@ -49,6 +51,7 @@ export const DEFAULT_HUB_CONFIG: HubConfig = {
   socketMessagesPerSecond: 100,
   maxMessagesBeforeAuth: 10,
   authTimeoutMs: 5_000,
+  maxUnauthenticatedSockets: 100,
   followHeartbeatMs: 3_000,
 };
 
@@ -68,6 +71,7 @@ const VARS: Record<keyof HubConfig, string> = {
   socketMessagesPerSecond: "RUNCAST_WS_MESSAGES_PER_SECOND",
   maxMessagesBeforeAuth: "RUNCAST_WS_MAX_MESSAGES_BEFORE_AUTH",
   authTimeoutMs: "RUNCAST_WS_AUTH_TIMEOUT_MS",
+  maxUnauthenticatedSockets: "RUNCAST_MAX_UNAUTHENTICATED_SOCKETS",
   followHeartbeatMs: "RUNCAST_FOLLOW_HEARTBEAT_MS",
 };
 

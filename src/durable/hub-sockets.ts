@@ -23,6 +23,8 @@ export interface HubActions {
   enforceRate(principal: SocketPrincipal): Promise<void>;
   /** Looks the run up for a socket that has just authenticated; NOT_FOUND if the caller may not see it. */
   admit(threadId: string, runId: string, principal: SocketPrincipal): Promise<void>;
+  /** A socket now holds its seat: polling may speed up, and its credential's expiry is scheduled. */
+  admitted(): Promise<void>;
   /** Whether the caller's tenant may add one more subscriber to this run. */
   hasRoomFor(tenant: string): boolean;
   submit(threadId: string, runId: string, outputs: Array<{ tool_call_id: string; output: string }>): Promise<HubResult<Submitted>>;
@@ -31,6 +33,19 @@ export interface HubActions {
 }
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
+/** A subscription's replay costs one message of the socket's budget per this many events it sends. */
+const REPLAYED_EVENTS_PER_MESSAGE = 100;
+const TOKEN_EXPIRED = "the token has expired; reconnect with a fresh one";
+
+/** The tRPC code a client reads in the last frame before each close. */
+const REFUSAL_CODES: Record<number, TRPCError["code"]> = {
+  [CLOSE.policy]: "TOO_MANY_REQUESTS",
+  [CLOSE.tooBig]: "PAYLOAD_TOO_LARGE",
+  [CLOSE.tryAgainLater]: "TOO_MANY_REQUESTS",
+  [CLOSE.unauthenticated]: "UNAUTHORIZED",
+  [CLOSE.notFound]: "NOT_FOUND",
+  [CLOSE.tooManySubscribers]: "TOO_MANY_REQUESTS",
+};
 const MAX_PINGS = 16;
 
 const decoder = new TextDecoder();
@@ -56,18 +71,20 @@ export class HubSockets {
     if (!socket) return;
     // In bytes, as documented: a string can be up to 3 bytes per UTF-16 unit, so only long ones are encoded to measure.
     const size = typeof raw !== "string" ? raw.byteLength : raw.length * 3 <= this.config.maxFrameBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
-    if (size > this.config.maxFrameBytes) return this.connections.close(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
+    if (size > this.config.maxFrameBytes) return this.refuse(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
     const frame = parseClientFrame(typeof raw === "string" ? raw : decoder.decode(raw), this.config.maxMessagesPerFrame);
     // Every message counts against the socket's budget, except the PONGs the hub itself asked for.
     const solicited = frame.messages[0]?.type === "pong" && socket.pings.length > 0;
     const spent = solicited ? "ok" : spend(socket.budget, frame.count, socket.principal !== null, this.config, Date.now());
-    if (spent === "beforeAuth") return this.connections.close(ws, CLOSE.unauthenticated, `authenticate first: at most ${this.config.maxMessagesBeforeAuth} messages before the token`);
-    if (spent === "rate") return this.connections.close(ws, CLOSE.policy, `too many messages: at most ${this.config.socketMessagesPerSecond} per second`);
+    if (spent === "beforeAuth") return this.refuse(ws, CLOSE.unauthenticated, `authenticate first: at most ${this.config.maxMessagesBeforeAuth} messages before the token`);
+    if (spent === "rate") return this.refuse(ws, CLOSE.policy, `too many messages: at most ${this.config.socketMessagesPerSecond} per second`);
+    // A batch longer than a frame may carry: no client within the limits sends one, and the requests in it cannot be answered.
+    if (frame.count > this.config.maxMessagesPerFrame) return this.refuse(ws, CLOSE.policy, `a frame may carry at most ${this.config.maxMessagesPerFrame} messages`);
     // In order, one at a time: a subscription sent right behind its connection params waits for them to be checked.
     const handled = socket.queue.then(async () => {
       for (const message of frame.messages) await this.handle(ws, socket, message);
       // A socket that may not see the run has had its answer: it is closed rather than left holding a connection.
-      if (socket.denied && frame.messages.some((message) => message.type === "call")) this.connections.close(ws, CLOSE.notFound, "no such run for this caller");
+      if (socket.denied && frame.messages.some((message) => message.type === "call")) this.refuse(ws, CLOSE.notFound, "no such run for this caller");
     });
     socket.queue = handled.catch(() => undefined);
     await handled;
@@ -99,7 +116,7 @@ export class HubSockets {
           // A socket lives longer than its token may: each call is checked against the credential's expiry.
           if (socket.principal.expiresAt !== null && Date.now() >= socket.principal.expiresAt) {
             this.connections.send(ws, errorFrame(message.id, new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }), message.path));
-            return this.connections.close(ws, CLOSE.unauthenticated, "the token has expired; reconnect with a fresh one");
+            return this.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
           }
           await this.call(ws, socket, message);
         } catch (error) {
@@ -113,49 +130,72 @@ export class HubSockets {
 
   /** A socket without credentials on its upgrade authenticates with its first message; a wrong one is closed. */
   private async authenticate(ws: WebSocket, socket: SocketState, token: string | null): Promise<void> {
-    if (socket.principal) return;
+    if (socket.principal || socket.authenticating) return;
+    // Its credentials came in time: the deadline no longer applies while they are checked (the run may be looked up upstream).
+    socket.authenticating = true;
     let principal: SocketPrincipal;
     try {
       principal = await this.hub.authenticate(token);
     } catch (error) {
       const limited = error instanceof TRPCError && error.code === "TOO_MANY_REQUESTS";
-      return this.connections.close(ws, limited ? CLOSE.tryAgainLater : CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
+      return this.refuse(ws, limited ? CLOSE.tryAgainLater : CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
     }
     try {
       await this.hub.admit(socket.ref.thread_id, socket.ref.run_id, principal);
     } catch (error) {
       const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
       // The upstream failing while the run is looked up is worth a retry, and the socket says so at once.
-      if (refusal?.code !== "NOT_FOUND") return this.connections.close(ws, CLOSE.tryAgainLater, (refusal?.message ?? "the run could not be looked up").slice(0, 120));
-      // Another tenant's run, or none at all: the socket's next call is answered as for a missing run, then it is closed (4004).
+      if (refusal?.code !== "NOT_FOUND") return this.refuse(ws, CLOSE.tryAgainLater, (refusal?.message ?? "the run could not be looked up").slice(0, 120));
+      // Another tenant's run, or none at all: the socket's next call is answered as for a missing run, then it is
+      // closed (4004); if it asks nothing, it is closed after the auth timeout.
       socket.denied = true;
+      socket.authDeadline = Date.now() + this.config.authTimeoutMs;
     }
-    if (!socket.denied && !this.hub.hasRoomFor(principal.tenant)) return this.connections.close(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
+    if (!socket.denied && !this.hub.hasRoomFor(principal.tenant)) return this.refuse(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
     socket.principal = principal;
-    // A refused socket keeps its deadline: if it never asks anything, it is closed then.
+    socket.authenticating = false;
     if (!socket.denied) socket.authDeadline = null;
     this.connections.persist(ws, socket);
+    // A denied socket's new deadline is watched from now on; an admitted one's expiry is on the hub's alarm.
+    this.watchDeadlines();
+    if (!socket.denied) await this.hub.admitted();
   }
 
-  /** Closes sockets that did not authenticate in time, and those refused the run that never asked anything. */
-  closeUnauthenticated(now: number): void {
+  /**
+   * Closes a socket, first telling the client why in a frame with no request id: tRPC's wsLink then backs off
+   * before it reconnects, instead of reconnecting at once, again and again. Sockets that fell behind or whose run
+   * was retired are closed without it, so they reconnect and resume at once.
+   */
+  private refuse(ws: WebSocket, code: number, reason: string): void {
+    this.connections.send(ws, errorFrame(null, new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason })));
+    this.connections.close(ws, code, reason);
+  }
+
+  /** Closes sockets past their deadline: not authenticated in time, refused the run and silent, or holding an expired token. */
+  closeOverdue(now: number): void {
     for (const [ws, socket] of [...this.connections.entries()]) {
-      if (socket.authDeadline === null || socket.authDeadline > now) continue;
-      if (!socket.principal) this.connections.close(ws, CLOSE.unauthenticated, "no credentials received in time");
-      else if (socket.denied) this.connections.close(ws, CLOSE.notFound, "no such run for this caller");
+      const expiresAt = socket.principal && !socket.denied ? socket.principal.expiresAt : null;
+      if (expiresAt !== null && expiresAt <= now) {
+        this.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
+        continue;
+      }
+      if (socket.authDeadline === null || socket.authDeadline > now || socket.authenticating) continue;
+      if (!socket.principal) this.refuse(ws, CLOSE.unauthenticated, "no credentials received in time");
+      else if (socket.denied) this.refuse(ws, CLOSE.notFound, "no such run for this caller");
     }
   }
 
   /**
-   * Keeps the deadlines of sockets still authenticating with a timer, not an alarm: a socket that has not
-   * authenticated creates no storage in the hub, and the timer lasts at most the auth timeout.
+   * Watches the deadlines of sockets that hold no seat (still authenticating, or refused and silent) with one
+   * timer, not an alarm: such a socket creates no storage in the hub, and the timer lasts seconds. Token expiries
+   * of admitted sockets are on the hub's alarm instead (a timer that long would keep the hub from hibernating).
    */
   watchDeadlines(): void {
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
     const now = Date.now();
-    this.closeUnauthenticated(now);
-    const next = this.connections.nextAuthDeadline();
+    this.closeOverdue(now);
+    const next = this.connections.nextDeadline();
     if (next !== null) this.deadlineTimer = setTimeout(() => this.watchDeadlines(), Math.max(0, next - now) + 5);
   }
 
@@ -167,7 +207,13 @@ export class HubSockets {
       case "subscription runs.events": {
         const input = validated(runEventsInput, message.lastEventId === undefined ? message.input : { ...(message.input as object), lastEventId: message.lastEventId });
         this.ownRun(input);
-        return this.subscribe(ws, socket, message.id, Number(input.lastEventId ?? 0));
+        const after = Number(input.lastEventId ?? 0);
+        // A replay sends the whole backlog at once: it is paid for from the socket's budget, so a frame of
+        // subscriptions to a long log cannot make the hub send without bound.
+        const backlog = Math.max(0, this.log().lastSeq() - after);
+        if (spend(socket.budget, Math.ceil(backlog / REPLAYED_EVENTS_PER_MESSAGE), true, this.config, Date.now()) === "rate")
+          return this.refuse(ws, CLOSE.policy, `too many replayed events: at most ${this.config.socketMessagesPerSecond * REPLAYED_EVENTS_PER_MESSAGE} per second`);
+        return this.subscribe(ws, socket, message.id, after);
       }
       case "mutation runs.submitToolOutputs": {
         const input = validated(submitToolOutputsInput, message.input);

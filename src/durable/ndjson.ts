@@ -7,8 +7,11 @@ export interface StreamedEvent {
   data: unknown;
 }
 
-/** Bytes of the hub's NDJSON into events, however the lines fall across chunks. */
-export function parseEvents(): TransformStream<Uint8Array, StreamedEvent> {
+/** The hub's blank heartbeat line: nothing to deliver, but a sign to pass on so a vanished reader is noticed. */
+export const HEARTBEAT = Symbol("heartbeat");
+
+/** Bytes of the hub's NDJSON into events (and heartbeats), however the lines fall across chunks. */
+export function parseEvents(): TransformStream<Uint8Array, StreamedEvent | typeof HEARTBEAT> {
   const decoder = new TextDecoder();
   let buffer = "";
   return new TransformStream({
@@ -18,16 +21,17 @@ export function parseEvents(): TransformStream<Uint8Array, StreamedEvent> {
       while ((newline = buffer.indexOf("\n")) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        if (line.trim()) controller.enqueue(JSON.parse(line) as StreamedEvent);
+        controller.enqueue(line.trim() ? (JSON.parse(line) as StreamedEvent) : HEARTBEAT);
       }
     },
   });
 }
 
+/** The events only: tRPC's SSE sends its own pings (init.ts), which find a vanished reader the same way. */
 export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamedEvent> {
   const reader = body.pipeThrough(parseEvents()).getReader();
   try {
-    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
+    for (let next = await reader.read(); !next.done; next = await reader.read()) if (next.value !== HEARTBEAT) yield next.value;
   } finally {
     // Stopping early (the subscriber left) releases the hub's response.
     await reader.cancel().catch(() => undefined);

@@ -98,6 +98,10 @@ export class RunHub extends DurableObject<GatewayEnv> {
       },
       enforceRate: (principal) => enforceRate(this.env, { ...principal, override: false, assistants: null }),
       admit: (threadId, runId, principal) => this.admit(threadId, runId, principal),
+      admitted: async () => {
+        await this.watched();
+        await this.schedule();
+      },
       hasRoomFor: (tenant) => this.hasRoomFor(tenant),
       submit: (threadId, runId, outputs) => this.submitToolOutputs(threadId, runId, outputs),
       cancel: (threadId, runId) => this.cancel(threadId, runId),
@@ -186,7 +190,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (existing.slotTenant === null) {
         existing.slotTenant = input.slotTenant;
         this.store.put(existing);
-        if (existing.terminalAt !== null) this.releaseSlot(existing);
+        if (existing.terminalAt !== null || existing.settled) this.releaseSlot(existing);
       }
       return existing.stream.generation;
     }
@@ -288,8 +292,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const updated = await this.provider().updateRun(threadId, runId, metadata);
       const state = this.store.get()!;
       state.run = { ...state.run, metadata: updated.metadata };
-      // A finished run's subscribers have all been stopped: its log is closed, and only reads see the change.
-      if (state.terminalAt === null) this.append(state, [{ event: "runcast.run_updated", data: { run_id: state.run_id, metadata: updated.metadata } }], Date.now());
+      // A finished (or settled) run's subscribers have all been stopped: its log is closed, and only reads see the change.
+      if (state.terminalAt === null && !state.settled) this.append(state, [{ event: "runcast.run_updated", data: { run_id: state.run_id, metadata: updated.metadata } }], Date.now());
       else this.store.put(state);
       return updated;
     });
@@ -359,14 +363,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
    */
   private async admit(threadId: string, runId: string, principal: SocketPrincipal): Promise<void> {
     await assertThreadAccess(this.env, { ...principal, override: false, assistants: null }, threadId);
-    try {
-      await this.ready(threadId, runId);
-    } catch (error) {
-      if (error instanceof UpstreamError && error.details.status === 404) throw toTRPCError(runNotFound(runId));
-      throw error;
-    }
-    await this.watched();
-    await this.schedule();
+    await this.ready(threadId, runId);
   }
 
   private subscriberCount(): number {
@@ -383,8 +380,11 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * authenticated or not, so sockets that never take a seat cannot pile up either.
    */
   private refusal(tenant: string | null): string | null {
-    this.sockets.closeUnauthenticated(Date.now());
+    this.sockets.closeOverdue(Date.now());
     if (this.connections.size + this.followers.size >= this.config.maxSubscribers) return `This run already has ${this.config.maxSubscribers} subscribers, the most it accepts.`;
+    // Sockets that hold no seat yet get only a share of them, so they cannot lock out those that authenticate.
+    if (tenant === null && this.connections.unadmitted >= this.config.maxUnauthenticatedSockets)
+      return `This run already has ${this.config.maxUnauthenticatedSockets} sockets waiting to authenticate, the most it accepts.`;
     if (tenant !== null && !this.hasRoomFor(tenant)) return `Tenant ${tenant} already has ${this.perTenantLimit} subscribers on this run, the most one tenant may have.`;
     return null;
   }
@@ -490,7 +490,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (state.thread_id !== threadId || state.run_id !== runId) throw runNotFound(runId);
       return state;
     }
-    const { run, pollAfterMs } = await this.provider().retrieveRun(threadId, runId);
+    const { run, pollAfterMs } = await this.provider()
+      .retrieveRun(threadId, runId)
+      .catch((error: unknown) => {
+        // Worded and shaped as for a run on another thread, request id included (none): the two read the same.
+        if (error instanceof UpstreamError && error.details.status === 404) throw runNotFound(runId);
+        throw error;
+      });
     // Another call may have taken the run up while the upstream answered: it holds it now.
     if (this.store.has()) return this.ready(threadId, runId);
     const adopted = newHubState(run, threadId, { streamOpen: false, slotTenant: null, hintMs: pollAfterMs });
@@ -520,11 +526,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
   /** The next alarm, from the run's own schedule; a hub that holds no run sets none (and so stores nothing). */
   private async schedule(): Promise<void> {
     const state = this.store.get();
-    if (state) await this.ctx.storage.setAlarm(nextAlarm(this.scheduleState(state), Date.now(), this.config));
+    if (!state) return;
+    // An admitted socket's token expiry is met by the same alarm (admitted sockets exist only where a run is held).
+    const expiry = this.connections.nextExpiry();
+    await this.ctx.storage.setAlarm(Math.min(nextAlarm(this.scheduleState(state), Date.now(), this.config), expiry ?? Infinity));
   }
 
   private async onAlarm(): Promise<void> {
     const now = Date.now();
+    this.sockets.closeOverdue(now);
     const state = this.store.get();
     if (!state) return this.schedule();
     if (state.terminalAt !== null || state.settled) {
@@ -576,6 +586,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private settle(state: HubState): void {
     state.settled = true;
     this.store.put(state);
+    // Expired or gone upstream: the run no longer counts as active.
+    this.releaseSlot(state);
     this.sockets.endAll();
     this.followers.wakeAll();
   }

@@ -34,19 +34,25 @@ export class RunStarter extends DurableObject<GatewayEnv> {
       const iterator = stream[Symbol.asyncIterator]();
       const head: UpstreamEvent[] = [];
       let run: Run | undefined;
-      while (!run) {
-        const next = await iterator.next();
-        if (next.done) throw new UpstreamError("The upstream's stream ended before the run was created.", "network");
-        head.push(next.value);
-        if (next.value.event === "thread.run.created") run = next.value.data as Run;
+      let generation: number;
+      try {
+        while (!run) {
+          const next = await iterator.next();
+          if (next.done) throw new UpstreamError("The upstream's stream ended before the run was created.", "network");
+          head.push(next.value);
+          if (next.value.event === "thread.run.created") run = next.value.data as Run;
+        }
+        // A new thread is its creator's before anyone can learn its id.
+        if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.tenant);
+        // The slot is bound to the run before the hub can see the run end and free it.
+        await bindRunSlot(this.env, request.tenant, request.reservation, run);
+        generation = await hubFor(this.env, run.id).begin({ thread_id: run.thread_id, run, events: head, slotTenant: request.tenant });
+      } catch (error) {
+        // Nobody will read this stream: the upstream connection is released.
+        stream.abort();
+        throw error;
       }
-      // A new thread is its creator's before anyone can learn its id.
-      if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.tenant);
-      // The slot is bound to the run before the hub can see the run end and free it.
-      await bindRunSlot(this.env, request.tenant, request.reservation, run);
-      const hub = hubFor(this.env, run.id);
-      const generation = await hub.begin({ thread_id: run.thread_id, run, events: head, slotTenant: request.tenant });
-      void this.forward(stream, iterator, hub, run.id, generation);
+      void this.forward(stream, iterator, hubFor(this.env, run.id), run.id, generation);
       return run;
     });
   }

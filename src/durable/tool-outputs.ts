@@ -47,11 +47,11 @@ export class ToolOutputs {
     return this.collected(run);
   }
 
-  /** Which of these calls already have an output, in any round the hub has seen. */
+  /** Which of these calls already have an output, in any round the hub has seen (a run's rounds are few and small). */
   private answeredAmong(ids: string[]): Set<string> {
-    if (ids.length === 0) return new Set();
-    const rows = this.sql.exec<{ tool_call_id: string }>(`SELECT tool_call_id FROM tool_outputs WHERE tool_call_id IN (${ids.map(() => "?").join(",")})`, ...ids).toArray();
-    return new Set(rows.map((row) => row.tool_call_id));
+    const wanted = new Set(ids);
+    const rows = this.sql.exec<{ tool_call_id: string }>("SELECT tool_call_id FROM tool_outputs").toArray();
+    return new Set(rows.map((row) => row.tool_call_id).filter((id) => wanted.has(id)));
   }
 
   /** Forgets a round's outputs: they were collected but never reached the upstream (the hub restarted mid-submission). */

@@ -1,21 +1,26 @@
 // Run events in the upstream's exact SSE format (`event:`/`data:` lines, `[DONE]` at the end), for the REST surface.
 import { followRequest, hubFor, hubRefusal } from "../durable/hub-client";
-import { parseEvents, type StreamedEvent } from "../durable/ndjson";
+import { HEARTBEAT, parseEvents, type StreamedEvent } from "../durable/ndjson";
 import type { GatewayEnv } from "../env";
 import { toRestError } from "./rest-errors";
 
 const encoder = new TextEncoder();
+const PING = encoder.encode(": ping\n\n");
 
 /**
  * Turns the hub's NDJSON lines into SSE frames, each with its event id (`id:`, which the SDKs ignore
  * and EventSource uses to resume), and ends with `event: done` / `data: [DONE]` once the hub has
  * sent all it was asked for. If the hub's stream breaks, so does this one: no `[DONE]` is faked.
- * Runcast's own events (`runcast.*`) are left out, since the SDKs know only the upstream's.
+ * Runcast's own events (`runcast.*`) are left out, since the SDKs know only the upstream's. The hub's
+ * heartbeats become SSE comments (`: ping`), which every SSE reader skips: writing them is how a reader
+ * that vanished is noticed, and they keep an idle stream from being closed by proxies along the way.
  */
 export function ndjsonToSse(): { writable: WritableStream<Uint8Array>; readable: ReadableStream<Uint8Array> } {
   const events = parseEvents();
-  const frames = new TransformStream<StreamedEvent, Uint8Array>({
-    transform({ seq, event, data }, controller) {
+  const frames = new TransformStream<StreamedEvent | typeof HEARTBEAT, Uint8Array>({
+    transform(line, controller) {
+      if (line === HEARTBEAT) return controller.enqueue(PING);
+      const { seq, event, data } = line;
       if (event.startsWith("runcast.")) return;
       controller.enqueue(encoder.encode(`id: ${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
     },

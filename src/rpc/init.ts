@@ -20,6 +20,9 @@ const wrapsPlainError = (error: TRPCError) => error.code === "INTERNAL_SERVER_ER
 const t = initTRPC.context<Context>().create({
   // Never send stack traces, whatever the environment claims to be.
   isDev: false,
+  // Subscriptions over SSE ping while idle: a write is how a vanished reader is noticed (its seat in the run's hub
+  // is then given back), and it keeps proxies from closing a stream that waits, say, for tool outputs.
+  sse: { ping: { enabled: true, intervalMs: 3_000 } },
   errorFormatter({ shape, error }) {
     const fields = inputIssues(error.cause);
     return {

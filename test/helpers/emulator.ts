@@ -87,7 +87,8 @@ export async function readSse(response: Response): Promise<Array<{ event: string
   const text = await response.text();
   return text
     .split("\n\n")
-    .filter((block) => block.trim())
+    // Comment blocks (`: ping`, the heartbeat of an idle stream) are skipped, as every SSE reader does.
+    .filter((block) => block.trim() && !block.split("\n").every((line) => line.startsWith(":")))
     .map((block) => {
       const lines = block.split("\n");
       const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "";

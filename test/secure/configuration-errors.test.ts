@@ -9,7 +9,8 @@ import type { GatewayEnv } from "../../src/env";
 import { GATEWAY } from "../helpers/emulator";
 import { rpcError } from "../helpers/runcast";
 import { jwt, trpcQueryUrl, uniqueTenant, upstreamUntouchedBy } from "../helpers/secure";
-import { API_KEYS } from "./fixtures";
+import { generateKeyPair, SignJWT } from "jose";
+import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER } from "./fixtures";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -53,6 +54,19 @@ describe("a JWT key setting that cannot be used", () => {
     const text = await rest.text();
     expect(text).toContain(name);
     expect(text).not.toContain(content);
+  });
+
+  it("a RUNCAST_JWKS_URL that cannot be reached is SERVICE_UNAVAILABLE (503), not the caller's UNAUTHORIZED", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    // Loopback, nothing listening: the key set cannot be fetched.
+    const { privateKey } = await generateKeyPair("ES256");
+    const token = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject(uniqueTenant("cfg")).setIssuer(JWT_ISSUER).setAudience(JWT_AUDIENCE).setIssuedAt().setExpirationTime("5m").sign(privateKey);
+    const client = clientWith({ RUNCAST_JWKS_URL: "http://127.0.0.1:9/jwks.json" }, token);
+    for (let call = 0; call < 2; call++) {
+      const error = await rpcError(client.runs.list.query({ thread_id: UNKNOWN_THREAD }));
+      expect(error.data?.code).toBe("SERVICE_UNAVAILABLE");
+      expect(error.message).toContain("RUNCAST_JWKS_URL");
+    }
   });
 
   it("API keys still work meanwhile (jwt,keys), and once the setting is fixed JWTs are accepted again", async () => {
