@@ -1,6 +1,8 @@
 // Test access to the emulator at the gateway's /emulator paths: plain fetch, and the official openai SDK unchanged.
 import { env, exports } from "cloudflare:workers";
 import OpenAI from "openai";
+import { authSetting } from "../../src/auth/auth-config";
+import type { GatewayEnv } from "../../src/env";
 
 export const GATEWAY = "http://runcast.test";
 
@@ -8,11 +10,13 @@ export const GATEWAY = "http://runcast.test";
 export const gatewayFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
 
 /**
- * Sends a request for `${GATEWAY}/emulator/…` straight to the emulator Worker (the gateway's EMULATOR service
- * binding), as the gateway's mount would: the mount exists only in `none` mode, and the `secure` project's tests
- * arrange and inspect the emulator too. Tests of the mount itself use `gatewayFetch`.
+ * Sends a request for `${GATEWAY}/emulator/…` to the emulator: through the gateway's mount in `none` mode (the
+ * `gateway` project), and where the gateway has tenants and so no mount (the `secure` project) straight to the
+ * emulator Worker through the gateway's EMULATOR service binding, as the mount would forward it.
  */
 export const emulatorFetch = (input: RequestInfo | URL, init?: RequestInit) => {
+  const setting = authSetting(env as GatewayEnv);
+  if ("mode" in setting && setting.mode === "none") return gatewayFetch(input, init);
   const request = new Request(input, init);
   const url = new URL(request.url);
   url.pathname = url.pathname.replace(/^\/emulator/, "");
