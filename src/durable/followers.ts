@@ -1,14 +1,8 @@
 // Subscribers over HTTP (SSE through tRPC or REST). Each reads the log at its own pace: its response pulls the next
 // events from SQLite when the reader is ready, so a slow reader holds a position, not a growing buffer.
-import type { EventLog, LoggedEvent } from "./event-log";
+import type { EventLog } from "./event-log";
+import { eventLine, HEARTBEAT_LINE, type FollowUntil } from "./hub-contract";
 import { isTerminalEvent, SEGMENT_END_EVENTS } from "./hub-state";
-
-export type FollowUntil = "terminal" | "segment";
-
-const encoder = new TextEncoder();
-/** A blank line: NDJSON readers skip it, and writing it is how a follower learns its reader has gone. */
-const HEARTBEAT = encoder.encode("\n");
-const ndjsonLine = (event: LoggedEvent) => encoder.encode(`{"seq":${event.seq},"event":${JSON.stringify(event.event)},"data":${event.data}}\n`);
 
 /** Whether `event` ends what a follower asked for: the run's end, or the end of the current segment. */
 export const endsFollow = (until: FollowUntil, event: string) => (until === "segment" ? SEGMENT_END_EVENTS.has(event) : isTerminalEvent(event));
@@ -89,7 +83,7 @@ export class Follower {
     this.pulled = false;
     if (this.staleHeartbeats >= STALE_HEARTBEATS) return this.fail("subscriber stopped reading");
     // Only an idle stream needs one: events written since the last heartbeat found the reader just as well.
-    if (!this.wrote && (controller.desiredSize ?? 0) > 0) controller.enqueue(HEARTBEAT);
+    if (!this.wrote && (controller.desiredSize ?? 0) > 0) controller.enqueue(HEARTBEAT_LINE);
     this.wrote = false;
   }
 
@@ -105,7 +99,7 @@ export class Follower {
     while (!this.closed) {
       const events = this.options.log().after(this.after, PAGE);
       for (const event of events) {
-        controller.enqueue(ndjsonLine(event));
+        controller.enqueue(eventLine(event));
         this.wrote = true;
         this.after = event.seq;
         if (endsFollow(this.options.until, event.event)) return this.end(controller);

@@ -5,8 +5,7 @@ import type { Run, RunsProvider } from "../providers/provider";
 import { RetryLater } from "../rpc/retry-later";
 import type { ToolOutput } from "../rpc/schemas/runs";
 import { unwrap } from "./hub-result";
-import type { Submitted } from "./run-hub";
-import type { StartRequest } from "./run-starter";
+import type { StartRequest, Submitted } from "./hub-contract";
 
 /** Every later call that knows the run id reaches its hub directly: the hub is named by the run id. */
 export const hubFor = (env: GatewayEnv, runId: string) => env.RUN_HUB.get(env.RUN_HUB.idFromName(runId));
@@ -30,14 +29,6 @@ export async function updateRun(env: GatewayEnv, provider: RunsProvider, threadI
 /** Through the hub, so its subscribers hear of it; a run the hub does not hold is cancelled upstream directly. */
 export async function cancelRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string): Promise<Run> {
   return (await unwrap(hubFor(env, runId).cancel(threadId, runId))) ?? provider.cancelRun(threadId, runId);
-}
-
-/** The hub's NDJSON stream of the run's events after `after`, until the run ends or (for REST streams) the segment does. */
-export function followRequest(threadId: string, runId: string, after: number, until: "terminal" | "segment", tenant: string, signal?: AbortSignal): Request {
-  const url = new URL("https://hub.runcast.internal/follow");
-  // The tenant only counts toward its per-run subscriber limit: the Worker has already checked access.
-  url.search = new URLSearchParams({ thread_id: threadId, run_id: runId, after: String(after), until, tenant }).toString();
-  return new Request(url, signal ? { signal } : {});
 }
 
 /** A follow request the hub refused, as the tRPC error it stands for. */

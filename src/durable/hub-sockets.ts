@@ -10,7 +10,7 @@ import type { EventLog, LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
 import { toError, type HubResult } from "./hub-result";
 import { isTerminalEvent, type HubState } from "./hub-state";
-import type { Submitted } from "./run-hub";
+import type { Submitted } from "./hub-contract";
 import { spend } from "./socket-budget";
 import { errorFrame, eventFrame, parseClientFrame, resultFrame, startedFrame, stoppedFrame, type ClientMessage, type RequestId } from "./ws-protocol";
 

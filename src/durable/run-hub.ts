@@ -15,7 +15,8 @@ import { assertThreadAccess } from "../auth/access";
 import { enforceRate, releaseRunSlot } from "../auth/limits";
 import { CLOSE, Connections, socketPrincipal, type SocketPrincipal } from "./connections";
 import { EventLog, type LoggedEvent } from "./event-log";
-import { Followers, type FollowUntil } from "./followers";
+import { Followers } from "./followers";
+import { parseHubRequest, type BeginInput, type FollowQuery, type Submitted } from "./hub-contract";
 import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
 import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubState } from "./hub-state";
@@ -24,28 +25,8 @@ import { HubPoller } from "./hub-poller";
 import { isFinalPoll, isPollDue, nextAlarm, type ScheduleState } from "./schedule";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
-export interface BeginInput {
-  thread_id: string;
-  slotTenant: string;
-  run: Run;
-  /** The events read before the run was known (`thread.created`, `thread.run.created`, …). */
-  events: UpstreamEvent[];
-}
-
-export interface Submitted {
-  run: Run;
-  /** The log position before the continuation: a stream of the next segment starts after it. */
-  fromSeq: number;
-  /** Calls still waiting for an output (empty once all were submitted upstream). */
-  pending: string[];
-}
-
 /** The upstream's own answer for a run that does not exist, field for field, so either reads the same on every surface. */
 const runNotFound = (runId: string) => new UpstreamError(`No run found with id '${runId}'.`, "http", { status: 404, type: "invalid_request_error", param: null, code: null });
-
-/** The internal header through which the Worker tells the hub who a socket's upgrade was authenticated as. */
-export const PRINCIPAL_HEADER = "x-runcast-principal";
-
 
 export class RunHub extends DurableObject<GatewayEnv> {
   private log: EventLog;
@@ -118,17 +99,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   override async fetch(request: Request): Promise<Response> {
     try {
-      // The Worker has validated both ids (the zod id schemas, in routes/ws.ts and the procedures) before routing here.
-      const url = new URL(request.url);
-      const threadId = url.searchParams.get("thread_id") ?? "";
-      const runId = url.searchParams.get("run_id") ?? "";
-      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return await this.acceptSocket(threadId, runId, request.headers.get(PRINCIPAL_HEADER));
-      if (url.pathname === "/follow") {
-        const after = Number(url.searchParams.get("after") ?? 0);
-        const until = url.searchParams.get("until") === "segment" ? "segment" : "terminal";
-        return await this.follow(threadId, runId, Number.isSafeInteger(after) && after >= 0 ? after : 0, until, url.searchParams.get("tenant") ?? "");
+      const asked = parseHubRequest(request);
+      switch (asked.kind) {
+        case "socket":
+          return await this.acceptSocket(asked.thread_id, asked.run_id, asked.principal);
+        case "follow":
+          return await this.follow(asked);
+        case "unknown":
+          return new Response("not found", { status: 404 });
       }
-      return new Response("not found", { status: 404 });
     } catch (error) {
       return this.failed("fetch", error);
     }
@@ -326,8 +305,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * A subscriber's socket. With credentials on the upgrade, the Worker has authenticated it and checked
    * access (the principal header); otherwise it must send them as its first message within AUTH_TIMEOUT_MS.
    */
-  private async acceptSocket(threadId: string, runId: string, principalHeader: string | null): Promise<Response> {
-    const principal = principalHeader ? (JSON.parse(principalHeader) as SocketPrincipal) : null;
+  private async acceptSocket(threadId: string, runId: string, principal: SocketPrincipal | null): Promise<Response> {
     // Before authentication nothing is looked up (no upstream call, no hint whether the run exists) and nothing is
     // stored: a socket without credentials is admitted to the run only once it has authenticated.
     if (principal) await this.ready(threadId, runId);
@@ -346,7 +324,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  private async follow(threadId: string, runId: string, after: number, until: FollowUntil, tenant: string): Promise<Response> {
+  private async follow({ thread_id: threadId, run_id: runId, after, until, tenant }: FollowQuery): Promise<Response> {
     await this.ready(threadId, runId);
     this.log.assertIssued(after);
     const full = this.refusal(tenant);

@@ -8,15 +8,9 @@ import type { GatewayEnv } from "../env";
 import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
 import { describeFailure, UpstreamError } from "../providers/upstream-error";
-import type { CreateThreadAndRunInput } from "../rpc/schemas/runs";
 import { hubFor } from "./hub-client";
+import type { StartRequest } from "./hub-contract";
 import { asResult, type HubResult } from "./hub-result";
-
-/** A run to create, the creating tenant (who owns a new thread), and the active-run slot reserved for it. */
-export type StartRequest = ({ kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }) & {
-  tenant: string;
-  reservation: string;
-};
 
 /** An open fetch stream does not keep an object alive; a heartbeat alarm does, while forwarding lasts. */
 const HEARTBEAT_MS = 10_000;

@@ -1,6 +1,6 @@
 // Run events in the upstream's exact SSE format (`event:`/`data:` lines, `[DONE]` at the end), for the REST surface.
-import { followRequest, hubFor, hubRefusal } from "../durable/hub-client";
-import { HEARTBEAT, parseEvents, type StreamedEvent } from "../durable/ndjson";
+import { hubFor, hubRefusal } from "../durable/hub-client";
+import { followRequest, HEARTBEAT, parseEvents, type StreamedEvent } from "../durable/hub-contract";
 import type { GatewayEnv } from "../env";
 import { toRestError } from "./rest-errors";
 
@@ -32,7 +32,7 @@ export function ndjsonToSse(): { writable: WritableStream<Uint8Array>; readable:
 }
 
 export async function sseFromHub(env: GatewayEnv, threadId: string, runId: string, after: number, until: "terminal" | "segment", tenant: string, signal?: AbortSignal): Promise<Response> {
-  const response = await hubFor(env, runId).fetch(followRequest(threadId, runId, after, until, tenant, signal));
+  const response = await hubFor(env, runId).fetch(followRequest({ thread_id: threadId, run_id: runId, after, until, tenant }, signal));
   if (!response.ok || !response.body) return toRestError(await hubRefusal(response));
   return new Response(response.body.pipeThrough(ndjsonToSse()), { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
 }

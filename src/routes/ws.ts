@@ -4,9 +4,9 @@ import { authorizeThread } from "../auth/access";
 import { bearerToken } from "../auth/authenticate";
 import { authSetting } from "../auth/auth-config";
 import { TRPCError } from "@trpc/server";
-import { socketPrincipal } from "../durable/connections";
+import { socketPrincipal, type SocketPrincipal } from "../durable/connections";
 import { hubFor, hubRefusal } from "../durable/hub-client";
-import { PRINCIPAL_HEADER } from "../durable/run-hub";
+import { socketRequest } from "../durable/hub-contract";
 import type { GatewayEnv } from "../env";
 import { describeIssues, inputIssues } from "../rpc/input-issues";
 import { runRef } from "../rpc/schemas/runs";
@@ -21,24 +21,19 @@ export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:t
   const ids = runRef.safeParse(c.req.param());
   if (!ids.success) return c.json({ error: describeIssues(inputIssues(ids.error) ?? []) }, 400);
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return c.json({ error: "Expected a WebSocket upgrade: subscribe with @trpc/client's wsLink." }, 426);
-  const headers = new Headers(c.req.raw.headers);
-  // Only the Worker speaks for a socket's principal; a client cannot claim one.
-  headers.delete(PRINCIPAL_HEADER);
   const authorization = c.req.header("authorization");
   const token = bearerToken(authorization);
   if (authorization && !token) return toRestError(new TRPCError({ code: "UNAUTHORIZED", message: "The Authorization header must be `Bearer <token>`." }));
   // With a token, or where no token is needed (`none`) or none would help (a refusal), the Worker decides now.
+  let principal: SocketPrincipal | null = null;
   if (token || !("modes" in authSetting(c.env))) {
     try {
-      const principal = await authorizeThread(c.env, token, ids.data.thread_id);
-      headers.set(PRINCIPAL_HEADER, JSON.stringify(socketPrincipal(principal)));
+      principal = socketPrincipal(await authorizeThread(c.env, token, ids.data.thread_id));
     } catch (error) {
       return toRestError(error);
     }
   }
-  const url = new URL("https://hub.runcast.internal/ws");
-  url.search = new URLSearchParams(ids.data).toString();
-  const response = await hubFor(c.env, ids.data.run_id).fetch(new Request(url, { headers }));
+  const response = await hubFor(c.env, ids.data.run_id).fetch(socketRequest(ids.data, c.req.raw.headers, principal));
   // A refused upgrade answers in the same error shape as every other refusal.
   return response.status === 101 ? response : toRestError(await hubRefusal(response));
 });

@@ -4,8 +4,8 @@
 import { tracked } from "@trpc/server";
 import { assertMayRun, assertThreadAccess } from "../../auth/access";
 import { withRunSlot } from "../../auth/limits";
-import { cancelRun, followRequest, hubFor, hubRefusal, retrieveRun, startRun, submitToolOutputs, updateRun } from "../../durable/hub-client";
-import { readEvents } from "../../durable/ndjson";
+import { cancelRun, hubFor, hubRefusal, retrieveRun, startRun, submitToolOutputs, updateRun } from "../../durable/hub-client";
+import { followRequest, readEvents } from "../../durable/hub-contract";
 import { authedProcedure, router } from "../init";
 import type { RunEvent } from "../run-event";
 import {
@@ -78,7 +78,7 @@ export const runsRouter = router({
   events: authedProcedure.input(runEventsInput).subscription(async function* ({ ctx, input, signal }) {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
     const after = Number(input.lastEventId ?? 0);
-    const response = await hubFor(ctx.env, input.run_id).fetch(followRequest(input.thread_id, input.run_id, after, "terminal", ctx.principal.tenant, signal));
+    const response = await hubFor(ctx.env, input.run_id).fetch(followRequest({ thread_id: input.thread_id, run_id: input.run_id, after, until: "terminal", tenant: ctx.principal.tenant }, signal));
     if (!response.ok || !response.body) throw await hubRefusal(response);
     for await (const { seq, event, data } of readEvents(response.body)) yield tracked(String(seq), { event, data } as RunEvent);
   }),
