@@ -4,7 +4,7 @@ import { backfill } from "../src/durable/backfill";
 import { DEFAULT_HUB_CONFIG } from "../src/durable/hub-config";
 import type { Message, Run, RunStep } from "../src/providers/provider";
 import { applyToView, type RunView } from "../src/durable/run-view";
-import { isFinalPoll, isPollDue, nextAlarm, pollDelay, type ScheduleState } from "../src/durable/schedule";
+import { alarmAction, isFinalPoll, isPollDue, nextAlarm, pollDelay, type ScheduleState } from "../src/durable/schedule";
 
 const config = DEFAULT_HUB_CONFIG;
 const NOW = 1_000_000;
@@ -82,5 +82,25 @@ describe("backfill", () => {
   it("answers nothing when nothing changed", () => {
     const seen = viewOf([{ event: "thread.run.requires_action", data: run("requires_action") }]);
     expect(backfill(seen, { run: run("requires_action") })).toEqual([]);
+  });
+});
+
+describe("what an alarm does", () => {
+  it("retires a run that ended (or was settled) once its retention has passed, and waits before", () => {
+    expect(alarmAction({ ...polling, terminalAt: NOW - config.retentionMs }, NOW, config)).toBe("retire");
+    expect(alarmAction({ ...polling, terminalAt: NOW - 10 }, NOW, config)).toBe("wait");
+    expect(alarmAction({ ...polling, settled: true, lastEventAt: NOW - config.retentionMs }, NOW, config)).toBe("retire");
+    expect(alarmAction({ ...polling, settled: true, lastEventAt: NOW - 10 }, NOW, config)).toBe("wait");
+  });
+
+  it("gives up an open stream that stayed silent too long, and otherwise only waits (a stream never polls)", () => {
+    expect(alarmAction({ ...polling, streamOpen: true, lastEventAt: NOW - config.streamSilenceMs }, NOW, config)).toBe("loseStream");
+    expect(alarmAction({ ...polling, streamOpen: true, lastEventAt: NOW - 1, pollAt: NOW - 1000 }, NOW, config)).toBe("wait");
+  });
+
+  it("polls when the planned poll is due, never early, and the poll at expiry plus grace is the last", () => {
+    expect(alarmAction({ ...polling, pollAt: NOW }, NOW, config)).toBe("poll");
+    expect(alarmAction({ ...polling, pollAt: NOW + 1 }, NOW, config)).toBe("wait");
+    expect(alarmAction({ ...polling, pollAt: NOW + 60_000, expiresAt: NOW - config.expiryGraceMs }, NOW, config)).toBe("finalPoll");
   });
 });

@@ -22,7 +22,7 @@ import { asResult, type HubResult } from "./hub-result";
 import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubState } from "./hub-state";
 import { HubSockets } from "./hub-sockets";
 import { HubPoller } from "./hub-poller";
-import { isFinalPoll, isPollDue, nextAlarm, type ScheduleState } from "./schedule";
+import { alarmAction, nextAlarm, type ScheduleState } from "./schedule";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
 /** The upstream's own answer for a run that does not exist, field for field, so either reads the same on every surface. */
@@ -514,29 +514,29 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const now = Date.now();
     this.sockets.closeOverdue(now);
     const state = this.store.get();
-    if (!state) return this.schedule();
-    if (state.terminalAt !== null || state.settled) {
-      const retireAt = (state.terminalAt ?? state.stream.lastEventAt) + this.config.retentionMs;
-      if (now >= retireAt) return this.retire();
-      return this.schedule();
+    if (!state) return;
+    const action = alarmAction(this.scheduleState(state), now, this.config);
+    switch (action) {
+      case "retire":
+        return this.retire();
+      case "loseStream":
+        return this.streamLost(state);
+      case "wait":
+        return this.schedule();
+      case "poll":
+      case "finalPoll": {
+        let gone = false;
+        try {
+          await this.poller.pollOnce();
+        } catch (error) {
+          gone = this.pollFailed(error, now);
+        }
+        const current = this.store.get()!;
+        // The last poll (expiry has come) or a run gone upstream: nothing more will happen to it.
+        if ((action === "finalPoll" || gone) && current.terminalAt === null) this.settle(current);
+        return this.schedule();
+      }
     }
-    if (state.stream.open) {
-      if (now - state.stream.lastEventAt >= this.config.streamSilenceMs) return this.streamLost(state);
-      return this.schedule();
-    }
-    // An alarm set for something else (a socket's auth deadline) does not poll early.
-    const schedule = this.scheduleState(state);
-    if (!isPollDue(schedule, now, this.config)) return this.schedule();
-    const final = isFinalPoll(schedule, now, this.config);
-    let gone = false;
-    try {
-      await this.poller.pollOnce();
-    } catch (error) {
-      gone = this.pollFailed(error, now);
-    }
-    const current = this.store.get()!;
-    if ((final || gone) && current.terminalAt === null) this.settle(current);
-    await this.schedule();
   }
 
   /**

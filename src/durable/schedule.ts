@@ -42,3 +42,18 @@ export const isPollDue = (state: ScheduleState, now: number, config: HubConfig) 
 /** True when a poll at `now` is the last one: the run's expiry (plus grace) has come. */
 export const isFinalPoll = (state: ScheduleState, now: number, config: HubConfig) =>
   state.expiresAt !== null && now >= state.expiresAt + config.expiryGraceMs;
+
+/** What an alarm at `now` does: one answer from the state, the time and the config, so it can be tested alone. */
+export type AlarmAction = "retire" | "loseStream" | "poll" | "finalPoll" | "wait";
+
+export function alarmAction(state: ScheduleState, now: number, config: HubConfig): AlarmAction {
+  if (state.terminalAt !== null || state.settled) {
+    // A settled run never ended: its retention counts from its last event.
+    const retireAt = (state.terminalAt ?? state.lastEventAt) + config.retentionMs;
+    return now >= retireAt ? "retire" : "wait";
+  }
+  if (state.streamOpen) return now - state.lastEventAt >= config.streamSilenceMs ? "loseStream" : "wait";
+  // An alarm set for something else (a token's expiry) does not poll early.
+  if (!isPollDue(state, now, config)) return "wait";
+  return isFinalPoll(state, now, config) ? "finalPoll" : "poll";
+}
