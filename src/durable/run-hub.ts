@@ -23,6 +23,7 @@ import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubStat
 import { HubSockets } from "./hub-sockets";
 import { HubPoller } from "./hub-poller";
 import { alarmAction, nextAlarm, type ScheduleState } from "./schedule";
+import { pump, readUntil } from "./stream-pump";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
 /** The upstream's own answer for a run that does not exist, field for field, so either reads the same on every surface. */
@@ -407,46 +408,30 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private async readUntilRunEvent(stream: UpstreamStream, generation: number): Promise<Run> {
     this.ownStream = stream;
     const iterator = stream[Symbol.asyncIterator]();
-    let run: Run | undefined;
-    try {
-      while (!run) {
-        const next = await iterator.next();
-        if (next.done) {
-          await this.streamEnded(generation);
-          return this.store.get()!.run;
-        }
-        await this.ingest(generation, [next.value]);
-        if (isRunEvent(next.value.event)) run = next.value.data as Run;
-      }
-    } catch (error) {
+    const { head, found, error } = await readUntil(iterator, (event) => isRunEvent(event.event));
+    await this.ingest(generation, head);
+    if (error) {
       // The upstream took the outputs, then the stream broke: polling carries on, and the caller gets the run as known.
       console.warn(`RunHub: continuation of ${this.store.get()?.run_id} broke off: ${describeFailure(error)}`);
       const state = this.store.get()!;
       if (state.stream.generation === generation) await this.streamLost(state);
       return this.store.get()!.run;
     }
+    if (!found) {
+      await this.streamEnded(generation);
+      return this.store.get()!.run;
+    }
     void this.consume(stream, iterator, generation);
     await this.schedule();
-    return run;
+    return found.data as Run;
   }
 
+  /** The rest of a continuation, read as the creation step reads the first segment (stream-pump.ts). */
   private async consume(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, generation: number): Promise<void> {
-    let refused = false;
-    try {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        if (!(await this.ingest(generation, [next.value]))) {
-          refused = true;
-          break;
-        }
-      }
-    } catch (error) {
-      console.warn(`RunHub: stream of ${this.store.get()?.run_id} ended early: ${describeFailure(error)}`);
-    } finally {
-      // A stream given up is released upstream; only this stream's own slot is cleared (a newer one may have replaced it).
-      if (refused) stream.abort();
-      if (this.ownStream === stream) this.ownStream = null;
-      await this.streamEnded(generation);
-    }
+    await pump(stream, iterator, (events) => this.ingest(generation, events), "RunHub");
+    // Only this stream's own slot is cleared: a newer one may have replaced it.
+    if (this.ownStream === stream) this.ownStream = null;
+    await this.streamEnded(generation);
   }
 
   /** The open stream went silent or was lost: give it up (events from it are refused from now on) and poll. */

@@ -11,6 +11,7 @@ import { describeFailure, UpstreamError } from "../providers/upstream-error";
 import { hubFor } from "./hub-client";
 import type { StartRequest } from "./hub-contract";
 import { asResult, type HubResult } from "./hub-result";
+import { pump, readUntil } from "./stream-pump";
 
 /** An open fetch stream does not keep an object alive; a heartbeat alarm does, while forwarding lasts. */
 const HEARTBEAT_MS = 10_000;
@@ -26,16 +27,13 @@ export class RunStarter extends DurableObject<GatewayEnv> {
       if (!provider) throw new UpstreamError("No upstream is configured.", "network");
       const stream = request.kind === "run" ? await provider.streamRun(request.thread_id, request.params) : await provider.streamThreadAndRun(request.params);
       const iterator = stream[Symbol.asyncIterator]();
-      const head: UpstreamEvent[] = [];
-      let run: Run | undefined;
+      let run: Run;
       let generation: number;
       try {
-        while (!run) {
-          const next = await iterator.next();
-          if (next.done) throw new UpstreamError("The upstream's stream ended before the run was created.", "network");
-          head.push(next.value);
-          if (next.value.event === "thread.run.created") run = next.value.data as Run;
-        }
+        const { head, found, error } = await readUntil(iterator, (event) => event.event === "thread.run.created");
+        if (error) throw error;
+        if (!found) throw new UpstreamError("The upstream's stream ended before the run was created.", "network");
+        run = found.data as Run;
         // A new thread is its creator's before anyone can learn its id.
         if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.tenant);
         // The slot is bound to the run before the hub can see the run end and free it.
@@ -55,35 +53,11 @@ export class RunStarter extends DurableObject<GatewayEnv> {
     if (this.forwarding) await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
   }
 
-  /** Forwards in batches: events that arrive while a batch is on its way go together in the next one. */
+  /** Forwards the rest of the first segment into the hub (in batches, stream-pump.ts), then tells it the stream ended. */
   private async forward(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, hub: Hub, runId: string, generation: number): Promise<void> {
     this.forwarding = true;
     await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
-    const buffer: UpstreamEvent[] = [];
-    let sending: Promise<void> | null = null;
-    let accepted = true;
-    const flush = async (): Promise<void> => {
-      try {
-        while (buffer.length > 0 && accepted) accepted = await hub.ingest(generation, buffer.splice(0));
-      } catch (error) {
-        // The hub was reset or moved: this stub is broken. Forwarding stops; the hub is told below.
-        console.warn(`RunStarter: the hub stopped taking events: ${describeFailure(error)}`);
-        accepted = false;
-      } finally {
-        sending = null;
-      }
-    };
-    try {
-      for (let next = await iterator.next(); !next.done && accepted; next = await iterator.next()) {
-        buffer.push(next.value);
-        sending ??= flush();
-      }
-    } catch (error) {
-      console.warn(`RunStarter: stream ended early: ${describeFailure(error)}`);
-    }
-    await (sending ?? flush());
-    // Whenever forwarding stops early, the upstream connection is released.
-    if (!accepted) stream.abort();
+    await pump(stream, iterator, (events) => hub.ingest(generation, events), "RunStarter");
     this.forwarding = false;
     // A fresh stub, since the one used so far may be broken: the hub then polls at once rather than waiting out the silence.
     const fresh = hubFor(this.env, runId);
