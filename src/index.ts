@@ -4,7 +4,7 @@ import type { GatewayEnv } from "./env";
 
 export { RunHub } from "./durable/run-hub";
 export { RunStarter } from "./durable/run-starter";
-export { TenantRuns } from "./durable/tenant-runs";
-export { ThreadOwner } from "./durable/thread-owner";
+export { TenantRuns } from "./auth/tenant-runs";
+export { ThreadOwner } from "./auth/thread-owner";
 
 export default gatewayApp() satisfies ExportedHandler<GatewayEnv>;

@@ -24,7 +24,7 @@ const FAULT = { status: 500, count: 1 };
 const BODY_LIMIT = 1024 * 1024;
 /** The hub's default frame limit (RUNCAST_MAX_FRAME_BYTES is not set in tests). */
 const FRAME_LIMIT = 64 * 1024;
-/** The id form the gateway accepts (src/rpc/schemas/ids.ts); anything else is refused before the upstream. */
+/** The id form the gateway accepts (src/schemas/ids.ts); anything else is refused before the upstream. */
 const ID_FORM = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 interface RefRun {

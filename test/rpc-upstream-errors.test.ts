@@ -7,10 +7,10 @@ import type { GatewayEnv } from "../src/env";
 import { READ_RETRIES, REQUEST_TIMEOUT_MS, assistantsProvider, createClient } from "../src/providers/assistants-provider";
 import type { RunsProvider } from "../src/providers/provider";
 import type { Upstream } from "../src/providers/upstream";
-import { UpstreamError } from "../src/providers/upstream-error";
+import { UpstreamError } from "../src/errors/upstream-error";
 import { toRestError } from "../src/routes/rest-errors";
 import { appRouter } from "../src/rpc/routers/app-router";
-import { toTRPCError, upstreamData } from "../src/rpc/upstream-errors";
+import { toTRPCError, upstreamData } from "../src/errors/upstream-errors";
 import { GATEWAY, emulatorRequest, emulatorSdk, resetEmulatorSettings, setEmulatorSettings, toolAssistantAndThread } from "./helpers/emulator";
 import { SLOW_RUN, emulatorGet, emulatorRunIds, emulatorSettings, rejection, rpcError, runcastClient, waitForRun } from "./helpers/runcast";
 

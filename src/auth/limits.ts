@@ -2,7 +2,7 @@
 import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run } from "../providers/provider";
-import { RetryLater } from "../rpc/retry-later";
+import { RetryLater } from "../errors/retry-later";
 import { authSetting } from "./auth-config";
 import type { Caller, Principal } from "./principal";
 

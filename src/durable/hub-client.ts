@@ -2,8 +2,8 @@
 import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider } from "../providers/provider";
-import { RetryLater } from "../rpc/retry-later";
-import type { ToolOutput } from "../rpc/schemas/runs";
+import { RetryLater } from "../errors/retry-later";
+import type { ToolOutput } from "../schemas/runs";
 import { unwrap } from "./hub-result";
 import type { StartRequest, Submitted } from "./hub-contract";
 

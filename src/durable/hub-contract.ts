@@ -1,7 +1,7 @@
 // What the Worker and a run's hub share, in one place: the types that cross Durable Object RPC, the hub's internal
 // URLs (each built and parsed here), and the NDJSON lines of a follow stream (written by the hub, read by the Worker).
 import type { Run, RunParams, UpstreamEvent } from "../providers/provider";
-import type { CreateThreadAndRunInput } from "../rpc/schemas/runs";
+import type { CreateThreadAndRunInput } from "../schemas/runs";
 import type { SocketPrincipal } from "./connections";
 import type { LoggedEvent } from "./event-log";
 

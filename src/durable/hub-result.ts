@@ -1,6 +1,6 @@
 // Results across Durable Object RPC: errors lose their class on the way, so they travel as data and are rebuilt on arrival.
 import { TRPCError } from "@trpc/server";
-import { UpstreamError, type UpstreamFailure } from "../providers/upstream-error";
+import { UpstreamError, type UpstreamFailure } from "../errors/upstream-error";
 
 type TRPCCode = TRPCError["code"];
 

@@ -1,10 +1,10 @@
 // What the hub does with its WebSockets: tRPC messages in, tracked events out, and who has fallen too far behind.
 import { TRPCError } from "@trpc/server";
 import type { Run } from "../providers/provider";
-import { runEventsInput, runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
-import { describeIssues, inputIssues } from "../rpc/input-issues";
-import { toTRPCError, upstreamData } from "../rpc/upstream-errors";
-import { describeFailure, UpstreamError } from "../providers/upstream-error";
+import { runEventsInput, runRef, submitToolOutputsInput } from "../schemas/runs";
+import { describeIssues, inputIssues } from "../errors/input-issues";
+import { toTRPCError, upstreamData } from "../errors/upstream-errors";
+import { describeFailure, UpstreamError } from "../errors/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { EventLog, LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";

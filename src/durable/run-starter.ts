@@ -7,7 +7,7 @@ import { bindRunSlot } from "../auth/limits";
 import type { GatewayEnv } from "../env";
 import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
-import { describeFailure, UpstreamError } from "../providers/upstream-error";
+import { describeFailure, UpstreamError } from "../errors/upstream-error";
 import { hubFor } from "./hub-client";
 import type { StartRequest } from "./hub-contract";
 import { asResult, type HubResult } from "./hub-result";

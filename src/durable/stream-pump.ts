@@ -1,7 +1,7 @@
 // Reading an upstream stream into a run's hub, the one way both readers do it: the creation step (first segment,
 // over RPC) and the hub itself (continuations after tool outputs).
 import type { UpstreamEvent, UpstreamStream } from "../providers/provider";
-import { describeFailure } from "../providers/upstream-error";
+import { describeFailure } from "../errors/upstream-error";
 
 /** How a pump ended: the stream ran out, the hub refused its events (the stream was given up), or it broke. */
 export type PumpEnd = "ended" | "refused" | "broken";

@@ -1,7 +1,7 @@
 // Tool outputs collected by tool_call_id from any subscriber, until every call of a requires_action has one.
 import { TRPCError } from "@trpc/server";
 import type { Run } from "../providers/provider";
-import type { ToolOutput } from "../rpc/schemas/runs";
+import type { ToolOutput } from "../schemas/runs";
 
 export interface Collected {
   /** Outputs of this round, in the order of the run's tool calls, once all are there. */

@@ -5,7 +5,7 @@ import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
 import type { RunCreateParamsNonStreaming } from "openai/resources/beta/threads/runs/runs";
 import type { ThreadCreateAndRunParamsNonStreaming } from "openai/resources/beta/threads/threads";
 import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
-import { toUpstreamError, UpstreamError } from "./upstream-error";
+import { toUpstreamError, UpstreamError } from "../errors/upstream-error";
 import { describeUpstream, type Upstream } from "./upstream";
 
 /**

@@ -1,10 +1,10 @@
 // Errors of the REST surface in the upstream's own shape, `{"error": {message, type, param, code}}`, with the matching status.
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { UpstreamError } from "../providers/upstream-error";
-import { describeIssues, inputIssues } from "../rpc/input-issues";
-import { RetryLater } from "../rpc/retry-later";
-import { toTRPCError } from "../rpc/upstream-errors";
+import { UpstreamError } from "../errors/upstream-error";
+import { describeIssues, inputIssues } from "../errors/input-issues";
+import { RetryLater } from "../errors/retry-later";
+import { toTRPCError } from "../errors/upstream-errors";
 
 interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

@@ -10,7 +10,7 @@ import type { Run } from "../providers/provider";
 import { createContext } from "../rpc/context";
 import { createCallerFactory } from "../rpc/init";
 import { appRouter } from "../rpc/routers/app-router";
-import { runRef, submitToolOutputsInput } from "../rpc/schemas/runs";
+import { runRef, submitToolOutputsInput } from "../schemas/runs";
 import { restError, toRestError } from "./rest-errors";
 import { sseFromHub } from "./sse";
 

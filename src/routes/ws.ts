@@ -8,8 +8,8 @@ import { socketPrincipal, type SocketPrincipal } from "../durable/connections";
 import { hubFor, hubRefusal } from "../durable/hub-client";
 import { socketRequest } from "../durable/hub-contract";
 import type { GatewayEnv } from "../env";
-import { describeIssues, inputIssues } from "../rpc/input-issues";
-import { runRef } from "../rpc/schemas/runs";
+import { describeIssues, inputIssues } from "../errors/input-issues";
+import { runRef } from "../schemas/runs";
 import { toRestError } from "./rest-errors";
 
 /**

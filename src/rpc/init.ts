@@ -2,11 +2,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { authenticate } from "../auth/authenticate";
 import { enforceRate } from "../auth/limits";
-import { UpstreamError } from "../providers/upstream-error";
+import { UpstreamError } from "../errors/upstream-error";
 import type { Context } from "./context";
-import { describeIssues, inputIssues } from "./input-issues";
-import { RetryLater } from "./retry-later";
-import { toTRPCError, upstreamData } from "./upstream-errors";
+import { describeIssues, inputIssues } from "../errors/input-issues";
+import { RetryLater } from "../errors/retry-later";
+import { toTRPCError, upstreamData } from "../errors/upstream-errors";
 
 /** What a caller is told of a failure the gateway did not describe itself (the same words as REST's). */
 const UNEXPECTED = "The gateway failed to handle this request.";

@@ -2,7 +2,7 @@
 import { mayRunAssistant } from "../../auth/access";
 import { filteredPage } from "../filtered-page";
 import { authedProcedure, router } from "../init";
-import { listAssistantsInput } from "../schemas/runs";
+import { listAssistantsInput } from "../../schemas/runs";
 
 export const assistantsRouter = router({
   list: authedProcedure.input(listAssistantsInput).query(({ ctx, input }) =>

@@ -18,7 +18,7 @@ import {
   runRef,
   submitToolOutputsInput,
   updateRunInput,
-} from "../schemas/runs";
+} from "../../schemas/runs";
 
 const steps = router({
   list: authedProcedure.input(listStepsInput).query(async ({ ctx, input: { thread_id, run_id, ...query } }) => {

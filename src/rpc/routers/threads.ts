@@ -1,7 +1,7 @@
 // Read-only thread procedures, so a frontend can render a conversation's history after a reload.
 import { assertThreadAccess } from "../../auth/access";
 import { authedProcedure, router } from "../init";
-import { listMessagesInput } from "../schemas/runs";
+import { listMessagesInput } from "../../schemas/runs";
 
 export const threadsRouter = router({
   messages: router({

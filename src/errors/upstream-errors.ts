@@ -1,6 +1,6 @@
 // Upstream failures as tRPC errors a frontend can act on; 401/403 from the upstream are the gateway's problem, not the caller's.
 import { TRPCError } from "@trpc/server";
-import { UpstreamError } from "../providers/upstream-error";
+import { UpstreamError } from "./upstream-error";
 
 /** The upstream refuses a second active run on a thread with a 400; callers get a CONFLICT that names the run. */
 const ACTIVE_RUN = /already has an active run (\S+?)\.?$/;
