@@ -131,6 +131,17 @@ export class RunHub extends DurableObject<GatewayEnv> {
     }
   }
 
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    try {
+      // A socket that failed is gone: its seat is given back, as on a close.
+      console.warn(`RunHub.webSocketError: ${describeFailure(error)}`);
+      this.connections.forget(ws);
+      await this.schedule();
+    } catch (failure) {
+      console.error(`RunHub.webSocketError: ${describeFailure(failure)}`);
+    }
+  }
+
   override async alarm(): Promise<void> {
     try {
       await this.onAlarm();
