@@ -10,7 +10,13 @@ const layer = (name, below) => ({
 
 module.exports = {
   forbidden: [
-    { name: "no-circular", comment: "a cycle ties two modules together: what they share belongs below both", severity: "error", from: { path: "^src/" }, to: { circular: true } },
+    {
+      name: "no-circular",
+      comment: "a cycle ties two modules together: what they share belongs below both",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
     layer("schemas", ["env.ts"]),
     layer("errors", ["env.ts"]),
     layer("providers", ["schemas/", "errors/", "env.ts"]),

@@ -14,7 +14,14 @@ const emulator = {
     DIRECTORY: { className: "EmulatorDirectory", useSQLite: true },
   },
   // Flat out by default so the suite is quick; tests that need a pace set it per run.
-  bindings: { EMULATOR_DELTA_MS: "0", EMULATOR_REPLY_WORDS: "12", EMULATOR_EXPIRES_SECONDS: "600", EMULATOR_POLL_AFTER_MS: "20", EMULATOR_API_KEY: "", EMULATOR_SEED_DEMO: "false" },
+  bindings: {
+    EMULATOR_DELTA_MS: "0",
+    EMULATOR_REPLY_WORDS: "12",
+    EMULATOR_EXPIRES_SECONDS: "600",
+    EMULATOR_POLL_AFTER_MS: "20",
+    EMULATOR_API_KEY: "",
+    EMULATOR_SEED_DEMO: "false",
+  },
 };
 
 /** The hub's timings, shortened so polling, silence and expiry show within a test (README lists the defaults). */
@@ -37,7 +44,19 @@ const security = {
   RUNCAST_JWT_SECRET: "test-only-jwt-secret-3f9c1a7e5b2d4c6e8a0b",
   RUNCAST_JWT_ISSUER: "https://auth.runcast.test",
   RUNCAST_JWT_AUDIENCE: "runcast",
-  RUNCAST_API_KEYS: JSON.stringify([{"sha256": "70bd7125c058abcae4b46173bd0552990b6ea2c6706dfff05b9d46f94b5b02de", "tenant": "acme", "scopes": []}, {"sha256": "0ad704200a2cb55d36fc7a97ac3707627eb58cbcc7b09918cc762268453312d2", "tenant": "globex", "scopes": ["runcast:override"]}, {"sha256": "2b309c6dc1f18253a37b95172899099a47e03fd9dd7578ea0a6577286320c4f3", "tenant": "ops", "scopes": ["runcast:admin"]}]),
+  RUNCAST_API_KEYS: JSON.stringify([
+    { sha256: "70bd7125c058abcae4b46173bd0552990b6ea2c6706dfff05b9d46f94b5b02de", tenant: "acme", scopes: [] },
+    {
+      sha256: "0ad704200a2cb55d36fc7a97ac3707627eb58cbcc7b09918cc762268453312d2",
+      tenant: "globex",
+      scopes: ["runcast:override"],
+    },
+    {
+      sha256: "2b309c6dc1f18253a37b95172899099a47e03fd9dd7578ea0a6577286320c4f3",
+      tenant: "ops",
+      scopes: ["runcast:admin"],
+    },
+  ]),
   RUNCAST_CORS_ORIGINS: "https://app.example.com,http://localhost:5173",
   RUNCAST_MAX_ACTIVE_RUNS: "3",
   RUNCAST_MAX_SUBSCRIBERS_PER_TENANT: "5",
@@ -69,6 +88,9 @@ function workersProject(name: string, include: string[], bindings: Record<string
 
 export default defineConfig({
   test: {
-    projects: [workersProject("gateway", ["test/*.test.ts"], {}), workersProject("secure", ["test/secure/*.test.ts"], security)],
+    projects: [
+      workersProject("gateway", ["test/*.test.ts"], {}),
+      workersProject("secure", ["test/secure/*.test.ts"], security),
+    ],
   },
 });

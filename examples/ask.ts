@@ -24,7 +24,10 @@ export async function ask({ url, token, assistantId, question, tools = {}, onTex
         const open = toolCalls.filter((call) => pendingToolCallIds.includes(call.id));
         if (open.length === 0) return;
         const tool_outputs = await Promise.all(
-          open.map(async (call) => ({ tool_call_id: call.id, output: await (tools[call.function.name]?.(JSON.parse(call.function.arguments)) ?? "unknown tool") })),
+          open.map(async (call) => ({
+            tool_call_id: call.id,
+            output: await (tools[call.function.name]?.(JSON.parse(call.function.arguments)) ?? "unknown tool"),
+          })),
         );
         await runcast.runs.submitToolOutputs.mutate({ ...ref, tool_outputs });
       },

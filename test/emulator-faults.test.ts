@@ -2,10 +2,23 @@
 import OpenAI, { APIError } from "openai";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import { afterEach, describe, expect, it } from "vitest";
-import { GATEWAY, createToolAssistant, emulatorRequest, emulatorSdk, gatewayFetch, readSse, resetEmulatorSettings, setEmulatorSettings } from "./helpers/emulator";
+import {
+  GATEWAY,
+  createToolAssistant,
+  emulatorRequest,
+  emulatorSdk,
+  gatewayFetch,
+  readSse,
+  resetEmulatorSettings,
+  setEmulatorSettings,
+} from "./helpers/emulator";
 
 const TERMINAL = ["completed", "incomplete", "failed", "cancelled", "expired"];
-const STREAM_END_EVENTS = new Set(["thread.run.requires_action", ...TERMINAL.map((status) => `thread.run.${status}`), "done"]);
+const STREAM_END_EVENTS = new Set([
+  "thread.run.requires_action",
+  ...TERMINAL.map((status) => `thread.run.${status}`),
+  "done",
+]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A thread holding one user message, and a tool assistant (whose tools are called only when the message names them). */
@@ -35,18 +48,31 @@ async function readRawSse(response: Response) {
     .slice(0, -1) // what follows the last blank line is not a complete frame
     .map((block) => {
       const lines = block.split("\n");
-      return { event: lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "", data: lines.filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n") };
+      return {
+        event: lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "",
+        data: lines
+          .filter((line) => line.startsWith("data: "))
+          .map((line) => line.slice(6))
+          .join("\n"),
+      };
     });
   return { events, text, failure };
 }
 
 /** Retrieves a run until its status is one of `statuses`. */
-async function waitForStatus(client: OpenAI, threadId: string, runId: string, statuses: string[], timeoutMs = 10_000): Promise<Run> {
+async function waitForStatus(
+  client: OpenAI,
+  threadId: string,
+  runId: string,
+  statuses: string[],
+  timeoutMs = 10_000,
+): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await client.beta.threads.runs.retrieve(runId, { thread_id: threadId });
     if (statuses.includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms, wanted ${statuses.join("|")}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms, wanted ${statuses.join("|")}`);
     await sleep(20);
   }
 }
@@ -63,15 +89,22 @@ async function replyOf(client: OpenAI, threadId: string, runId: string) {
 /** What the emulator replies to `text` when nothing goes wrong, from a run on a thread of its own. */
 async function fullReplyTo(client: OpenAI, assistantId: string, text: string, metadata: Record<string, string> = {}) {
   const thread = await client.beta.threads.create({ messages: [{ role: "user", content: text }] });
-  const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistantId, metadata }, { pollIntervalMs: 10 });
+  const run = await client.beta.threads.runs.createAndPoll(
+    thread.id,
+    { assistant_id: assistantId, metadata },
+    { pollIntervalMs: 10 },
+  );
   expect(run.status).toBe("completed");
   return (await replyOf(client, thread.id, run.id)).text;
 }
 
-const createRunRequest = (threadId: string, body: Record<string, unknown>) => emulatorRequest("POST", `/threads/${threadId}/runs`, body);
+const createRunRequest = (threadId: string, body: Record<string, unknown>) =>
+  emulatorRequest("POST", `/threads/${threadId}/runs`, body);
 
 async function errorBody(response: Response) {
-  return ((await response.json()) as { error: { message: string; type: string; param: string | null; code: string | null } }).error;
+  return (
+    (await response.json()) as { error: { message: string; type: string; param: string | null; code: string | null } }
+  ).error;
 }
 
 afterEach(async () => {
@@ -82,11 +115,21 @@ describe("fault: SSE stream cut after N events", () => {
   it("per run (emulator_cut_after): the raw stream carries exactly N events, no terminal event, no [DONE]; the run still completes", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const response = await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true, metadata: { emulator_cut_after: "5" } });
+    const response = await createRunRequest(thread.id, {
+      assistant_id: assistant.id,
+      stream: true,
+      metadata: { emulator_cut_after: "5" },
+    });
     expect(response.status).toBe(200);
     const { events, text } = await readRawSse(response);
 
-    expect(events.map((e) => e.event)).toEqual(["thread.run.created", "thread.run.queued", "thread.run.in_progress", "thread.run.step.created", "thread.run.step.in_progress"]);
+    expect(events.map((e) => e.event)).toEqual([
+      "thread.run.created",
+      "thread.run.queued",
+      "thread.run.in_progress",
+      "thread.run.step.created",
+      "thread.run.step.in_progress",
+    ]);
     expect(events.some((e) => STREAM_END_EVENTS.has(e.event))).toBe(false);
     expect(text).not.toContain("[DONE]");
 
@@ -100,7 +143,10 @@ describe("fault: SSE stream cut after N events", () => {
   it("per run: the SDK's runs.stream(...).finalRun() rejects, while retrieve later shows the run completed", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id, metadata: { emulator_cut_after: "4" } });
+    const stream = client.beta.threads.runs.stream(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_cut_after: "4" },
+    });
     const seen: string[] = [];
     stream.on("event", (event) => seen.push(event.event));
     await expect(stream.finalRun()).rejects.toThrow();
@@ -115,11 +161,17 @@ describe("fault: SSE stream cut after N events", () => {
   it("per run: every stream of the run is cut, the submit_tool_outputs stream included", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client, "What is the weather? get_weather Paris");
-    const created = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_cut_after: "2" } });
+    const created = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_cut_after: "2" },
+    });
     const paused = await waitForStatus(client, thread.id, created.id, ["requires_action"]);
     const [call] = paused.required_action!.submit_tool_outputs.tool_calls;
 
-    const response = await emulatorRequest("POST", `/threads/${thread.id}/runs/${created.id}/submit_tool_outputs`, { tool_outputs: [{ tool_call_id: call!.id, output: "sunny" }], stream: true });
+    const response = await emulatorRequest("POST", `/threads/${thread.id}/runs/${created.id}/submit_tool_outputs`, {
+      tool_outputs: [{ tool_call_id: call!.id, output: "sunny" }],
+      stream: true,
+    });
     const { events, text } = await readRawSse(response);
     expect(events.map((e) => e.event)).toEqual(["thread.run.step.completed", "thread.run.queued"]);
     expect(text).not.toContain("[DONE]");
@@ -133,7 +185,9 @@ describe("fault: SSE stream cut after N events", () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
     await setEmulatorSettings({ cut_after: 3 });
-    const { events, text } = await readRawSse(await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true }));
+    const { events, text } = await readRawSse(
+      await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true }),
+    );
     expect(events.map((e) => e.event)).toEqual(["thread.run.created", "thread.run.queued", "thread.run.in_progress"]);
     expect(text).not.toContain("[DONE]");
 
@@ -145,7 +199,10 @@ describe("fault: SSE stream cut after N events", () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
     const events = await readSse(await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true }));
-    expect(events.slice(-2)).toEqual([expect.objectContaining({ event: "thread.run.completed" }), { event: "done", data: "[DONE]" }]);
+    expect(events.slice(-2)).toEqual([
+      expect.objectContaining({ event: "thread.run.completed" }),
+      { event: "done", data: "[DONE]" },
+    ]);
   });
 
   it("a run's knobs are fixed at creation: a global cut_after set later does not cut its streams", async () => {
@@ -155,7 +212,10 @@ describe("fault: SSE stream cut after N events", () => {
     const paused = await waitForStatus(client, thread.id, created.id, ["requires_action"]);
     await setEmulatorSettings({ cut_after: 2 });
     const [call] = paused.required_action!.submit_tool_outputs.tool_calls;
-    const response = await emulatorRequest("POST", `/threads/${thread.id}/runs/${created.id}/submit_tool_outputs`, { tool_outputs: [{ tool_call_id: call!.id, output: "cold" }], stream: true });
+    const response = await emulatorRequest("POST", `/threads/${thread.id}/runs/${created.id}/submit_tool_outputs`, {
+      tool_outputs: [{ tool_call_id: call!.id, output: "cold" }],
+      stream: true,
+    });
     const events = await readSse(response);
     expect(events.length).toBeGreaterThan(2);
     expect(events.slice(-2).map((e) => e.event)).toEqual(["thread.run.completed", "done"]);
@@ -172,7 +232,12 @@ describe("fault: the next K requests answer 500 or 429", () => {
       const response = await emulatorRequest("GET", `/assistants/${assistant.id}`);
       expect(response.status).toBe(500);
       expect(response.headers.get("x-request-id")).toMatch(/^req_/);
-      expect(await errorBody(response)).toEqual({ message: expect.any(String), type: "server_error", param: null, code: null });
+      expect(await errorBody(response)).toEqual({
+        message: expect.any(String),
+        type: "server_error",
+        param: null,
+        code: null,
+      });
     }
     const ok = await emulatorRequest("GET", `/assistants/${assistant.id}`);
     expect(ok.status).toBe(200);
@@ -187,7 +252,12 @@ describe("fault: the next K requests answer 500 or 429", () => {
     const limited = await emulatorRequest("GET", `/assistants/${assistant.id}`);
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("3");
-    expect(await errorBody(limited)).toEqual({ message: expect.any(String), type: "requests", code: "rate_limit_exceeded", param: null });
+    expect(await errorBody(limited)).toEqual({
+      message: expect.any(String),
+      type: "requests",
+      code: "rate_limit_exceeded",
+      param: null,
+    });
     expect((await emulatorRequest("GET", `/assistants/${assistant.id}`)).status).toBe(200);
   });
 
@@ -241,14 +311,22 @@ describe("fault: the next K requests answer 500 or 429", () => {
   it("per run emulator_http_errors 500x2: the next two requests naming the run fail, the third succeeds", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const run = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_http_errors: "500x2" } });
+    const run = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_http_errors: "500x2" },
+    });
     // A request on the thread that does not name the run neither fails nor uses up the run's faults.
     expect((await emulatorRequest("GET", `/threads/${thread.id}/messages`)).status).toBe(200);
 
     for (let i = 0; i < 2; i++) {
       const response = await emulatorRequest("GET", `/threads/${thread.id}/runs/${run.id}`);
       expect(response.status).toBe(500);
-      expect(await errorBody(response)).toEqual({ message: expect.any(String), type: "server_error", param: null, code: null });
+      expect(await errorBody(response)).toEqual({
+        message: expect.any(String),
+        type: "server_error",
+        param: null,
+        code: null,
+      });
     }
     const ok = await emulatorRequest("GET", `/threads/${thread.id}/runs/${run.id}`);
     expect(ok.status).toBe(200);
@@ -258,7 +336,10 @@ describe("fault: the next K requests answer 500 or 429", () => {
   it("per run emulator_http_errors 429x1: steps (a request naming the run) answers 429 with retry-after: 1 once", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const run = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_http_errors: "429x1" } });
+    const run = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_http_errors: "429x1" },
+    });
 
     const limited = await emulatorRequest("GET", `/threads/${thread.id}/runs/${run.id}/steps`);
     expect(limited.status).toBe(429);
@@ -270,7 +351,10 @@ describe("fault: the next K requests answer 500 or 429", () => {
   it("per run: the SDK's retries carry a poll through the run's injected 500s", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const run = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_http_errors: "500x1" } });
+    const run = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_http_errors: "500x1" },
+    });
     const retrieved = await emulatorSdk({ maxRetries: 2 }).beta.threads.runs.retrieve(run.id, { thread_id: thread.id });
     expect(retrieved.id).toBe(run.id);
   });
@@ -278,9 +362,17 @@ describe("fault: the next K requests answer 500 or 429", () => {
   it("an invalid emulator_http_errors value is a 400 naming metadata.emulator_http_errors, and no run is created", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const response = await createRunRequest(thread.id, { assistant_id: assistant.id, metadata: { emulator_http_errors: "abc" } });
+    const response = await createRunRequest(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_http_errors: "abc" },
+    });
     expect(response.status).toBe(400);
-    expect(await errorBody(response)).toEqual({ message: expect.stringContaining("emulator_http_errors"), type: "invalid_request_error", param: "metadata.emulator_http_errors", code: "invalid_value" });
+    expect(await errorBody(response)).toEqual({
+      message: expect.stringContaining("emulator_http_errors"),
+      type: "invalid_request_error",
+      param: "metadata.emulator_http_errors",
+      code: "invalid_value",
+    });
     expect((await client.beta.threads.runs.list(thread.id)).data).toHaveLength(0);
   });
 });
@@ -311,7 +403,11 @@ describe("fault: first byte delayed", () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
     const started = Date.now();
-    const response = await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true, metadata: { emulator_first_byte_ms: "700" } });
+    const response = await createRunRequest(thread.id, {
+      assistant_id: assistant.id,
+      stream: true,
+      metadata: { emulator_first_byte_ms: "700" },
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
     const events = await readSse(response);
     expect(events.slice(-2).map((e) => e.event)).toEqual(["thread.run.completed", "done"]);
@@ -324,7 +420,11 @@ describe("fault: run fails with last_error", () => {
       const client = emulatorSdk();
       const { assistant, thread } = await setup(client, "Tell me a story");
       const full = await fullReplyTo(client, assistant.id, "Tell me a story");
-      const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { emulator_fail: code } }, { pollIntervalMs: 10 });
+      const run = await client.beta.threads.runs.createAndPoll(
+        thread.id,
+        { assistant_id: assistant.id, metadata: { emulator_fail: code } },
+        { pollIntervalMs: 10 },
+      );
 
       expect(run.status).toBe("failed");
       expect(run.last_error).toEqual({ code, message: expect.any(String) });
@@ -334,7 +434,12 @@ describe("fault: run fails with last_error", () => {
 
       const steps = await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id });
       expect(steps.data).toHaveLength(1);
-      expect(steps.data[0]).toMatchObject({ type: "message_creation", status: "failed", last_error: { code }, completed_at: null });
+      expect(steps.data[0]).toMatchObject({
+        type: "message_creation",
+        status: "failed",
+        last_error: { code },
+        completed_at: null,
+      });
       expect(steps.data[0]!.failed_at).toEqual(expect.any(Number));
 
       const { message, text } = await replyOf(client, thread.id, run.id);
@@ -349,21 +454,48 @@ describe("fault: run fails with last_error", () => {
   it("emulator_fail server_error streamed: the stream ends message.incomplete, step.failed, run.failed, [DONE]", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const events = await readSse(await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true, metadata: { emulator_fail: "server_error" } }));
-    expect(events.slice(-4).map((e) => e.event)).toEqual(["thread.message.incomplete", "thread.run.step.failed", "thread.run.failed", "done"]);
+    const events = await readSse(
+      await createRunRequest(thread.id, {
+        assistant_id: assistant.id,
+        stream: true,
+        metadata: { emulator_fail: "server_error" },
+      }),
+    );
+    expect(events.slice(-4).map((e) => e.event)).toEqual([
+      "thread.message.incomplete",
+      "thread.run.step.failed",
+      "thread.run.failed",
+      "done",
+    ]);
     expect(JSON.parse(events.at(-2)!.data)).toMatchObject({ status: "failed", last_error: { code: "server_error" } });
   });
 
   it("emulator_fail invalid_prompt: the run fails right after in_progress, with no step and no reply", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const events = await readSse(await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true, metadata: { emulator_fail: "invalid_prompt" } }));
-    expect(events.map((e) => e.event)).toEqual(["thread.run.created", "thread.run.queued", "thread.run.in_progress", "thread.run.failed", "done"]);
+    const events = await readSse(
+      await createRunRequest(thread.id, {
+        assistant_id: assistant.id,
+        stream: true,
+        metadata: { emulator_fail: "invalid_prompt" },
+      }),
+    );
+    expect(events.map((e) => e.event)).toEqual([
+      "thread.run.created",
+      "thread.run.queued",
+      "thread.run.in_progress",
+      "thread.run.failed",
+      "done",
+    ]);
 
     const run = JSON.parse(events[3]!.data) as Run;
     expect(run.last_error).toEqual({ code: "invalid_prompt", message: expect.any(String) });
     const retrieved = await client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id });
-    expect(retrieved).toMatchObject({ status: "failed", last_error: { code: "invalid_prompt" }, failed_at: expect.any(Number) });
+    expect(retrieved).toMatchObject({
+      status: "failed",
+      last_error: { code: "invalid_prompt" },
+      failed_at: expect.any(Number),
+    });
     expect((await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data).toHaveLength(0);
     expect((await client.beta.threads.messages.list(thread.id, { run_id: run.id })).data).toHaveLength(0);
   });
@@ -371,7 +503,10 @@ describe("fault: run fails with last_error", () => {
   it("an unknown emulator_fail value is a 400 naming metadata.emulator_fail", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const response = await createRunRequest(thread.id, { assistant_id: assistant.id, metadata: { emulator_fail: "meltdown" } });
+    const response = await createRunRequest(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_fail: "meltdown" },
+    });
     expect(response.status).toBe(400);
     expect(await errorBody(response)).toMatchObject({ param: "metadata.emulator_fail", code: "invalid_value" });
   });
@@ -382,7 +517,11 @@ describe("fault: run ends incomplete", () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client, "Count to ten");
     const full = await fullReplyTo(client, assistant.id, "Count to ten");
-    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { emulator_incomplete: "max_completion_tokens" } }, { pollIntervalMs: 10 });
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id, metadata: { emulator_incomplete: "max_completion_tokens" } },
+      { pollIntervalMs: 10 },
+    );
 
     expect(run.status).toBe("incomplete");
     expect(run.incomplete_details).toEqual({ reason: "max_completion_tokens" });
@@ -398,7 +537,11 @@ describe("fault: run ends incomplete", () => {
   it("emulator_incomplete max_prompt_tokens: run incomplete before any step or reply", async () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { emulator_incomplete: "max_prompt_tokens" } }, { pollIntervalMs: 10 });
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id, metadata: { emulator_incomplete: "max_prompt_tokens" } },
+      { pollIntervalMs: 10 },
+    );
     expect(run.status).toBe("incomplete");
     expect(run.incomplete_details).toEqual({ reason: "max_prompt_tokens" });
     expect((await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })).data).toHaveLength(0);
@@ -467,9 +610,14 @@ describe("fault: run expires", () => {
     expect(steps.data).toHaveLength(1);
     expect(steps.data[0]).toMatchObject({ type: "tool_calls", status: "expired", expired_at: expect.any(Number) });
 
-    const submit = await emulatorRequest("POST", `/threads/${thread.id}/runs/${run.id}/submit_tool_outputs`, { tool_outputs: [{ tool_call_id: call!.id, output: "late" }] });
+    const submit = await emulatorRequest("POST", `/threads/${thread.id}/runs/${run.id}/submit_tool_outputs`, {
+      tool_outputs: [{ tool_call_id: call!.id, output: "late" }],
+    });
     expect(submit.status).toBe(400);
-    expect(await errorBody(submit)).toMatchObject({ type: "invalid_request_error", message: expect.stringContaining("expired") });
+    expect(await errorBody(submit)).toMatchObject({
+      type: "invalid_request_error",
+      message: expect.stringContaining("expired"),
+    });
   }
 
   it("per run emulator_expire_after 1: a run left in requires_action expires, its tool_calls step too; submit then fails 400", async () => {
@@ -487,7 +635,9 @@ describe("fault: run expires", () => {
     const created = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
     await waitForStatus(client, thread.id, created.id, ["requires_action"]);
     await sleep(1500);
-    expect((await client.beta.threads.runs.retrieve(created.id, { thread_id: thread.id })).status).toBe("requires_action");
+    expect((await client.beta.threads.runs.retrieve(created.id, { thread_id: thread.id })).status).toBe(
+      "requires_action",
+    );
   });
 
   it("a run expiring mid-reply ends its open stream: message incomplete run_expired, step expired, run expired, [DONE]", async () => {
@@ -495,10 +645,20 @@ describe("fault: run expires", () => {
     const { assistant, thread } = await setup(client);
     await earlyInASecond();
     const metadata = { emulator_expire_after: "1", emulator_delta_ms: "100", emulator_reply_words: "40" };
-    const events = await readSse(await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true, metadata }));
+    const events = await readSse(
+      await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true, metadata }),
+    );
     expect(events.filter((e) => e.event === "thread.message.delta").length).toBeGreaterThan(0);
-    expect(events.slice(-4).map((e) => e.event)).toEqual(["thread.message.incomplete", "thread.run.step.expired", "thread.run.expired", "done"]);
-    expect(JSON.parse(events.at(-4)!.data)).toMatchObject({ status: "incomplete", incomplete_details: { reason: "run_expired" } });
+    expect(events.slice(-4).map((e) => e.event)).toEqual([
+      "thread.message.incomplete",
+      "thread.run.step.expired",
+      "thread.run.expired",
+      "done",
+    ]);
+    expect(JSON.parse(events.at(-4)!.data)).toMatchObject({
+      status: "incomplete",
+      incomplete_details: { reason: "run_expired" },
+    });
     expect(JSON.parse(events.at(-2)!.data)).toMatchObject({ status: "expired", completed_at: null });
   });
 
@@ -506,18 +666,39 @@ describe("fault: run expires", () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client, "get_weather Lisbon");
     await earlyInASecond();
-    const created = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_expire_after: "1" } });
+    const created = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_expire_after: "1" },
+    });
     await waitForStatus(client, thread.id, created.id, ["expired"], 5000);
     await client.beta.threads.messages.create(thread.id, { role: "user", content: "Hello again" });
-    const next = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const next = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
     expect(next.status).toBe("completed");
   });
 });
 
 describe("admin settings endpoint", () => {
   const admin = (method: string, body?: unknown) =>
-    gatewayFetch(`${GATEWAY}/emulator/admin/settings`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const DEFAULTS = { reply_words: 12, words_per_delta: 1, delta_ms: 0, stamp: false, expires_seconds: 600, poll_after_ms: 20, cut_after: null, first_byte_ms: 0, http_errors: null };
+    gatewayFetch(`${GATEWAY}/emulator/admin/settings`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const DEFAULTS = {
+    reply_words: 12,
+    words_per_delta: 1,
+    delta_ms: 0,
+    stamp: false,
+    expires_seconds: 600,
+    poll_after_ms: 20,
+    cut_after: null,
+    first_byte_ms: 0,
+    http_errors: null,
+  };
 
   it("GET answers the defaults (the Worker's EMULATOR_* vars over the built-in ones)", async () => {
     const response = await admin("GET");
@@ -535,7 +716,11 @@ describe("admin settings endpoint", () => {
     await admin("PATCH", { http_errors: null });
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
-    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
     expect((await replyOf(client, thread.id, run.id)).text.split(/\s+/)).toHaveLength(5);
   });
 
@@ -548,11 +733,19 @@ describe("admin settings endpoint", () => {
     ] as const) {
       const response = await admin("PATCH", patch);
       expect(response.status, JSON.stringify(patch)).toBe(400);
-      expect(await errorBody(response)).toEqual({ message: expect.any(String), type: "invalid_request_error", param, code: "invalid_value" });
+      expect(await errorBody(response)).toEqual({
+        message: expect.any(String),
+        type: "invalid_request_error",
+        param,
+        code: "invalid_value",
+      });
     }
     const unknown = await admin("PATCH", { reply_wordz: 3 });
     expect(unknown.status).toBe(400);
-    const invalidJson = await gatewayFetch(`${GATEWAY}/emulator/admin/settings`, { method: "PATCH", body: "{not json" });
+    const invalidJson = await gatewayFetch(`${GATEWAY}/emulator/admin/settings`, {
+      method: "PATCH",
+      body: "{not json",
+    });
     expect(invalidJson.status).toBe(400);
     expect(await (await admin("GET")).json()).toEqual(DEFAULTS);
   });
@@ -570,7 +763,11 @@ describe("admin settings endpoint", () => {
     const assistant = await createToolAssistant(client);
     await setEmulatorSettings({ http_errors: { status: 500, count: 2 } });
     await emulatorRequest("GET", `/assistants/${assistant.id}`);
-    expect(((await (await admin("GET")).json()) as { http_errors: unknown }).http_errors).toEqual({ status: 500, count: 1, retry_after: 1 });
+    expect(((await (await admin("GET")).json()) as { http_errors: unknown }).http_errors).toEqual({
+      status: 500,
+      count: 1,
+      retry_after: 1,
+    });
     await emulatorRequest("GET", `/assistants/${assistant.id}`);
     expect(((await (await admin("GET")).json()) as { http_errors: unknown }).http_errors).toBeNull();
   });

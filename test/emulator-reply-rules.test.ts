@@ -2,8 +2,17 @@
 import { describe, expect, it } from "vitest";
 import { chunkWords, countTokens, plannedToolCalls, replyText, toolResultText } from "../emulator/src/reply";
 
-const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } } } } };
-const time = { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { city: { type: "string" } } } } };
+const weather = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } } },
+  },
+};
+const time = {
+  type: "function",
+  function: { name: "get_time", parameters: { type: "object", properties: { city: { type: "string" } } } },
+};
 const tools = [{ type: "code_interpreter" }, weather, time];
 
 describe("reply text", () => {
@@ -18,7 +27,15 @@ describe("reply text", () => {
   });
 
   it("reports tool results in call order", () => {
-    expect(toolResultText([{ name: "get_weather", output: "sunny" }, { name: "get_time", output: "noon" }], 1)).toBe("get_weather returned: sunny. get_time returned: noon.");
+    expect(
+      toolResultText(
+        [
+          { name: "get_weather", output: "sunny" },
+          { name: "get_time", output: "noon" },
+        ],
+        1,
+      ),
+    ).toBe("get_weather returned: sunny. get_time returned: noon.");
   });
 
   it("splits into deltas that concatenate back to the text", () => {
@@ -44,8 +61,14 @@ describe("tool-call rule", () => {
   it("honours tool_choice none, required, a named function, and parallel_tool_calls false", () => {
     expect(plannedToolCalls(tools, "none", true, "get_weather Paris")).toEqual([]);
     expect(plannedToolCalls(tools, "required", true, "nothing named").map((c) => c.name)).toEqual(["get_weather"]);
-    expect(plannedToolCalls(tools, { type: "function", function: { name: "get_time" } }, true, "get_weather Paris").map((c) => c.name)).toEqual(["get_time"]);
-    expect(plannedToolCalls(tools, "auto", false, "get_time Oslo, get_weather Rome").map((c) => c.name)).toEqual(["get_time"]);
+    expect(
+      plannedToolCalls(tools, { type: "function", function: { name: "get_time" } }, true, "get_weather Paris").map(
+        (c) => c.name,
+      ),
+    ).toEqual(["get_time"]);
+    expect(plannedToolCalls(tools, "auto", false, "get_time Oslo, get_weather Rome").map((c) => c.name)).toEqual([
+      "get_time",
+    ]);
   });
 
   it("does not match a name inside another word", () => {

@@ -4,7 +4,14 @@
 // the spec gives for its answer, and validates bodies and SSE events after the scenario has run.
 import type OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
-import { createToolAssistant, emulatorRequest, emulatorSdk, gatewayFetch, TIME_TOOL, WEATHER_TOOL } from "./helpers/emulator";
+import {
+  createToolAssistant,
+  emulatorRequest,
+  emulatorSdk,
+  gatewayFetch,
+  TIME_TOOL,
+  WEATHER_TOOL,
+} from "./helpers/emulator";
 import { expectValid, schemaErrors, type SchemaName } from "./helpers/openapi-schemas";
 
 const API_PREFIX = "/emulator/v1";
@@ -34,7 +41,8 @@ const ROUTES: Array<{ method: string; path: RegExp; schema: SchemaName; stream?:
   { method: "GET", path: /^\/threads\/[^/]+\/runs\/[^/]+\/steps\/[^/]+$/, schema: "RunStepObject" },
 ];
 
-const routeFor = (method: string, path: string) => ROUTES.find((route) => route.method === method && route.path.test(path));
+const routeFor = (method: string, path: string) =>
+  ROUTES.find((route) => route.method === method && route.path.test(path));
 
 /** The schema of an SSE event's `data`, by event name (notes §3.4; the spec's AssistantStreamEvent). */
 function eventSchema(event: string): SchemaName | undefined {
@@ -48,7 +56,12 @@ function eventSchema(event: string): SchemaName | undefined {
   return undefined;
 }
 
-const LIST_SCHEMAS = new Set<SchemaName>(["ListAssistantsResponse", "ListMessagesResponse", "ListRunsResponse", "ListRunStepsResponse"]);
+const LIST_SCHEMAS = new Set<SchemaName>([
+  "ListAssistantsResponse",
+  "ListMessagesResponse",
+  "ListRunsResponse",
+  "ListRunStepsResponse",
+]);
 
 /**
  * KNOWN SPEC DEFECT (reported, not hidden): the list schemas declare `first_id` and `last_id` as required non-nullable
@@ -59,7 +72,14 @@ const LIST_SCHEMAS = new Set<SchemaName>(["ListAssistantsResponse", "ListMessage
  */
 function emptyPageDefectOnly(schema: SchemaName, value: unknown): boolean {
   const page = value as { data?: unknown; first_id?: unknown; last_id?: unknown };
-  if (!LIST_SCHEMAS.has(schema) || !Array.isArray(page.data) || page.data.length > 0 || page.first_id !== null || page.last_id !== null) return false;
+  if (
+    !LIST_SCHEMAS.has(schema) ||
+    !Array.isArray(page.data) ||
+    page.data.length > 0 ||
+    page.first_id !== null ||
+    page.last_id !== null
+  )
+    return false;
   const errors = schemaErrors(schema, value);
   return (
     errors.length > 0 &&
@@ -146,7 +166,13 @@ class Recorder {
       // A failed capture surfaces in validate(); no unhandled rejection meanwhile.
       text.catch(() => {});
     }
-    this.captured.push({ method, path, status: response.status, contentType: response.headers.get("content-type") ?? "", text });
+    this.captured.push({
+      method,
+      path,
+      status: response.status,
+      contentType: response.headers.get("content-type") ?? "",
+      text,
+    });
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   }
 
@@ -158,7 +184,10 @@ class Recorder {
       tally.bySchema[schema] = (tally.bySchema[schema] ?? 0) + 1;
       // The envelope check of an event validates the same payload again; it is not counted as another object.
       if (schema !== "AssistantStreamEvent") tally.objects++;
-      if (LIST_SCHEMAS.has(schema)) tally.objects += Array.isArray((value as { data?: unknown }).data) ? (value as { data: unknown[] }).data.length : 0;
+      if (LIST_SCHEMAS.has(schema))
+        tally.objects += Array.isArray((value as { data?: unknown }).data)
+          ? (value as { data: unknown[] }).data.length
+          : 0;
       if (emptyPageDefectOnly(schema, value)) {
         tally.specDefects.push(where);
         return;
@@ -189,7 +218,8 @@ class Recorder {
       const path = answer.path.slice(API_PREFIX.length);
       if (answer.status >= 400) {
         // Any failed answer, on any path (unknown routes included), is the upstream's error object.
-        if (!/^application\/json/.test(answer.contentType)) failures.push(`${where}: error answered as ${answer.contentType}`);
+        if (!/^application\/json/.test(answer.contentType))
+          failures.push(`${where}: error answered as ${answer.contentType}`);
         check("ErrorResponse", parse(text, where), where);
         continue;
       }
@@ -225,8 +255,11 @@ class Recorder {
         const lines = block.split("\n");
         const names = lines.filter((line) => line.startsWith("event: ")).map((line) => line.slice(7));
         const data = lines.filter((line) => line.startsWith("data: ")).map((line) => line.slice(6));
-        const other = lines.filter((line) => !line.startsWith("event: ") && !line.startsWith("data: ") && !line.startsWith(":"));
-        if (names.length !== 1 || data.length === 0 || other.length) failures.push(`${where}: malformed SSE frame ${JSON.stringify(block)}`);
+        const other = lines.filter(
+          (line) => !line.startsWith("event: ") && !line.startsWith("data: ") && !line.startsWith(":"),
+        );
+        if (names.length !== 1 || data.length === 0 || other.length)
+          failures.push(`${where}: malformed SSE frame ${JSON.stringify(block)}`);
         return { event: names[0] ?? "", data: data.join("\n") };
       });
     if (frames.at(-1)?.event !== "done") failures.push(`${where}: the stream does not end with the done event`);
@@ -264,7 +297,8 @@ const totals = {
     this.responses += tally.responses;
     this.objects += tally.objects;
     this.specDefects.push(...tally.specDefects);
-    for (const [name, count] of Object.entries(tally.bySchema)) this.bySchema[name] = (this.bySchema[name] ?? 0) + count;
+    for (const [name, count] of Object.entries(tally.bySchema))
+      this.bySchema[name] = (this.bySchema[name] ?? 0) + count;
     for (const [name, count] of Object.entries(tally.events)) this.events[name] = (this.events[name] ?? 0) + count;
   },
 };
@@ -319,7 +353,8 @@ async function readBack(client: OpenAI, threadId: string, runId: string) {
   const run = await client.beta.threads.runs.retrieve(runId, { thread_id: threadId });
   await client.beta.threads.runs.list(threadId);
   const steps = await client.beta.threads.runs.steps.list(runId, { thread_id: threadId });
-  for (const step of steps.data) await client.beta.threads.runs.steps.retrieve(step.id, { thread_id: threadId, run_id: runId });
+  for (const step of steps.data)
+    await client.beta.threads.runs.steps.retrieve(step.id, { thread_id: threadId, run_id: runId });
   const messages = await client.beta.threads.messages.list(threadId);
   for (const message of messages.data) await client.beta.threads.messages.retrieve(message.id, { thread_id: threadId });
   return { run, steps: steps.data, messages: messages.data };
@@ -333,14 +368,24 @@ describe("every answer and stream event validates against the spec's schemas", (
     const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Control" }] });
     const run = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, stream: true });
     const events = await drain(run);
-    const completed = structuredClone(events.at(-1)!.data) as unknown as Record<string, unknown> & { tools: Array<{ type: string }> };
+    const completed = structuredClone(events.at(-1)!.data) as unknown as Record<string, unknown> & {
+      tools: Array<{ type: string }>;
+    };
     expectValid("RunObject", completed);
-    const broken = { ...completed, status: "paused", usage: { prompt_tokens: "many" }, tools: [{ ...completed.tools[0]!, type: "browser" }] };
+    const broken = {
+      ...completed,
+      status: "paused",
+      usage: { prompt_tokens: "many" },
+      tools: [{ ...completed.tools[0]!, type: "browser" }],
+    };
     delete (broken as Record<string, unknown>).required_action;
     const locations = new Set(schemaErrors("RunObject", broken).map((e) => `${e.instanceLocation} ${e.keyword}`));
-    for (const expected of ["# required", "#/status enum", "#/usage/prompt_tokens type", "#/tools/0/type enum"]) expect(locations).toContain(expected);
+    for (const expected of ["# required", "#/status enum", "#/usage/prompt_tokens type", "#/tools/0/type enum"])
+      expect(locations).toContain(expected);
     expect(() => expectValid("RunObject", broken)).toThrow(/does not validate against RunObject/);
-    const delta = structuredClone(events.find((event) => event.event === "thread.message.delta")!.data) as unknown as { delta: { content: Array<Record<string, unknown>> } };
+    const delta = structuredClone(events.find((event) => event.event === "thread.message.delta")!.data) as unknown as {
+      delta: { content: Array<Record<string, unknown>> };
+    };
     expectValid("MessageDeltaObject", delta);
     delete delta.delta.content[0]!.index;
     expect(() => expectValid("MessageDeltaObject", delta)).toThrow(/index/);
@@ -351,10 +396,20 @@ describe("every answer and stream event validates against the spec's schemas", (
   it("a plain run, polled", async () => {
     const { rec, client } = setup();
     const assistant = await createToolAssistant(client);
-    const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Hello there" }], metadata: { case: "plain" } });
-    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const thread = await client.beta.threads.create({
+      messages: [{ role: "user", content: "Hello there" }],
+      metadata: { case: "plain" },
+    });
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
     expect(run.status).toBe("completed");
-    const modified = await client.beta.threads.runs.update(run.id, { thread_id: thread.id, metadata: { reviewed: "yes" } });
+    const modified = await client.beta.threads.runs.update(run.id, {
+      thread_id: thread.id,
+      metadata: { reviewed: "yes" },
+    });
     expect(modified.metadata).toEqual({ reviewed: "yes" });
     const { steps, messages } = await readBack(client, thread.id, run.id);
     expect(steps.map((step) => step.type)).toEqual(["message_creation"]);
@@ -366,7 +421,9 @@ describe("every answer and stream event validates against the spec's schemas", (
     const { rec, client } = setup();
     const assistant = await createToolAssistant(client);
     const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Stream me a reply" }] });
-    const events = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, stream: true }));
+    const events = await drain(
+      await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, stream: true }),
+    );
     expect(events.at(-1)?.event).toBe("thread.run.completed");
     await readBack(client, thread.id, runOf(events).id);
     const tally = await validated(rec, 30, [...RUN_EVENTS, ...REPLY_EVENTS, "thread.run.completed", "done"]);
@@ -384,7 +441,11 @@ describe("every answer and stream event validates against the spec's schemas", (
       additional_instructions: "Really terse.",
       additional_messages: [
         { role: "user" as const, content: "First, some context." },
-        { role: "user" as const, content: [{ type: "text" as const, text: "Then the question." }], metadata: { part: "2" } },
+        {
+          role: "user" as const,
+          content: [{ type: "text" as const, text: "Then the question." }],
+          metadata: { part: "2" },
+        },
       ],
       tools: [WEATHER_TOOL],
       metadata: { case: "settings" },
@@ -401,7 +462,12 @@ describe("every answer and stream event validates against the spec's schemas", (
     expect(events.at(-1)?.event).toBe("thread.run.completed");
     const polled = await client.beta.threads.runs.createAndPoll(
       thread.id,
-      { ...settings, tool_choice: { type: "function", function: { name: "get_weather" } }, response_format: { type: "json_object" }, additional_messages: [{ role: "user", content: "get_weather Oslo" }] },
+      {
+        ...settings,
+        tool_choice: { type: "function", function: { name: "get_weather" } },
+        response_format: { type: "json_object" },
+        additional_messages: [{ role: "user", content: "get_weather Oslo" }],
+      },
       { pollIntervalMs: 10 },
     );
     expect(polled.status).toBe("requires_action");
@@ -425,7 +491,11 @@ describe("every answer and stream event validates against the spec's schemas", (
     const run = runOf(events);
     await readBack(client, run.thread_id, run.id);
     const polled = await client.beta.threads.createAndRunPoll(
-      { assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "And another" }] }, metadata: { case: "createAndRunPoll" } },
+      {
+        assistant_id: assistant.id,
+        thread: { messages: [{ role: "user", content: "And another" }] },
+        metadata: { case: "createAndRunPoll" },
+      },
       { pollIntervalMs: 10 },
     );
     expect(polled.status).toBe("completed");
@@ -436,8 +506,12 @@ describe("every answer and stream event validates against the spec's schemas", (
   it("parallel tool calls, then submit_tool_outputs, streamed", async () => {
     const { rec, client } = setup();
     const assistant = await createToolAssistant(client);
-    const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Please get_weather Paris and get_time Tokyo." }] });
-    const first = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, stream: true }));
+    const thread = await client.beta.threads.create({
+      messages: [{ role: "user", content: "Please get_weather Paris and get_time Tokyo." }],
+    });
+    const first = await drain(
+      await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, stream: true }),
+    );
     const paused = first.at(-1);
     expect(paused?.event).toBe("thread.run.requires_action");
     const run = paused!.data as OpenAI.Beta.Threads.Run;
@@ -471,8 +545,14 @@ describe("every answer and stream event validates against the spec's schemas", (
   it("parallel tool calls, then submit_tool_outputs, polled", async () => {
     const { rec, client } = setup();
     const assistant = await createToolAssistant(client);
-    const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "get_time Lima and get_weather Quito" }] });
-    const paused = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const thread = await client.beta.threads.create({
+      messages: [{ role: "user", content: "get_time Lima and get_weather Quito" }],
+    });
+    const paused = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
     expect(paused.status).toBe("requires_action");
     const calls = paused.required_action!.submit_tool_outputs.tool_calls;
     expect(calls).toHaveLength(2);
@@ -492,13 +572,20 @@ describe("every answer and stream event validates against the spec's schemas", (
     const assistant = await createToolAssistant(client);
     const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Say a lot, slowly" }] });
     const slow = { emulator_delta_ms: "30", emulator_reply_words: "80" };
-    const stream = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: slow, stream: true });
+    const stream = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: slow,
+      stream: true,
+    });
     const events: OpenAI.Beta.AssistantStreamEvent[] = [];
     let runId = "";
     for await (const event of stream) {
       events.push(event);
       if (event.event === "thread.run.created") runId = event.data.id;
-      if (event.event === "thread.message.delta" && events.filter((e) => e.event === "thread.message.delta").length === 1) {
+      if (
+        event.event === "thread.message.delta" &&
+        events.filter((e) => e.event === "thread.message.delta").length === 1
+      ) {
         const cancelling = await client.beta.threads.runs.cancel(runId, { thread_id: thread.id });
         expect(cancelling.status).toBe("cancelling");
       }
@@ -517,7 +604,13 @@ describe("every answer and stream event validates against the spec's schemas", (
     // Cancelling it again is an error, in the error shape.
     const again = await rec.request("POST", `/threads/${thread.id}/runs/${polled.id}/cancel`);
     expect(again.status).toBe(400);
-    await validated(rec, 30, ["thread.run.cancelling", "thread.message.incomplete", "thread.run.step.cancelled", "thread.run.cancelled", "done"]);
+    await validated(rec, 30, [
+      "thread.run.cancelling",
+      "thread.message.incomplete",
+      "thread.run.step.cancelled",
+      "thread.run.cancelled",
+      "done",
+    ]);
   });
 
   for (const fail of ["server_error", "rate_limit_exceeded"] as const) {
@@ -525,16 +618,33 @@ describe("every answer and stream event validates against the spec's schemas", (
       const { rec, client } = setup();
       const assistant = await createToolAssistant(client);
       const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "This will fail" }] });
-      const events = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_fail: fail }, stream: true }));
+      const events = await drain(
+        await client.beta.threads.runs.create(thread.id, {
+          assistant_id: assistant.id,
+          metadata: { emulator_fail: fail },
+          stream: true,
+        }),
+      );
       const failed = events.at(-1);
       expect(failed?.event).toBe("thread.run.failed");
       expect((failed?.data as OpenAI.Beta.Threads.Run).last_error?.code).toBe(fail);
       await readBack(client, thread.id, runOf(events).id);
-      const polled = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { emulator_fail: fail } }, { pollIntervalMs: 10 });
+      const polled = await client.beta.threads.runs.createAndPoll(
+        thread.id,
+        { assistant_id: assistant.id, metadata: { emulator_fail: fail } },
+        { pollIntervalMs: 10 },
+      );
       expect(polled.status).toBe("failed");
       const { steps } = await readBack(client, thread.id, polled.id);
       expect(steps[0]?.status).toBe("failed");
-      await validated(rec, 30, [...RUN_EVENTS, "thread.message.delta", "thread.message.incomplete", "thread.run.step.failed", "thread.run.failed", "done"]);
+      await validated(rec, 30, [
+        ...RUN_EVENTS,
+        "thread.message.delta",
+        "thread.message.incomplete",
+        "thread.run.step.failed",
+        "thread.run.failed",
+        "done",
+      ]);
     });
   }
 
@@ -542,11 +652,21 @@ describe("every answer and stream event validates against the spec's schemas", (
     const { rec, client } = setup();
     const assistant = await createToolAssistant(client);
     const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Something flagged" }] });
-    const events = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_fail: "invalid_prompt" }, stream: true }));
+    const events = await drain(
+      await client.beta.threads.runs.create(thread.id, {
+        assistant_id: assistant.id,
+        metadata: { emulator_fail: "invalid_prompt" },
+        stream: true,
+      }),
+    );
     expect(events.map((event) => event.event)).toEqual([...RUN_EVENTS, "thread.run.failed"]);
     const { steps } = await readBack(client, thread.id, runOf(events).id);
     expect(steps).toEqual([]);
-    const polled = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { emulator_fail: "invalid_prompt" } }, { pollIntervalMs: 10 });
+    const polled = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id, metadata: { emulator_fail: "invalid_prompt" } },
+      { pollIntervalMs: 10 },
+    );
     expect(polled.last_error?.code).toBe("invalid_prompt");
     await readBack(client, thread.id, polled.id);
     await validated(rec, 15, [...RUN_EVENTS, "thread.run.failed", "done"]);
@@ -557,16 +677,32 @@ describe("every answer and stream event validates against the spec's schemas", (
     const assistant = await createToolAssistant(client);
     const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Cut me short" }] });
     for (const reason of ["max_completion_tokens", "max_prompt_tokens"] as const) {
-      const events = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_incomplete: reason }, stream: true }));
+      const events = await drain(
+        await client.beta.threads.runs.create(thread.id, {
+          assistant_id: assistant.id,
+          metadata: { emulator_incomplete: reason },
+          stream: true,
+        }),
+      );
       const last = events.at(-1);
       expect(last?.event).toBe("thread.run.incomplete");
       expect((last?.data as OpenAI.Beta.Threads.Run).incomplete_details?.reason).toBe(reason);
       await readBack(client, thread.id, runOf(events).id);
-      const polled = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { emulator_incomplete: reason } }, { pollIntervalMs: 10 });
+      const polled = await client.beta.threads.runs.createAndPoll(
+        thread.id,
+        { assistant_id: assistant.id, metadata: { emulator_incomplete: reason } },
+        { pollIntervalMs: 10 },
+      );
       expect(polled.status).toBe("incomplete");
       await readBack(client, thread.id, polled.id);
     }
-    await validated(rec, 50, [...RUN_EVENTS, ...REPLY_EVENTS.filter((e) => e !== "thread.message.completed"), "thread.message.incomplete", "thread.run.incomplete", "done"]);
+    await validated(rec, 50, [
+      ...RUN_EVENTS,
+      ...REPLY_EVENTS.filter((e) => e !== "thread.message.completed"),
+      "thread.message.incomplete",
+      "thread.run.incomplete",
+      "done",
+    ]);
   });
 
   it("an incomplete run from a real max_completion_tokens of 256 (emulator_reply_words 400)", async () => {
@@ -574,16 +710,34 @@ describe("every answer and stream event validates against the spec's schemas", (
     const assistant = await createToolAssistant(client);
     const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Write an essay" }] });
     const metadata = { emulator_reply_words: "400", emulator_words_per_delta: "16" };
-    const events = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, max_completion_tokens: 256, metadata, stream: true }));
+    const events = await drain(
+      await client.beta.threads.runs.create(thread.id, {
+        assistant_id: assistant.id,
+        max_completion_tokens: 256,
+        metadata,
+        stream: true,
+      }),
+    );
     const last = events.at(-1)?.data as OpenAI.Beta.Threads.Run;
     expect(last.status).toBe("incomplete");
     expect(last.incomplete_details?.reason).toBe("max_completion_tokens");
     const { messages } = await readBack(client, thread.id, last.id);
     expect(messages[0]?.incomplete_details?.reason).toBe("max_tokens");
-    const polled = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, max_completion_tokens: 256, metadata }, { pollIntervalMs: 10 });
+    const polled = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id, max_completion_tokens: 256, metadata },
+      { pollIntervalMs: 10 },
+    );
     expect(polled.status).toBe("incomplete");
     await readBack(client, thread.id, polled.id);
-    await validated(rec, 40, [...RUN_EVENTS, "thread.message.delta", "thread.message.incomplete", "thread.run.step.completed", "thread.run.incomplete", "done"]);
+    await validated(rec, 40, [
+      ...RUN_EVENTS,
+      "thread.message.delta",
+      "thread.message.incomplete",
+      "thread.run.step.completed",
+      "thread.run.incomplete",
+      "done",
+    ]);
   });
 
   it("expired runs: one left in requires_action past emulator_expire_after 1, one expiring mid-reply while streamed", async () => {
@@ -593,7 +747,13 @@ describe("every answer and stream event validates against the spec's schemas", (
     // expires_at is in whole seconds: created late in a second, the run could expire before its first segment ends.
     const intoSecond = Date.now() % 1000;
     if (intoSecond > 200) await sleep(1010 - intoSecond);
-    const events = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_expire_after: "1" }, stream: true }));
+    const events = await drain(
+      await client.beta.threads.runs.create(thread.id, {
+        assistant_id: assistant.id,
+        metadata: { emulator_expire_after: "1" },
+        stream: true,
+      }),
+    );
     expect(events.at(-1)?.event).toBe("thread.run.requires_action");
     const run = runOf(events);
     await sleep(1500);
@@ -601,7 +761,9 @@ describe("every answer and stream event validates against the spec's schemas", (
     expect(expired.status).toBe("expired");
     expect(steps[0]?.status).toBe("expired");
     // Outputs for an expired run are refused, in the error shape.
-    const late = await rec.request("POST", `/threads/${thread.id}/runs/${run.id}/submit_tool_outputs`, { tool_outputs: [{ tool_call_id: "call_x", output: "late" }] });
+    const late = await rec.request("POST", `/threads/${thread.id}/runs/${run.id}/submit_tool_outputs`, {
+      tool_outputs: [{ tool_call_id: "call_x", output: "late" }],
+    });
     expect(late.status).toBe(400);
 
     // A run that expires mid-reply, streamed: its open message and step end with it (the expiry events).
@@ -609,7 +771,14 @@ describe("every answer and stream event validates against the spec's schemas", (
     await client.beta.threads.messages.create(thread.id, { role: "user", content: "A long answer please" });
     // expires_at is in whole seconds: start just after a second begins so the reply is well under way when it passes.
     await sleep(1020 - (Date.now() % 1000));
-    const cut = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, tool_choice: "none", metadata: slow, stream: true }));
+    const cut = await drain(
+      await client.beta.threads.runs.create(thread.id, {
+        assistant_id: assistant.id,
+        tool_choice: "none",
+        metadata: slow,
+        stream: true,
+      }),
+    );
     expect(cut.at(-1)?.event).toBe("thread.run.expired");
     const { messages } = await readBack(client, thread.id, runOf(cut).id);
     expect(messages[0]?.incomplete_details?.reason).toBe("run_expired");
@@ -630,7 +799,13 @@ describe("every answer and stream event validates against the spec's schemas", (
     const { rec, client } = setup();
     const assistant = await createToolAssistant(client);
     const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "Stamp these" }] });
-    const events = await drain(await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_stamp: "true" }, stream: true }));
+    const events = await drain(
+      await client.beta.threads.runs.create(thread.id, {
+        assistant_id: assistant.id,
+        metadata: { emulator_stamp: "true" },
+        stream: true,
+      }),
+    );
     expect(events.at(-1)?.event).toBe("thread.run.completed");
     const tally = await validated(rec, 20, [...RUN_EVENTS, ...REPLY_EVENTS, "thread.run.completed", "done"]);
     const deltas = tally.eventData.filter((event) => event.event === "thread.message.delta");
@@ -665,7 +840,8 @@ describe("every answer and stream event validates against the spec's schemas", (
       [400, "GET", `${t}/messages?order=sideways`],
       [400, "GET", `${t}/runs?limit=101`],
     ];
-    for (const [status, method, path, body, headers] of expectations) expect((await rec.request(method, path, body, headers)).status, `${method} ${path}`).toBe(status);
+    for (const [status, method, path, body, headers] of expectations)
+      expect((await rec.request(method, path, body, headers)).status, `${method} ${path}`).toBe(status);
     const badJson = await gatewayFetch(`http://runcast.test/emulator/v1/threads`, {
       method: "POST",
       headers: { authorization: "Bearer k", "openai-beta": "assistants=v2", "content-type": "application/json" },
@@ -675,7 +851,11 @@ describe("every answer and stream event validates against the spec's schemas", (
     expectValid("ErrorResponse", await badJson.json(), "invalid JSON body");
 
     // A run waiting for tool outputs: a second run, a new message, wrong outputs are all refused.
-    const paused = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const paused = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
     expect(paused.status).toBe("requires_action");
     const callId = paused.required_action!.submit_tool_outputs.tool_calls[0]!.id;
     const submit = `${t}/runs/${paused.id}/submit_tool_outputs`;
@@ -683,21 +863,47 @@ describe("every answer and stream event validates against the spec's schemas", (
       ["POST", `${t}/runs`, { assistant_id: assistant.id }],
       ["POST", `${t}/messages`, { role: "user", content: "too soon" }],
       ["POST", submit, { tool_outputs: [{ tool_call_id: "call_wrong", output: "x" }] }],
-      ["POST", submit, { tool_outputs: [{ tool_call_id: callId, output: "x" }, { tool_call_id: callId, output: "y" }] }],
+      [
+        "POST",
+        submit,
+        {
+          tool_outputs: [
+            { tool_call_id: callId, output: "x" },
+            { tool_call_id: callId, output: "y" },
+          ],
+        },
+      ],
       ["POST", submit, { tool_outputs: [{ tool_call_id: callId }] }],
-      ["POST", submit, { tool_outputs: [] , extra: 1 }],
+      ["POST", submit, { tool_outputs: [], extra: 1 }],
     ];
-    for (const [method, path, body] of refusals) expect((await rec.request(method, path, body)).status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
-    const done = await client.beta.threads.runs.submitToolOutputsAndPoll(paused.id, { thread_id: thread.id, tool_outputs: [{ tool_call_id: callId, output: "sunny" }] }, { pollIntervalMs: 10 });
+    for (const [method, path, body] of refusals)
+      expect((await rec.request(method, path, body)).status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
+    const done = await client.beta.threads.runs.submitToolOutputsAndPoll(
+      paused.id,
+      { thread_id: thread.id, tool_outputs: [{ tool_call_id: callId, output: "sunny" }] },
+      { pollIntervalMs: 10 },
+    );
     expect(done.status).toBe("completed");
     expect((await rec.request("POST", `${t}/runs/${done.id}/cancel`)).status).toBe(400);
-    expect((await rec.request("POST", submit, { tool_outputs: [{ tool_call_id: callId, output: "again" }] })).status).toBe(400);
+    expect(
+      (await rec.request("POST", submit, { tool_outputs: [{ tool_call_id: callId, output: "again" }] })).status,
+    ).toBe(400);
 
     // Injected upstream failures keep the error shape too.
-    for (const [fault, status] of [["429x1", 429], ["500x1", 500], ["503x1", 503]] as const) {
-      const run = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, tool_choice: "none", metadata: { emulator_http_errors: fault } });
+    for (const [fault, status] of [
+      ["429x1", 429],
+      ["500x1", 500],
+      ["503x1", 503],
+    ] as const) {
+      const run = await client.beta.threads.runs.create(thread.id, {
+        assistant_id: assistant.id,
+        tool_choice: "none",
+        metadata: { emulator_http_errors: fault },
+      });
       expect((await rec.request("GET", `${t}/runs/${run.id}`)).status, fault).toBe(status);
-      expect((await client.beta.threads.runs.poll(run.id, { thread_id: thread.id }, { pollIntervalMs: 10 })).status).toBe("completed");
+      expect(
+        (await client.beta.threads.runs.poll(run.id, { thread_id: thread.id }, { pollIntervalMs: 10 })).status,
+      ).toBe("completed");
     }
     const tally = await validated(rec, 35);
     expect(tally.bySchema.ErrorResponse).toBeGreaterThanOrEqual(expectations.length + refusals.length + 5);
@@ -705,16 +911,34 @@ describe("every answer and stream event validates against the spec's schemas", (
 
   it("list endpoints, with pagination and filters", async () => {
     const { rec, client } = setup();
-    const assistants = [await createToolAssistant(client), await createToolAssistant(client), await createToolAssistant(client)];
+    const assistants = [
+      await createToolAssistant(client),
+      await createToolAssistant(client),
+      await createToolAssistant(client),
+    ];
     const firstPage = await client.beta.assistants.list({ limit: 2, order: "asc" });
     expect(firstPage.has_more).toBe(true);
     await client.beta.assistants.list({ limit: 2, after: assistants[0]!.id });
     const newer = await (await rec.request("GET", `/assistants?limit=1&before=${assistants[0]!.id}&order=desc`)).json();
     expect(newer).toMatchObject({ data: [{ id: assistants[1]!.id }] });
 
-    const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "One" }, { role: "user", content: "Two" }] });
+    const thread = await client.beta.threads.create({
+      messages: [
+        { role: "user", content: "One" },
+        { role: "user", content: "Two" },
+      ],
+    });
     const runs: string[] = [];
-    for (const assistant of assistants) runs.push((await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 })).id);
+    for (const assistant of assistants)
+      runs.push(
+        (
+          await client.beta.threads.runs.createAndPoll(
+            thread.id,
+            { assistant_id: assistant.id },
+            { pollIntervalMs: 10 },
+          )
+        ).id,
+      );
     const page = await client.beta.threads.messages.list(thread.id, { limit: 2 });
     expect(page.has_more).toBe(true);
     const older = await client.beta.threads.messages.list(thread.id, { after: page.data.at(-1)!.id });
@@ -723,7 +947,10 @@ describe("every answer and stream event validates against the spec's schemas", (
     await client.beta.threads.runs.list(thread.id, { limit: 1 });
     await client.beta.threads.runs.list(thread.id, { order: "asc", limit: 100 });
     await client.beta.threads.runs.steps.list(runs[0]!, { thread_id: thread.id, order: "asc", limit: 1 });
-    await rec.request("GET", `/threads/${thread.id}/runs/${runs[2]}/steps?include[]=${encodeURIComponent("step_details.tool_calls[*].file_search.results[*].content")}`);
+    await rec.request(
+      "GET",
+      `/threads/${thread.id}/runs/${runs[2]}/steps?include[]=${encodeURIComponent("step_details.tool_calls[*].file_search.results[*].content")}`,
+    );
     // Auto-pagination through the SDK: every page it fetches is recorded and validated too.
     let count = 0;
     for await (const _ of client.beta.threads.messages.list(thread.id, { limit: 1 })) count++;
@@ -736,7 +963,10 @@ describe("every answer and stream event validates against the spec's schemas", (
     const thread = await client.beta.threads.create();
     const runs = await rec.request("GET", `/threads/${thread.id}/runs`);
     const messages = await rec.request("GET", `/threads/${thread.id}/messages`);
-    for (const [schema, response] of [["ListRunsResponse", runs], ["ListMessagesResponse", messages]] as const) {
+    for (const [schema, response] of [
+      ["ListRunsResponse", runs],
+      ["ListMessagesResponse", messages],
+    ] as const) {
       const page = await response.json();
       expect(page).toMatchObject({ data: [], first_id: null, last_id: null, has_more: false });
       // The validator's own verdict: it rejects exactly the two null ids, as type errors, and nothing else.
@@ -754,7 +984,12 @@ describe("every answer and stream event validates against the spec's schemas", (
       name: "Everything",
       description: "An assistant with every field set",
       instructions: "Be helpful.",
-      tools: [{ type: "code_interpreter" }, { type: "file_search", file_search: { max_num_results: 5 } }, { ...WEATHER_TOOL, function: { ...WEATHER_TOOL.function, strict: false } }, TIME_TOOL],
+      tools: [
+        { type: "code_interpreter" },
+        { type: "file_search", file_search: { max_num_results: 5 } },
+        { ...WEATHER_TOOL, function: { ...WEATHER_TOOL.function, strict: false } },
+        TIME_TOOL,
+      ],
       tool_resources: { code_interpreter: { file_ids: ["file_abc"] }, file_search: { vector_store_ids: ["vs_abc"] } },
       metadata: { team: "runcast" },
       temperature: 0.7,
@@ -769,10 +1004,22 @@ describe("every answer and stream event validates against the spec's schemas", (
       description: null,
       metadata: { team: "edge" },
       tools: [TIME_TOOL],
-      response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object", properties: { text: { type: "string" } } }, strict: true } },
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "answer",
+          schema: { type: "object", properties: { text: { type: "string" } } },
+          strict: true,
+        },
+      },
       reasoning_effort: "low",
     });
-    await client.beta.assistants.update(bare.id, { temperature: null, top_p: null, instructions: null, response_format: "auto" });
+    await client.beta.assistants.update(bare.id, {
+      temperature: null,
+      top_p: null,
+      instructions: null,
+      response_format: "auto",
+    });
     await client.beta.assistants.list();
     await client.beta.assistants.delete(bare.id);
     const gone = await rec.request("GET", `/assistants/${bare.id}`);
@@ -816,7 +1063,10 @@ describe("every answer and stream event validates against the spec's schemas", (
         attachments: [{ file_id: "file_doc123", tools: [{ type: "code_interpreter" }, { type: "file_search" }] }],
         metadata: { source: "test" },
       }),
-      await client.beta.threads.messages.create(thread.id, { role: "assistant", content: [{ type: "text", text: "I see a cat." }] }),
+      await client.beta.threads.messages.create(thread.id, {
+        role: "assistant",
+        content: [{ type: "text", text: "I see a cat." }],
+      }),
     ];
     for (const message of created) await client.beta.threads.messages.retrieve(message.id, { thread_id: thread.id });
     const listed = await client.beta.threads.messages.list(thread.id, { order: "asc" });

@@ -11,12 +11,15 @@ import { createToolAssistant, emulatorRequest, emulatorSdk, plainRunEvents } fro
 const POLL = { pollIntervalMs: 10 };
 
 /** The text of a message's text parts, joined. */
-const textOf = (message: Message) => message.content.map((part) => (part.type === "text" ? part.text.value : "")).join("");
+const textOf = (message: Message) =>
+  message.content.map((part) => (part.type === "text" ? part.text.value : "")).join("");
 
 const wordCount = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 const functionCalls = (step: RunStep): FunctionToolCall[] =>
-  step.step_details.type === "tool_calls" ? step.step_details.tool_calls.filter((call): call is FunctionToolCall => call.type === "function") : [];
+  step.step_details.type === "tool_calls"
+    ? step.step_details.tool_calls.filter((call): call is FunctionToolCall => call.type === "function")
+    : [];
 
 async function newThread(client: OpenAI, content: string) {
   return client.beta.threads.create({ messages: [{ role: "user", content }] });
@@ -24,7 +27,8 @@ async function newThread(client: OpenAI, content: string) {
 
 async function allSteps(client: OpenAI, run: Run) {
   const steps: RunStep[] = [];
-  for await (const step of client.beta.threads.runs.steps.list(run.id, { thread_id: run.thread_id, order: "asc" })) steps.push(step);
+  for await (const step of client.beta.threads.runs.steps.list(run.id, { thread_id: run.thread_id, order: "asc" }))
+    steps.push(step);
   return steps;
 }
 
@@ -57,7 +61,13 @@ describe("SDK polling helpers", () => {
     const runMessages = await client.beta.threads.messages.list(thread.id, { run_id: run.id });
     expect(runMessages.data).toHaveLength(1);
     const reply = runMessages.data[0]!;
-    expect(reply).toMatchObject({ role: "assistant", status: "completed", run_id: run.id, assistant_id: assistant.id, thread_id: thread.id });
+    expect(reply).toMatchObject({
+      role: "assistant",
+      status: "completed",
+      run_id: run.id,
+      assistant_id: assistant.id,
+      thread_id: thread.id,
+    });
     // `You said: "<message>".` padded with filler words to 12 words.
     expect(textOf(reply)).toBe('You said: "How are you today". the quick brown fox jumps over');
 
@@ -132,7 +142,10 @@ describe("SDK AssistantStream", () => {
     expect(finalMessages[0]!.id).toBe(message.id);
 
     expect(doneSteps).toHaveLength(1);
-    expect(doneSteps[0]!.step_details).toEqual({ type: "message_creation", message_creation: { message_id: message.id } });
+    expect(doneSteps[0]!.step_details).toEqual({
+      type: "message_creation",
+      message_creation: { message_id: message.id },
+    });
     expect(finalSteps.map((step) => step.id)).toEqual([doneSteps[0]!.id]);
     expect(run.usage).toEqual(doneSteps[0]!.usage);
 
@@ -148,7 +161,10 @@ describe("SDK AssistantStream", () => {
     const events: Array<{ event: string; id: string | undefined }> = [];
     let text = "";
     const stream = client.beta.threads
-      .createAndRunStream({ assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "Brand new thread" }] } })
+      .createAndRunStream({
+        assistant_id: assistant.id,
+        thread: { messages: [{ role: "user", content: "Brand new thread" }] },
+      })
       .on("event", (event) => events.push({ event: event.event, id: (event.data as { id?: string }).id }))
       .on("textDelta", (delta) => (text += delta.value ?? ""));
     const run = await stream.finalRun();
@@ -211,7 +227,9 @@ describe("SDK tool calls", () => {
     await expect(partial).rejects.toMatchObject({ status: 400, type: "invalid_request_error" });
     const stillWaiting = await client.beta.threads.runs.retrieve(paused.id, { thread_id: thread.id });
     expect(stillWaiting.status).toBe("requires_action");
-    expect(stillWaiting.required_action!.submit_tool_outputs.tool_calls.map((call) => call.id)).toEqual(calls.map((call) => call.id));
+    expect(stillWaiting.required_action!.submit_tool_outputs.tool_calls.map((call) => call.id)).toEqual(
+      calls.map((call) => call.id),
+    );
 
     const resumedEvents: string[] = [];
     let text = "";
@@ -230,7 +248,11 @@ describe("SDK tool calls", () => {
     expect(run.status).toBe("completed");
     expect(run.id).toBe(paused.id);
     expect(text).toBe("get_weather returned: 18C and sunny. get_time returned: 14:05. the quick brown fox");
-    expect(resumedEvents.slice(0, 3)).toEqual(["thread.run.step.completed", "thread.run.queued", "thread.run.in_progress"]);
+    expect(resumedEvents.slice(0, 3)).toEqual([
+      "thread.run.step.completed",
+      "thread.run.queued",
+      "thread.run.in_progress",
+    ]);
     expect(resumedEvents).not.toContain("thread.run.created");
     expect(resumedEvents.at(-1)).toBe("thread.run.completed");
 
@@ -248,8 +270,13 @@ describe("SDK tool calls", () => {
     expect(textOf(reply!)).toBe(text);
 
     // The run's usage is the sum of its two steps'.
-    const sum = (key: "prompt_tokens" | "completion_tokens" | "total_tokens") => steps.reduce((total, step) => total + step.usage![key], 0);
-    expect(run.usage).toEqual({ prompt_tokens: sum("prompt_tokens"), completion_tokens: sum("completion_tokens"), total_tokens: sum("total_tokens") });
+    const sum = (key: "prompt_tokens" | "completion_tokens" | "total_tokens") =>
+      steps.reduce((total, step) => total + step.usage![key], 0);
+    expect(run.usage).toEqual({
+      prompt_tokens: sum("prompt_tokens"),
+      completion_tokens: sum("completion_tokens"),
+      total_tokens: sum("total_tokens"),
+    });
   });
 
   it("submitToolOutputsAndPoll resumes a polled requires_action run to completion", async () => {
@@ -264,7 +291,10 @@ describe("SDK tool calls", () => {
 
     const run = await client.beta.threads.runs.submitToolOutputsAndPoll(
       paused.id,
-      { thread_id: thread.id, tool_outputs: calls.map((call, index) => ({ tool_call_id: call.id, output: ["rainy", "noon"][index]! })) },
+      {
+        thread_id: thread.id,
+        tool_outputs: calls.map((call, index) => ({ tool_call_id: call.id, output: ["rainy", "noon"][index]! })),
+      },
       POLL,
     );
     expect(run.status).toBe("completed");
@@ -274,17 +304,28 @@ describe("SDK tool calls", () => {
 
     // Submitting again once the run has moved on is refused.
     await expect(
-      client.beta.threads.runs.submitToolOutputs(run.id, { thread_id: thread.id, tool_outputs: calls.map((call) => ({ tool_call_id: call.id, output: "again" })) }),
+      client.beta.threads.runs.submitToolOutputs(run.id, {
+        thread_id: thread.id,
+        tool_outputs: calls.map((call) => ({ tool_call_id: call.id, output: "again" })),
+      }),
     ).rejects.toMatchObject({ status: 400 });
   });
 
   it("applies tool_choice none, required, a named function, and parallel_tool_calls false", async () => {
     const client = emulatorSdk();
     const assistant = await createToolAssistant(client);
-    const pausedCalls = (run: Run) => run.required_action?.submit_tool_outputs.tool_calls.map((call) => [call.function.name, JSON.parse(call.function.arguments)]);
+    const pausedCalls = (run: Run) =>
+      run.required_action?.submit_tool_outputs.tool_calls.map((call) => [
+        call.function.name,
+        JSON.parse(call.function.arguments),
+      ]);
 
     // auto (the default): every named tool, in the order the message names them.
-    const auto = await client.beta.threads.runs.createAndPoll((await newThread(client, "get_time Oslo. get_weather Rome.")).id, { assistant_id: assistant.id }, POLL);
+    const auto = await client.beta.threads.runs.createAndPoll(
+      (await newThread(client, "get_time Oslo. get_weather Rome.")).id,
+      { assistant_id: assistant.id },
+      POLL,
+    );
     expect(auto.status).toBe("requires_action");
     expect(pausedCalls(auto)).toEqual([
       ["get_time", { city: "Oslo" }],
@@ -293,7 +334,11 @@ describe("SDK tool calls", () => {
 
     // none: no calls, a plain reply.
     const noneThread = await newThread(client, WEATHER_AND_TIME);
-    const none = await client.beta.threads.runs.createAndPoll(noneThread.id, { assistant_id: assistant.id, tool_choice: "none" }, POLL);
+    const none = await client.beta.threads.runs.createAndPoll(
+      noneThread.id,
+      { assistant_id: assistant.id, tool_choice: "none" },
+      POLL,
+    );
     expect(none.status).toBe("completed");
     expect(none.tool_choice).toBe("none");
     const [noneReply] = (await client.beta.threads.messages.list(noneThread.id, { run_id: none.id })).data;
@@ -301,9 +346,15 @@ describe("SDK tool calls", () => {
     expect((await allSteps(client, none)).map((step) => step.type)).toEqual(["message_creation"]);
 
     // required with no tool named: the first function is called anyway.
-    const required = await client.beta.threads.runs.createAndPoll((await newThread(client, "Nothing to look up here")).id, { assistant_id: assistant.id, tool_choice: "required" }, POLL);
+    const required = await client.beta.threads.runs.createAndPoll(
+      (await newThread(client, "Nothing to look up here")).id,
+      { assistant_id: assistant.id, tool_choice: "required" },
+      POLL,
+    );
     expect(required.status).toBe("requires_action");
-    expect(required.required_action!.submit_tool_outputs.tool_calls.map((call) => call.function.name)).toEqual(["get_weather"]);
+    expect(required.required_action!.submit_tool_outputs.tool_calls.map((call) => call.function.name)).toEqual([
+      "get_weather",
+    ]);
 
     // A named function: exactly that one, even though the message names both.
     const named = await client.beta.threads.runs.createAndPoll(
@@ -315,13 +366,19 @@ describe("SDK tool calls", () => {
     expect(pausedCalls(named)).toEqual([["get_time", { city: "Tokyo" }]]);
 
     // parallel_tool_calls false: only the first named call.
-    const single = await client.beta.threads.runs.createAndPoll((await newThread(client, WEATHER_AND_TIME)).id, { assistant_id: assistant.id, parallel_tool_calls: false }, POLL);
+    const single = await client.beta.threads.runs.createAndPoll(
+      (await newThread(client, WEATHER_AND_TIME)).id,
+      { assistant_id: assistant.id, parallel_tool_calls: false },
+      POLL,
+    );
     expect(single.status).toBe("requires_action");
     expect(single.parallel_tool_calls).toBe(false);
     expect(pausedCalls(single)).toEqual([["get_weather", { city: "Paris" }]]);
     const singleSteps = await allSteps(client, single);
     expect(singleSteps.map((step) => [step.type, step.status])).toEqual([["tool_calls", "in_progress"]]);
-    expect(functionCalls(singleSteps[0]!).map((call) => [call.function.name, call.function.output])).toEqual([["get_weather", null]]);
+    expect(functionCalls(singleSteps[0]!).map((call) => [call.function.name, call.function.output])).toEqual([
+      ["get_weather", null],
+    ]);
   });
 });
 
@@ -359,7 +416,13 @@ describe("SDK pagination of runs", () => {
     const list = async (query: string) => {
       const response = await emulatorRequest("GET", `/threads/${thread.id}/runs?${query}`);
       expect(response.status).toBe(200);
-      const body = (await response.json()) as { object: string; data: Array<{ id: string }>; first_id: string | null; last_id: string | null; has_more: boolean };
+      const body = (await response.json()) as {
+        object: string;
+        data: Array<{ id: string }>;
+        first_id: string | null;
+        last_id: string | null;
+        has_more: boolean;
+      };
       return { ...body, ids: body.data.map((run) => run.id) };
     };
     const [r0, r1, r2, r3, r4] = ids as [string, string, string, string, string];
@@ -437,10 +500,17 @@ describe("SDK cancel, update and retrieve", () => {
     const client = emulatorSdk();
     const assistant = await createToolAssistant(client);
     const thread = await newThread(client, "Keep my metadata");
-    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { origin: "sdk-test" } }, POLL);
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id, metadata: { origin: "sdk-test" } },
+      POLL,
+    );
     expect(run.metadata).toEqual({ origin: "sdk-test" });
 
-    const updated = await client.beta.threads.runs.update(run.id, { thread_id: thread.id, metadata: { origin: "sdk-test", ticket: "T-42" } });
+    const updated = await client.beta.threads.runs.update(run.id, {
+      thread_id: thread.id,
+      metadata: { origin: "sdk-test", ticket: "T-42" },
+    });
     expect(updated.id).toBe(run.id);
     expect(updated.metadata).toEqual({ origin: "sdk-test", ticket: "T-42" });
     expect(updated.status).toBe("completed");
@@ -452,18 +522,28 @@ describe("SDK cancel, update and retrieve", () => {
     expect(listed.map((item) => [item.id, item.metadata])).toEqual([[run.id, { origin: "sdk-test", ticket: "T-42" }]]);
 
     const [listedStep] = await allSteps(client, run);
-    const step = await client.beta.threads.runs.steps.retrieve(listedStep!.id, { thread_id: thread.id, run_id: run.id });
+    const step = await client.beta.threads.runs.steps.retrieve(listedStep!.id, {
+      thread_id: thread.id,
+      run_id: run.id,
+    });
     expect(step).toEqual(listedStep);
     expect(step.step_details.type).toBe("message_creation");
-    const messageId = step.step_details.type === "message_creation" ? step.step_details.message_creation.message_id : "";
+    const messageId =
+      step.step_details.type === "message_creation" ? step.step_details.message_creation.message_id : "";
 
     const message = await client.beta.threads.messages.retrieve(messageId, { thread_id: thread.id });
     expect(message).toMatchObject({ id: messageId, role: "assistant", run_id: run.id, status: "completed" });
     expect(textOf(message)).toBe('You said: "Keep my metadata". the quick brown fox jumps over the');
 
     // Unknown ids are 404s through the SDK.
-    await expect(client.beta.threads.runs.steps.retrieve("step_doesnotexist", { thread_id: thread.id, run_id: run.id })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    await expect(client.beta.threads.messages.retrieve("msg_doesnotexist", { thread_id: thread.id })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    await expect(client.beta.threads.runs.retrieve("run_doesnotexist", { thread_id: thread.id })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(
+      client.beta.threads.runs.steps.retrieve("step_doesnotexist", { thread_id: thread.id, run_id: run.id }),
+    ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(
+      client.beta.threads.messages.retrieve("msg_doesnotexist", { thread_id: thread.id }),
+    ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(
+      client.beta.threads.runs.retrieve("run_doesnotexist", { thread_id: thread.id }),
+    ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });

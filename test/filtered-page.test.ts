@@ -18,7 +18,13 @@ function upstream(ids: string[]) {
     const backward = query.before !== undefined && query.after === undefined;
     const page = backward ? window.slice(-limit) : window.slice(0, limit);
     const data = page.map((id) => ({ id }));
-    return { object: "list", data, first_id: page[0] ?? null, last_id: page.at(-1) ?? null, has_more: window.length > limit };
+    return {
+      object: "list",
+      data,
+      first_id: page[0] ?? null,
+      last_id: page.at(-1) ?? null,
+      has_more: window.length > limit,
+    };
   };
   return { calls, fetchPage };
 }
@@ -48,7 +54,12 @@ describe("filteredPage", () => {
   it("reads on past pages with nothing allowed: full pages, then the rest, and the walk sees each allowed item once", async () => {
     const { seen, pages } = await walk(ids, keep, 2);
     expect(seen).toEqual(["asst_15", "asst_16", "asst_30", "asst_39"]);
-    expect(pages[0]).toMatchObject({ data: [{ id: "asst_15" }, { id: "asst_16" }], first_id: "asst_15", last_id: "asst_16", has_more: true });
+    expect(pages[0]).toMatchObject({
+      data: [{ id: "asst_15" }, { id: "asst_16" }],
+      first_id: "asst_15",
+      last_id: "asst_16",
+      has_more: true,
+    });
     expect(pages.at(-1)?.has_more).toBe(false);
   });
 
@@ -70,7 +81,13 @@ describe("filteredPage", () => {
   it("at the end: has_more false, and the cursors are the page's own ends (nothing more to point past)", async () => {
     const { fetchPage } = upstream(ids);
     const page = await filteredPage({ query: { limit: 5, after: "asst_20" }, fetchPage, keep });
-    expect(page).toEqual({ object: "list", data: [{ id: "asst_30" }, { id: "asst_39" }], first_id: "asst_30", last_id: "asst_39", has_more: false });
+    expect(page).toEqual({
+      object: "list",
+      data: [{ id: "asst_30" }, { id: "asst_39" }],
+      first_id: "asst_30",
+      last_id: "asst_39",
+      has_more: false,
+    });
     const none = await filteredPage({ query: { limit: 5, after: "asst_39" }, fetchPage, keep });
     expect(none).toEqual({ object: "list", data: [], first_id: null, last_id: null, has_more: false });
   });

@@ -9,7 +9,14 @@
 //   byte for byte.
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch, resetEmulatorSettings, setEmulatorSettings } from "./helpers/emulator";
+import {
+  createToolAssistant,
+  emulatorSdk,
+  GATEWAY,
+  gatewayFetch,
+  resetEmulatorSettings,
+  setEmulatorSettings,
+} from "./helpers/emulator";
 import { watchRun } from "./helpers/hub";
 import { emulatorSettings, runcastClient, sleep, type EmulatorSettings } from "./helpers/runcast";
 
@@ -147,30 +154,85 @@ const badIdString: fc.Arbitrary<string> = fc.oneof(
 /** A refused id of any JSON type. */
 const badId: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: badIdString },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 })) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 2 }),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+    ),
+  },
 );
 /** Valid in form, but unknown: only ever sent inside an input that is refused for another reason. */
 const fakeId = (prefix: string) => fc.stringMatching(/^[A-Za-z0-9]{1,24}$/).map((s) => `${prefix}_${s}`);
 
 /** `arbitrary` one time in `oneIn`, else null (fc.option's `freq` is the other way round: null one time in `freq`). */
-const sometimes = <T>(arbitrary: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | null> => fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary });
+const sometimes = <T>(arbitrary: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary });
 
 const refThread = () => fc.constantFrom(...refs.map((ref) => ref.thread));
 const refRunId = () => fc.constantFrom(...refs.map((ref) => ref.run));
 const anyJson = fc.jsonValue({ maxDepth: 3 });
-const hugeString = fc.integer({ min: 1_000, max: 60_000 }).chain((n) => fc.constantFrom("x", "é", "😀", "\u0000").map((c) => c.repeat(n)));
-const someString = fc.oneof({ weight: 5, arbitrary: fc.string({ maxLength: 30 }) }, { weight: 1, arbitrary: hugeString });
+const hugeString = fc
+  .integer({ min: 1_000, max: 60_000 })
+  .chain((n) => fc.constantFrom("x", "é", "😀", "\u0000").map((c) => c.repeat(n)));
+const someString = fc.oneof(
+  { weight: 5, arbitrary: fc.string({ maxLength: 30 }) },
+  { weight: 1, arbitrary: hugeString },
+);
 
 /** Keys no procedure knows (strict inputs refuse them), prototype names included. */
 const KNOWN_KEYS = new Set([
-  "thread_id", "run_id", "step_id", "assistant_id", "model", "instructions", "additional_instructions", "additional_messages", "tools", "metadata",
-  "temperature", "top_p", "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls",
-  "response_format", "thread", "tool_resources", "limit", "order", "after", "before", "include", "tool_outputs", "lastEventId", "stream",
+  "thread_id",
+  "run_id",
+  "step_id",
+  "assistant_id",
+  "model",
+  "instructions",
+  "additional_instructions",
+  "additional_messages",
+  "tools",
+  "metadata",
+  "temperature",
+  "top_p",
+  "max_prompt_tokens",
+  "max_completion_tokens",
+  "truncation_strategy",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "thread",
+  "tool_resources",
+  "limit",
+  "order",
+  "after",
+  "before",
+  "include",
+  "tool_outputs",
+  "lastEventId",
+  "stream",
 ]);
-const unknownKey = fc.oneof(
-  fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "thread", "runId", "THREAD_ID", "thread_id ", ""),
-  fc.string({ maxLength: 12 }),
-).filter((key) => !KNOWN_KEYS.has(key));
+const unknownKey = fc
+  .oneof(
+    fc.constantFrom(
+      "__proto__",
+      "constructor",
+      "prototype",
+      "toString",
+      "hasOwnProperty",
+      "valueOf",
+      "thread",
+      "runId",
+      "THREAD_ID",
+      "thread_id ",
+      "",
+    ),
+    fc.string({ maxLength: 12 }),
+  )
+  .filter((key) => !KNOWN_KEYS.has(key));
 
 /** Sets an own enumerable property, even `__proto__`, as JSON.parse would. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown) {
@@ -196,7 +258,10 @@ const badMetadata = fc.oneof(
   fc.string(),
   fc.integer(),
 );
-const validMetadata = fc.oneof(fc.constant(null), fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.string({ maxLength: 12 }), { maxKeys: 3 }));
+const validMetadata = fc.oneof(
+  fc.constant(null),
+  fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
+);
 
 interface Field {
   name: string;
@@ -205,41 +270,114 @@ interface Field {
   bad: fc.Arbitrary<unknown>;
 }
 
-const field = (name: string, required: boolean, valid: fc.Arbitrary<unknown>, bad: fc.Arbitrary<unknown>): Field => ({ name, required, valid, bad });
+const field = (name: string, required: boolean, valid: fc.Arbitrary<unknown>, bad: fc.Arbitrary<unknown>): Field => ({
+  name,
+  required,
+  valid,
+  bad,
+});
 
 const ids = {
   thread: () => field("thread_id", true, refThread(), badId),
   run: () => field("run_id", true, refRunId(), badId),
 };
 const listFields = () => [
-  field("limit", false, fc.integer({ min: 1, max: 100 }), fc.oneof(fc.constantFrom(0, -1, 101, 1.5, 1e9, null, "10", true, []), fc.integer({ max: 0 }), fc.integer({ min: 101 }))),
-  field("order", false, fc.constantFrom("asc", "desc"), fc.oneof(fc.constantFrom("ASC", "sideways", "", null, 1), fc.string().filter((s) => s !== "asc" && s !== "desc"))),
+  field(
+    "limit",
+    false,
+    fc.integer({ min: 1, max: 100 }),
+    fc.oneof(
+      fc.constantFrom(0, -1, 101, 1.5, 1e9, null, "10", true, []),
+      fc.integer({ max: 0 }),
+      fc.integer({ min: 101 }),
+    ),
+  ),
+  field(
+    "order",
+    false,
+    fc.constantFrom("asc", "desc"),
+    fc.oneof(
+      fc.constantFrom("ASC", "sideways", "", null, 1),
+      fc.string().filter((s) => s !== "asc" && s !== "desc"),
+    ),
+  ),
   field("after", false, fakeId("obj"), badId),
   field("before", false, fakeId("obj"), badId),
 ];
 const INCLUDE = "step_details.tool_calls[*].file_search.results[*].content";
-const includeField = () => field("include", false, fc.constant([INCLUDE]), fc.oneof(fc.constant(["x"]), fc.constant(INCLUDE), fc.array(fc.string(), { minLength: 1, maxLength: 2 }).filter((a) => a.some((s) => s !== INCLUDE))));
+const includeField = () =>
+  field(
+    "include",
+    false,
+    fc.constant([INCLUDE]),
+    fc.oneof(
+      fc.constant(["x"]),
+      fc.constant(INCLUDE),
+      fc.array(fc.string(), { minLength: 1, maxLength: 2 }).filter((a) => a.some((s) => s !== INCLUDE)),
+    ),
+  );
 const runOptionFields = () => [
   field("model", false, fc.constantFrom("gpt-4o", null), fc.constantFrom("", 5, "m".repeat(257), {})),
   field("instructions", false, fc.oneof(someString, fc.constant(null)), fc.constantFrom(5, {}, [], true)),
-  field("tools", false, fc.constant([{ type: "code_interpreter" }]), fc.oneof(fc.constant([{ type: "function", function: { name: "bad name!" } }]), fc.constant([{ type: "nope" }]), fc.constant(Array.from({ length: 21 }, () => ({ type: "code_interpreter" }))), fc.string())),
+  field(
+    "tools",
+    false,
+    fc.constant([{ type: "code_interpreter" }]),
+    fc.oneof(
+      fc.constant([{ type: "function", function: { name: "bad name!" } }]),
+      fc.constant([{ type: "nope" }]),
+      fc.constant(Array.from({ length: 21 }, () => ({ type: "code_interpreter" }))),
+      fc.string(),
+    ),
+  ),
   field("metadata", false, validMetadata, badMetadata),
   field("temperature", false, fc.double({ min: 0, max: 2, noNaN: true }), fc.constantFrom(3, -1, "1", 1e308, [])),
   field("top_p", false, fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(2, -0.5, "0.5")),
   field("max_prompt_tokens", false, fc.integer({ min: 256, max: 100_000 }), fc.constantFrom(10, 255.5, -256, "300")),
   field("max_completion_tokens", false, fc.integer({ min: 256, max: 100_000 }), fc.constantFrom(0, 1.5, "x")),
-  field("truncation_strategy", false, fc.constant({ type: "auto" }), fc.constantFrom({ type: "x" }, { type: "last_messages", last_messages: 0 }, "auto")),
-  field("tool_choice", false, fc.constantFrom("auto", "none", "required"), fc.constantFrom("sometimes", { type: "function" }, { type: "function", function: { name: "a b" } }, 5)),
+  field(
+    "truncation_strategy",
+    false,
+    fc.constant({ type: "auto" }),
+    fc.constantFrom({ type: "x" }, { type: "last_messages", last_messages: 0 }, "auto"),
+  ),
+  field(
+    "tool_choice",
+    false,
+    fc.constantFrom("auto", "none", "required"),
+    fc.constantFrom("sometimes", { type: "function" }, { type: "function", function: { name: "a b" } }, 5),
+  ),
   field("parallel_tool_calls", false, fc.boolean(), fc.constantFrom("yes", 1, null)),
-  field("response_format", false, fc.constantFrom("auto", { type: "text" }), fc.constantFrom("json", { type: "xml" }, { type: "json_schema" })),
+  field(
+    "response_format",
+    false,
+    fc.constantFrom("auto", { type: "text" }),
+    fc.constantFrom("json", { type: "xml" }, { type: "json_schema" }),
+  ),
 ];
 
 /** Each procedure's input fields: a value it accepts and one it refuses. */
 const PROCEDURES = {
-  "runs.create": () => [ids.thread(), field("assistant_id", true, fakeId("asst"), badId), ...runOptionFields(), field("additional_instructions", false, someString, fc.constantFrom(1, {})), field("additional_messages", false, fc.array(validMessage, { maxLength: 2 }), badMessages)],
+  "runs.create": () => [
+    ids.thread(),
+    field("assistant_id", true, fakeId("asst"), badId),
+    ...runOptionFields(),
+    field("additional_instructions", false, someString, fc.constantFrom(1, {})),
+    field("additional_messages", false, fc.array(validMessage, { maxLength: 2 }), badMessages),
+  ],
   "runs.createThreadAndRun": () => [
     field("assistant_id", true, fakeId("asst"), badId),
-    field("thread", false, fc.record({ messages: fc.array(validMessage, { maxLength: 2 }) }), fc.oneof(fc.constant({ messages: "x" }), fc.constant({ foo: 1 }), fc.constant([]), badMessages.map((messages) => ({ messages })))),
+    field(
+      "thread",
+      false,
+      fc.record({ messages: fc.array(validMessage, { maxLength: 2 }) }),
+      fc.oneof(
+        fc.constant({ messages: "x" }),
+        fc.constant({ foo: 1 }),
+        fc.constant([]),
+        badMessages.map((messages) => ({ messages })),
+      ),
+    ),
     field("tool_resources", false, fc.constant({}), fc.constantFrom("x", 5, [])),
     ...runOptionFields(),
   ],
@@ -252,7 +390,10 @@ const PROCEDURES = {
     field(
       "tool_outputs",
       true,
-      fc.array(fc.record({ tool_call_id: fc.oneof(fc.constantFrom(...toolCallIds), fakeId("call")), output: someString }), { minLength: 1, maxLength: 3 }),
+      fc.array(
+        fc.record({ tool_call_id: fc.oneof(fc.constantFrom(...toolCallIds), fakeId("call")), output: someString }),
+        { minLength: 1, maxLength: 3 },
+      ),
       fc.oneof(
         fc.constant([]),
         fc.string(),
@@ -266,7 +407,19 @@ const PROCEDURES = {
   "runs.cancel": () => [ids.thread(), ids.run()],
   "runs.steps.list": () => [ids.thread(), ids.run(), ...listFields(), includeField()],
   "runs.steps.retrieve": () => [ids.thread(), ids.run(), field("step_id", true, fakeId("step"), badId), includeField()],
-  "runs.events": () => [ids.thread(), ids.run(), field("lastEventId", false, fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 40 }).map(String)), fc.oneof(fc.constantFrom("abc", "-1", "1e3", "1".repeat(16), "", " 1", 5), fc.string().filter((s) => !/^\d{1,15}$/.test(s))))],
+  "runs.events": () => [
+    ids.thread(),
+    ids.run(),
+    field(
+      "lastEventId",
+      false,
+      fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 40 }).map(String)),
+      fc.oneof(
+        fc.constantFrom("abc", "-1", "1e3", "1".repeat(16), "", " 1", 5),
+        fc.string().filter((s) => !/^\d{1,15}$/.test(s)),
+      ),
+    ),
+  ],
   "threads.messages.list": () => [ids.thread(), ...listFields(), field("run_id", false, refRunId(), badId)],
 } satisfies Record<string, () => Field[]>;
 
@@ -291,8 +444,14 @@ const KIND: Record<Procedure, "query" | "mutation" | "subscription"> = {
  * its log and refuses tool outputs itself. A cancel naming a run with another thread is refused by the hub too.
  */
 function mayBeValid(procedure: Procedure, input: Record<string, unknown>): boolean {
-  if (procedure === "runs.retrieve" || procedure === "runs.events" || procedure === "runs.submitToolOutputs") return true;
-  if (procedure === "runs.cancel") return typeof input.run_id === "string" && typeof input.thread_id === "string" && threadOf(input.run_id) !== input.thread_id;
+  if (procedure === "runs.retrieve" || procedure === "runs.events" || procedure === "runs.submitToolOutputs")
+    return true;
+  if (procedure === "runs.cancel")
+    return (
+      typeof input.run_id === "string" &&
+      typeof input.thread_id === "string" &&
+      threadOf(input.run_id) !== input.thread_id
+    );
   return false;
 }
 
@@ -306,44 +465,84 @@ interface Generated {
  * A structured input for `procedure`: each field valid, refused or absent; an unknown key now and then; and at least one refused
  * value whenever the input could otherwise reach the upstream. `optionalAbsent` names fields whose absence the caller fills in.
  */
-function inputFor(procedure: Procedure, options: { omit?: string[]; defaulted?: string[]; own?: RefRun } = {}): fc.Arbitrary<Generated> {
+function inputFor(
+  procedure: Procedure,
+  options: { omit?: string[]; defaulted?: string[]; own?: RefRun } = {},
+): fc.Arbitrary<Generated> {
   const fields = PROCEDURES[procedure]().filter((f) => !options.omit?.includes(f.name));
-  const choices = fc.tuple(...fields.map((f) => fc.record({ mode: fc.constantFrom("valid", "valid", "valid", "valid", "valid", "absent", "bad"), valid: f.valid, bad: f.bad })));
-  return fc.record({ choices, force: fc.nat(), pair: fc.nat({ max: 2 }), extra: sometimes(fc.tuple(unknownKey, anyJson), 6) }).map(({ choices, force, pair, extra }) => {
-    const input: Record<string, unknown> = {};
-    let refused = false;
-    fields.forEach((f, index) => {
-      const choice = choices[index]!;
-      if (choice.mode === "valid") setOwn(input, f.name, choice.valid);
-      else if (choice.mode === "bad") {
+  const choices = fc.tuple(
+    ...fields.map((f) =>
+      fc.record({
+        mode: fc.constantFrom("valid", "valid", "valid", "valid", "valid", "absent", "bad"),
+        valid: f.valid,
+        bad: f.bad,
+      }),
+    ),
+  );
+  return fc
+    .record({ choices, force: fc.nat(), pair: fc.nat({ max: 2 }), extra: sometimes(fc.tuple(unknownKey, anyJson), 6) })
+    .map(({ choices, force, pair, extra }) => {
+      const input: Record<string, unknown> = {};
+      let refused = false;
+      fields.forEach((f, index) => {
+        const choice = choices[index]!;
+        if (choice.mode === "valid") setOwn(input, f.name, choice.valid);
+        else if (choice.mode === "bad") {
+          setOwn(input, f.name, choice.bad);
+          refused = true;
+        } else if (f.required && !options.defaulted?.includes(f.name)) refused = true;
+      });
+      // Two times in three, valid ids name a real pair (a run with its own thread; on a socket, the socket's run), so inputs
+      // reach the hubs rather than stopping at "no such run on that thread".
+      if (
+        pair < 2 &&
+        typeof input.run_id === "string" &&
+        threadOf(input.run_id) !== undefined &&
+        typeof input.thread_id === "string" &&
+        refs.some((ref) => ref.thread === input.thread_id)
+      ) {
+        input.run_id = options.own?.run ?? input.run_id;
+        input.thread_id = threadOf(input.run_id as string);
+      }
+      if (extra) {
+        setOwn(input, extra[0], extra[1]);
+        refused = true;
+      }
+      if (!refused && !mayBeValid(procedure, input) && fields.length > 0) {
+        const f = fields[force % fields.length]!;
+        const choice = choices[force % fields.length]!;
         setOwn(input, f.name, choice.bad);
         refused = true;
-      } else if (f.required && !options.defaulted?.includes(f.name)) refused = true;
+      }
+      return { input, refused };
     });
-    // Two times in three, valid ids name a real pair (a run with its own thread; on a socket, the socket's run), so inputs
-    // reach the hubs rather than stopping at "no such run on that thread".
-    if (pair < 2 && typeof input.run_id === "string" && threadOf(input.run_id) !== undefined && typeof input.thread_id === "string" && refs.some((ref) => ref.thread === input.thread_id)) {
-      input.run_id = options.own?.run ?? input.run_id;
-      input.thread_id = threadOf(input.run_id as string);
-    }
-    if (extra) {
-      setOwn(input, extra[0], extra[1]);
-      refused = true;
-    }
-    if (!refused && !mayBeValid(procedure, input) && fields.length > 0) {
-      const f = fields[force % fields.length]!;
-      const choice = choices[force % fields.length]!;
-      setOwn(input, f.name, choice.bad);
-      refused = true;
-    }
-    return { input, refused };
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------------
 // tRPC over HTTP.
 
-const UNKNOWN_PATHS = ["", "runs", "runs.steps", "threads", "threads.messages", "runs..retrieve", "runs.retrieve.x", ".runs.retrieve", "runs/retrieve", "__proto__", "runs.__proto__", "runs.constructor", "constructor.name", "toString", "runs.retrieve%2Fx", "RUNS.RETRIEVE", "runs.events.subscribe", "runs.retrieve;x", "😀", "a".repeat(3000)];
+const UNKNOWN_PATHS = [
+  "",
+  "runs",
+  "runs.steps",
+  "threads",
+  "threads.messages",
+  "runs..retrieve",
+  "runs.retrieve.x",
+  ".runs.retrieve",
+  "runs/retrieve",
+  "__proto__",
+  "runs.__proto__",
+  "runs.constructor",
+  "constructor.name",
+  "toString",
+  "runs.retrieve%2Fx",
+  "RUNS.RETRIEVE",
+  "runs.events.subscribe",
+  "runs.retrieve;x",
+  "😀",
+  "a".repeat(3000),
+];
 /** Procedures a reference run's hub answers (or refuses) itself weigh more, so the fuzz gets past validation into the hubs. */
 const HUB_PROCEDURES: Procedure[] = ["runs.retrieve", "runs.events", "runs.submitToolOutputs", "runs.cancel"];
 const trpcPath = fc.oneof(
@@ -354,7 +553,16 @@ const trpcPath = fc.oneof(
 );
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "PURGE", "PROPFIND", "get", "pOsT", "FOO"];
-const CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonl", "", "application/json, text/html"];
+const CONTENT_TYPES = [
+  "application/json",
+  "application/json; charset=utf-8",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/jsonl",
+  "",
+  "application/json, text/html",
+];
 
 interface HttpCase {
   method: string;
@@ -372,68 +580,143 @@ const callInput = (path: string): fc.Arbitrary<{ input: unknown; mayAnswer: bool
   const arbitrary = fc.oneof(
     { weight: 1, arbitrary: anyJson.map((input) => ({ input: input as unknown, mayAnswer: false, omitted: false })) },
     { weight: 1, arbitrary: fc.constant({ input: undefined as unknown, mayAnswer: false, omitted: true }) },
-    ...(procedure ? [{ weight: 6, arbitrary: inputFor(procedure).map(({ input, refused }) => ({ input: input as unknown, mayAnswer: !refused, omitted: false })) }] : []),
+    ...(procedure
+      ? [
+          {
+            weight: 6,
+            arbitrary: inputFor(procedure).map(({ input, refused }) => ({
+              input: input as unknown,
+              mayAnswer: !refused,
+              omitted: false,
+            })),
+          },
+        ]
+      : []),
   );
   return arbitrary;
 };
 
 const trpcSingle: fc.Arbitrary<HttpCase> = trpcPath.chain((path) =>
-  fc.record({
-    path: fc.constant(path),
-    call: callInput(path),
-    method: fc.oneof({ weight: 8, arbitrary: fc.constant(PROCEDURE_NAMES.includes(path as Procedure) && KIND[path as Procedure] === "mutation" ? "POST" : "GET") }, { weight: 3, arbitrary: fc.constantFrom(...METHODS) }),
-    contentType: fc.oneof({ weight: 6, arbitrary: fc.constant("application/json") }, { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) }),
-    rawInput: sometimes(fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("%7B", "{", "[1,", "%zz", "undefined", "NaN", '{"thread_id":')), 8),
-    extraQuery: sometimes(fc.oneof(fc.constantFrom("batch=0", "batch=true", "batch=", "lastEventId=3", "lastEventId=abc", "connectionParams=%7B", "connectionParams=1", "input=1&input=2"), fc.string({ maxLength: 20 }).map(encodeURIComponent)), 4),
-    lastEventIdHeader: sometimes(fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.string({ unit: "grapheme-ascii", maxLength: 12 })), 8),
-    accept: sometimes(fc.constantFrom("application/jsonl", "text/event-stream", "*/*"), 6),
-  }).map(({ path, call, method, contentType, rawInput, extraQuery, lastEventIdHeader, accept }): HttpCase => {
-    const headers: Record<string, string> = {};
-    if (accept) headers["trpc-accept"] = accept;
-    if (lastEventIdHeader !== null) headers["last-event-id"] = lastEventIdHeader;
-    const query: string[] = [];
-    let body: string | undefined;
-    const upper = method.toUpperCase();
-    const sendsBody = upper !== "GET" && upper !== "HEAD";
-    if (sendsBody) {
-      if (contentType) headers["content-type"] = contentType;
-      body = rawInput ?? (call.omitted ? "" : JSON.stringify(call.input));
-    } else if (rawInput !== null) query.push(`input=${encodeURIComponent(rawInput)}`);
-    else if (!call.omitted) query.push(`input=${enc(call.input)}`);
-    if (extraQuery) query.push(extraQuery);
-    const url = `${GATEWAY}/trpc/${encodeURIComponent(path).replace(/%2C/g, ",").replace(/%2E/gi, ".")}${query.length ? `?${query.join("&")}` : ""}`;
-    // A raw (unparsed) input is never accepted; neither is an input sent with the wrong method for its procedure.
-    const mayAnswer = call.mayAnswer && rawInput === null;
-    return { method, url, headers, body, calls: [{ path, mayAnswer }], label: "single" };
-  }),
+  fc
+    .record({
+      path: fc.constant(path),
+      call: callInput(path),
+      method: fc.oneof(
+        {
+          weight: 8,
+          arbitrary: fc.constant(
+            PROCEDURE_NAMES.includes(path as Procedure) && KIND[path as Procedure] === "mutation" ? "POST" : "GET",
+          ),
+        },
+        { weight: 3, arbitrary: fc.constantFrom(...METHODS) },
+      ),
+      contentType: fc.oneof(
+        { weight: 6, arbitrary: fc.constant("application/json") },
+        { weight: 1, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+      ),
+      rawInput: sometimes(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom("%7B", "{", "[1,", "%zz", "undefined", "NaN", '{"thread_id":'),
+        ),
+        8,
+      ),
+      extraQuery: sometimes(
+        fc.oneof(
+          fc.constantFrom(
+            "batch=0",
+            "batch=true",
+            "batch=",
+            "lastEventId=3",
+            "lastEventId=abc",
+            "connectionParams=%7B",
+            "connectionParams=1",
+            "input=1&input=2",
+          ),
+          fc.string({ maxLength: 20 }).map(encodeURIComponent),
+        ),
+        4,
+      ),
+      lastEventIdHeader: sometimes(
+        fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.string({ unit: "grapheme-ascii", maxLength: 12 })),
+        8,
+      ),
+      accept: sometimes(fc.constantFrom("application/jsonl", "text/event-stream", "*/*"), 6),
+    })
+    .map(({ path, call, method, contentType, rawInput, extraQuery, lastEventIdHeader, accept }): HttpCase => {
+      const headers: Record<string, string> = {};
+      if (accept) headers["trpc-accept"] = accept;
+      if (lastEventIdHeader !== null) headers["last-event-id"] = lastEventIdHeader;
+      const query: string[] = [];
+      let body: string | undefined;
+      const upper = method.toUpperCase();
+      const sendsBody = upper !== "GET" && upper !== "HEAD";
+      if (sendsBody) {
+        if (contentType) headers["content-type"] = contentType;
+        body = rawInput ?? (call.omitted ? "" : JSON.stringify(call.input));
+      } else if (rawInput !== null) query.push(`input=${encodeURIComponent(rawInput)}`);
+      else if (!call.omitted) query.push(`input=${enc(call.input)}`);
+      if (extraQuery) query.push(extraQuery);
+      const url = `${GATEWAY}/trpc/${encodeURIComponent(path).replace(/%2C/g, ",").replace(/%2E/gi, ".")}${query.length ? `?${query.join("&")}` : ""}`;
+      // A raw (unparsed) input is never accepted; neither is an input sent with the wrong method for its procedure.
+      const mayAnswer = call.mayAnswer && rawInput === null;
+      return { method, url, headers, body, calls: [{ path, mayAnswer }], label: "single" };
+    }),
 );
 
 const trpcBatch: fc.Arbitrary<HttpCase> = fc.array(trpcPath, { minLength: 1, maxLength: 4 }).chain((paths) =>
-  fc.record({
-    paths: fc.constant(paths),
-    inputs: fc.tuple(...paths.map(callInput)),
-    post: fc.boolean(),
-    shape: fc.constantFrom("object", "object", "object", "array", "scalar", "garbage", "sparse"),
-    batchFlag: fc.constantFrom("batch=1", "batch=1", "batch=true", "batch=2"),
-    accept: sometimes(fc.constant("application/jsonl"), 4),
-  }).map(({ paths, inputs, post, shape, batchFlag, accept }): HttpCase => {
-    const byIndex: Record<string, unknown> = {};
-    inputs.forEach((call, index) => {
-      if (!call.omitted) byIndex[shape === "sparse" ? String(index * 2 + 1) : String(index)] = call.input;
-    });
-    const payload = shape === "array" ? JSON.stringify(inputs.map((call) => call.input)) : shape === "scalar" ? "5" : shape === "garbage" ? "{,}" : JSON.stringify(byIndex);
-    const path = paths.map((p) => encodeURIComponent(p).replace(/%2E/gi, ".")).join(",");
-    const headers: Record<string, string> = accept ? { "trpc-accept": accept } : {};
-    const calls = paths.map((p, index) => ({ path: p, mayAnswer: shape === "object" && inputs[index]!.mayAnswer }));
-    if (post) return { method: "POST", url: `${GATEWAY}/trpc/${path}?${batchFlag}`, headers: { ...headers, "content-type": "application/json" }, body: payload, calls, label: "batch" };
-    return { method: "GET", url: `${GATEWAY}/trpc/${path}?${batchFlag}&input=${encodeURIComponent(payload)}`, headers, calls, label: "batch" };
-  }),
+  fc
+    .record({
+      paths: fc.constant(paths),
+      inputs: fc.tuple(...paths.map(callInput)),
+      post: fc.boolean(),
+      shape: fc.constantFrom("object", "object", "object", "array", "scalar", "garbage", "sparse"),
+      batchFlag: fc.constantFrom("batch=1", "batch=1", "batch=true", "batch=2"),
+      accept: sometimes(fc.constant("application/jsonl"), 4),
+    })
+    .map(({ paths, inputs, post, shape, batchFlag, accept }): HttpCase => {
+      const byIndex: Record<string, unknown> = {};
+      inputs.forEach((call, index) => {
+        if (!call.omitted) byIndex[shape === "sparse" ? String(index * 2 + 1) : String(index)] = call.input;
+      });
+      const payload =
+        shape === "array"
+          ? JSON.stringify(inputs.map((call) => call.input))
+          : shape === "scalar"
+            ? "5"
+            : shape === "garbage"
+              ? "{,}"
+              : JSON.stringify(byIndex);
+      const path = paths.map((p) => encodeURIComponent(p).replace(/%2E/gi, ".")).join(",");
+      const headers: Record<string, string> = accept ? { "trpc-accept": accept } : {};
+      const calls = paths.map((p, index) => ({ path: p, mayAnswer: shape === "object" && inputs[index]!.mayAnswer }));
+      if (post)
+        return {
+          method: "POST",
+          url: `${GATEWAY}/trpc/${path}?${batchFlag}`,
+          headers: { ...headers, "content-type": "application/json" },
+          body: payload,
+          calls,
+          label: "batch",
+        };
+      return {
+        method: "GET",
+        url: `${GATEWAY}/trpc/${path}?${batchFlag}&input=${encodeURIComponent(payload)}`,
+        headers,
+        calls,
+        label: "batch",
+      };
+    }),
 );
 
 /** Builds the Request for a case; a method or header the platform refuses cannot be sent by any client, so it is skipped. */
 function requestFor(c: HttpCase): Request | null {
   try {
-    return new Request(c.url, { method: c.method, headers: c.headers, ...(c.body !== undefined ? { body: c.body } : {}) });
+    return new Request(c.url, {
+      method: c.method,
+      headers: c.headers,
+      ...(c.body !== undefined ? { body: c.body } : {}),
+    });
   } catch {
     return null;
   }
@@ -476,12 +759,18 @@ async function checkTrpcAnswer(c: HttpCase, response: Response) {
     return;
   }
   const parsed = JSON.parse(text) as unknown;
-  const items = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ result?: { data?: { id?: string } }; error?: { data?: { httpStatus?: number } } }>;
+  const items = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{
+    result?: { data?: { id?: string } };
+    error?: { data?: { httpStatus?: number } };
+  }>;
   items.forEach((item, index) => {
     if (item.error) return expect(item.error.data?.httpStatus ?? 400, context).toBeLessThan(500);
     const call = c.calls[index];
     expect(call && ANSWERABLE.has(call.path) && call.mayAnswer, `a result for a refused input: ${context}`).toBe(true);
-    expect(refs.map((ref) => ref.run), context).toContain(item.result?.data?.id);
+    expect(
+      refs.map((ref) => ref.run),
+      context,
+    ).toContain(item.result?.data?.id);
     count("trpc run retrieved");
   });
 }
@@ -489,7 +778,18 @@ async function checkTrpcAnswer(c: HttpCase, response: Response) {
 // ---------------------------------------------------------------------------------------------------------------------------
 // REST (/v1).
 
-type RestRoute = "createThreadAndRun" | "create" | "list" | "retrieve" | "update" | "cancel" | "submit" | "events" | "steps" | "step" | "messages";
+type RestRoute =
+  | "createThreadAndRun"
+  | "create"
+  | "list"
+  | "retrieve"
+  | "update"
+  | "cancel"
+  | "submit"
+  | "events"
+  | "steps"
+  | "step"
+  | "messages";
 
 const ROUTE_TABLE: Array<{ route: RestRoute; method: "GET" | "POST"; pattern: string[] }> = [
   { route: "createThreadAndRun", method: "POST", pattern: ["threads", "runs"] },
@@ -525,17 +825,36 @@ function restMayReachUpstream(method: string, url: string, refusedFor: RestRoute
   if (!/^\/v1(\/|$)/i.test(pathname)) return true;
   const decoded = looseDecode(pathname, decodeURI);
   const upper = method.toUpperCase() === "HEAD" ? "GET" : method.toUpperCase();
-  const variants = [decoded.split("/").slice(2), decoded.split("/").slice(2).filter((s) => s !== "")];
+  const variants = [
+    decoded.split("/").slice(2),
+    decoded
+      .split("/")
+      .slice(2)
+      .filter((s) => s !== ""),
+  ];
   for (const segments of variants) {
     while (segments.length > 0 && segments.at(-1) === "") segments.pop();
     for (const { route, method: routeMethod, pattern } of ROUTE_TABLE) {
       if (routeMethod !== upper || pattern.length !== segments.length) continue;
       const params: Record<string, string> = {};
-      if (!pattern.every((part, i) => (part.startsWith(":") ? ((params[part] = looseDecode(segments[i]!, decodeURIComponent)), true) : part.toLowerCase() === segments[i]!.toLowerCase()))) continue;
+      if (
+        !pattern.every((part, i) =>
+          part.startsWith(":")
+            ? ((params[part] = looseDecode(segments[i]!, decodeURIComponent)), true)
+            : part.toLowerCase() === segments[i]!.toLowerCase(),
+        )
+      )
+        continue;
       if (Object.values(params).some((id) => !ID_FORM.test(id))) continue;
       const run = params[":r"];
-      if ((route === "retrieve" || route === "events" || route === "submit") && run !== undefined && threadOf(run) !== undefined) continue;
-      if (route === "cancel" && run !== undefined && threadOf(run) !== undefined && threadOf(run) !== params[":t"]) continue;
+      if (
+        (route === "retrieve" || route === "events" || route === "submit") &&
+        run !== undefined &&
+        threadOf(run) !== undefined
+      )
+        continue;
+      if (route === "cancel" && run !== undefined && threadOf(run) !== undefined && threadOf(run) !== params[":t"])
+        continue;
       if (refusedFor === route) continue;
       return true;
     }
@@ -564,12 +883,53 @@ const restIdString = (kind: "t" | "r" | "s") =>
 const listQueryFor = (route: "list" | "steps" | "messages" | "step") =>
   fc
     .record({
-      limit: sometimes(fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 1, max: 100 }).map((n) => ({ v: String(n), bad: false })) }, { weight: 2, arbitrary: fc.constantFrom("0", "101", "-1", "1.5", "abc", "", "1e400", "1e2", " 5", "0x10").map((v) => ({ v, bad: true })) }), 2),
-      order: sometimes(fc.oneof(fc.constantFrom("asc", "desc").map((v) => ({ v, bad: false })), fc.constantFrom("ASC", "sideways", "").map((v) => ({ v, bad: true }))), 2),
-      after: sometimes(fc.oneof(fakeId("obj").map((v) => ({ v, bad: false })), badIdString.map((v) => ({ v, bad: true }))), 2),
-      before: sometimes(fc.oneof(fakeId("obj").map((v) => ({ v, bad: false })), badIdString.map((v) => ({ v, bad: true }))), 2),
-      include: sometimes(fc.oneof(fc.constant({ v: INCLUDE, bad: route === "list" || route === "messages" }), fc.string({ maxLength: 10 }).map((v) => ({ v, bad: true }))), route === "step" ? 2 : 5),
-      runId: sometimes(fc.oneof(refRunId().map((v) => ({ v, bad: false })), badIdString.map((v) => ({ v, bad: true }))), 3),
+      limit: sometimes(
+        fc.oneof(
+          { weight: 2, arbitrary: fc.integer({ min: 1, max: 100 }).map((n) => ({ v: String(n), bad: false })) },
+          {
+            weight: 2,
+            arbitrary: fc
+              .constantFrom("0", "101", "-1", "1.5", "abc", "", "1e400", "1e2", " 5", "0x10")
+              .map((v) => ({ v, bad: true })),
+          },
+        ),
+        2,
+      ),
+      order: sometimes(
+        fc.oneof(
+          fc.constantFrom("asc", "desc").map((v) => ({ v, bad: false })),
+          fc.constantFrom("ASC", "sideways", "").map((v) => ({ v, bad: true })),
+        ),
+        2,
+      ),
+      after: sometimes(
+        fc.oneof(
+          fakeId("obj").map((v) => ({ v, bad: false })),
+          badIdString.map((v) => ({ v, bad: true })),
+        ),
+        2,
+      ),
+      before: sometimes(
+        fc.oneof(
+          fakeId("obj").map((v) => ({ v, bad: false })),
+          badIdString.map((v) => ({ v, bad: true })),
+        ),
+        2,
+      ),
+      include: sometimes(
+        fc.oneof(
+          fc.constant({ v: INCLUDE, bad: route === "list" || route === "messages" }),
+          fc.string({ maxLength: 10 }).map((v) => ({ v, bad: true })),
+        ),
+        route === "step" ? 2 : 5,
+      ),
+      runId: sometimes(
+        fc.oneof(
+          refRunId().map((v) => ({ v, bad: false })),
+          badIdString.map((v) => ({ v, bad: true })),
+        ),
+        3,
+      ),
       noise: sometimes(fc.string({ maxLength: 20 }), 3),
     })
     .map(({ limit, order, after, before, include, runId, noise }) => {
@@ -610,13 +970,52 @@ const READS_QUERY = new Set<RestRoute>(["list", "steps", "step", "messages"]);
 /** A body for a POST route: JSON text, refused for that route's procedure or not. */
 const restBody = (procedure: Procedure | null, omit: string[], defaulted: string[] = []) =>
   fc.oneof(
-    { weight: 5, arbitrary: procedure ? inputFor(procedure, { omit, defaulted }).map(({ input, refused }) => ({ text: JSON.stringify(input), refused })) : fc.constant({ text: "{}", refused: false }) },
-    { weight: 1, arbitrary: fc.constantFrom("{", "{nope", "[1,", "null", "[]", "5", '"text"', "true", "\u0000", '{"a":1}{"b":2}', "{'single': 1}").map((text) => ({ text, refused: true })) },
-    { weight: 1, arbitrary: anyJson.filter((v) => v === null || typeof v !== "object" || Array.isArray(v)).map((v) => ({ text: JSON.stringify(v), refused: true })) },
-    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 60 }).map((text) => ({ text, refused: !parsesToObject(text) })) },
+    {
+      weight: 5,
+      arbitrary: procedure
+        ? inputFor(procedure, { omit, defaulted }).map(({ input, refused }) => ({
+            text: JSON.stringify(input),
+            refused,
+          }))
+        : fc.constant({ text: "{}", refused: false }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(
+          "{",
+          "{nope",
+          "[1,",
+          "null",
+          "[]",
+          "5",
+          '"text"',
+          "true",
+          "\u0000",
+          '{"a":1}{"b":2}',
+          "{'single': 1}",
+        )
+        .map((text) => ({ text, refused: true })),
+    },
+    {
+      weight: 1,
+      arbitrary: anyJson
+        .filter((v) => v === null || typeof v !== "object" || Array.isArray(v))
+        .map((v) => ({ text: JSON.stringify(v), refused: true })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.string({ unit: "binary", maxLength: 60 }).map((text) => ({ text, refused: !parsesToObject(text) })),
+    },
   );
 
-const streamFlag = sometimes(fc.oneof(fc.boolean().map((v) => ({ v, bad: false })), fc.constantFrom("yes", 1, [], {}).map((v) => ({ v, bad: true }))), 3);
+const streamFlag = sometimes(
+  fc.oneof(
+    fc.boolean().map((v) => ({ v, bad: false })),
+    fc.constantFrom("yes", 1, [], {}).map((v) => ({ v, bad: true })),
+  ),
+  3,
+);
 
 /** Adds `stream` to a JSON object body (a refused type refuses the body). */
 function withStream(body: { text: string; refused: boolean }, stream: { v: unknown; bad: boolean } | null) {
@@ -648,64 +1047,139 @@ const restStructured: fc.Arbitrary<RestCase> = fc.constantFrom(...ROUTE_TABLE).c
       pair: fc.nat({ max: 2 }),
       s: restIdString("s"),
       how: fc.constantFrom("component", "component", "component", "raw", "double"),
-      method: fc.oneof({ weight: 8, arbitrary: fc.constant<string>(method) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) }),
-      query: route === "list" || route === "steps" || route === "messages" || route === "step" ? listQueryFor(route) : fc.constant({ query: "", bad: false }),
+      method: fc.oneof(
+        { weight: 8, arbitrary: fc.constant<string>(method) },
+        { weight: 1, arbitrary: fc.constantFrom(...METHODS) },
+      ),
+      query:
+        route === "list" || route === "steps" || route === "messages" || route === "step"
+          ? listQueryFor(route)
+          : fc.constant({ query: "", bad: false }),
       body:
-        route === "createThreadAndRun" ? restBody("runs.createThreadAndRun", [])
-        : route === "create" ? restBody("runs.create", ["thread_id"])
-        : route === "update" ? restBody("runs.update", ["thread_id", "run_id"], ["metadata"])
-        : route === "submit" ? restBody("runs.submitToolOutputs", ["thread_id", "run_id"])
-        : restBody(null, []),
+        route === "createThreadAndRun"
+          ? restBody("runs.createThreadAndRun", [])
+          : route === "create"
+            ? restBody("runs.create", ["thread_id"])
+            : route === "update"
+              ? restBody("runs.update", ["thread_id", "run_id"], ["metadata"])
+              : route === "submit"
+                ? restBody("runs.submitToolOutputs", ["thread_id", "run_id"])
+                : restBody(null, []),
       stream: streamFlag,
-      after: sometimes(fc.oneof(fc.integer({ min: 0, max: 60 }).map(String), fc.constantFrom("-1", "abc", "1".repeat(16), "", "1.5", "0x1")), 3),
-      lastEventId: sometimes(fc.oneof(fc.integer({ min: 0, max: 60 }).map(String), fc.string({ unit: "grapheme-ascii", maxLength: 16 })), 3),
-      contentType: fc.constantFrom("application/json", "application/json", "text/plain", "application/x-www-form-urlencoded"),
+      after: sometimes(
+        fc.oneof(
+          fc.integer({ min: 0, max: 60 }).map(String),
+          fc.constantFrom("-1", "abc", "1".repeat(16), "", "1.5", "0x1"),
+        ),
+        3,
+      ),
+      lastEventId: sometimes(
+        fc.oneof(fc.integer({ min: 0, max: 60 }).map(String), fc.string({ unit: "grapheme-ascii", maxLength: 16 })),
+        3,
+      ),
+      contentType: fc.constantFrom(
+        "application/json",
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+      ),
     })
-    .map(({ t: tId, r, s, pair, how, method: chosen, query, body, stream, after, lastEventId, contentType }): RestCase => {
-      // Two times in three a real run with its own thread, so requests reach the run's hub.
-      const t = pair < 2 && threadOf(r) !== undefined && refs.some((ref) => ref.thread === tId) ? threadOf(r)! : tId;
-      const path = pattern.map((part) => (part === ":t" ? segment(t, how) : part === ":r" ? segment(r, how) : part === ":s" ? segment(s, how) : part)).join("/");
-      const search = [query.query, route === "events" && after !== null ? `after=${segment(after, "component")}` : ""].filter(Boolean).join("&");
-      const headers: Record<string, string> = { "content-type": contentType };
-      if (route === "events" && lastEventId !== null) headers["last-event-id"] = lastEventId;
-      const upper = chosen.toUpperCase();
-      const withBody = upper !== "GET" && upper !== "HEAD";
-      const finalBody = route === "createThreadAndRun" || route === "create" || route === "submit" ? withStream(body, stream) : body;
-      // Only a part the route validates can refuse the request (cancel reads no body, retrieve no query).
-      const refused = (READS_BODY.has(route) && finalBody.refused) || (READS_QUERY.has(route) && query.bad);
-      return {
-        method: chosen,
-        url: `${GATEWAY}/v1/${path}${search ? `?${search}` : ""}`,
-        headers,
-        ...(withBody ? { body: finalBody.text } : {}),
-        refusedFor: refused && withBody === (method === "POST") ? route : null,
-        label: `route ${route}`,
-      };
-    }),
+    .map(
+      ({ t: tId, r, s, pair, how, method: chosen, query, body, stream, after, lastEventId, contentType }): RestCase => {
+        // Two times in three a real run with its own thread, so requests reach the run's hub.
+        const t = pair < 2 && threadOf(r) !== undefined && refs.some((ref) => ref.thread === tId) ? threadOf(r)! : tId;
+        const path = pattern
+          .map((part) =>
+            part === ":t" ? segment(t, how) : part === ":r" ? segment(r, how) : part === ":s" ? segment(s, how) : part,
+          )
+          .join("/");
+        const search = [query.query, route === "events" && after !== null ? `after=${segment(after, "component")}` : ""]
+          .filter(Boolean)
+          .join("&");
+        const headers: Record<string, string> = { "content-type": contentType };
+        if (route === "events" && lastEventId !== null) headers["last-event-id"] = lastEventId;
+        const upper = chosen.toUpperCase();
+        const withBody = upper !== "GET" && upper !== "HEAD";
+        const finalBody =
+          route === "createThreadAndRun" || route === "create" || route === "submit" ? withStream(body, stream) : body;
+        // Only a part the route validates can refuse the request (cancel reads no body, retrieve no query).
+        const refused = (READS_BODY.has(route) && finalBody.refused) || (READS_QUERY.has(route) && query.bad);
+        return {
+          method: chosen,
+          url: `${GATEWAY}/v1/${path}${search ? `?${search}` : ""}`,
+          headers,
+          ...(withBody ? { body: finalBody.text } : {}),
+          refusedFor: refused && withBody === (method === "POST") ? route : null,
+          label: `route ${route}`,
+        };
+      },
+    ),
 );
 
-const PATH_WORDS = ["threads", "runs", "steps", "messages", "cancel", "submit_tool_outputs", "events", "assistants", "files", "v1", "..", ".", "%2e%2e", "%2E.", "", "%2F", "..%2F", "%5C..%5C", "trpc", "emulator", "admin", "ws", "health"];
+const PATH_WORDS = [
+  "threads",
+  "runs",
+  "steps",
+  "messages",
+  "cancel",
+  "submit_tool_outputs",
+  "events",
+  "assistants",
+  "files",
+  "v1",
+  "..",
+  ".",
+  "%2e%2e",
+  "%2E.",
+  "",
+  "%2F",
+  "..%2F",
+  "%5C..%5C",
+  "trpc",
+  "emulator",
+  "admin",
+  "ws",
+  "health",
+];
 const restRandomPath = (): fc.Arbitrary<RestCase> =>
   fc
-  .record({
-    segments: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PATH_WORDS) }, { weight: 2, arbitrary: badIdString.map((id) => segment(id, "component")) }, { weight: 1, arbitrary: badIdString }, { weight: 2, arbitrary: fc.oneof(refThread(), refRunId()) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }).map((s) => segment(s, "component")) }), { maxLength: 8 }),
-    method: fc.constantFrom(...METHODS),
-    query: fc.option(fc.string({ maxLength: 30 }).map((s) => segment(s, "component")), { freq: 3 }),
-    body: fc.option(fc.oneof(anyJson.map((v) => JSON.stringify(v)), fc.string({ maxLength: 40 })), { freq: 2 }),
-    trailingSlash: fc.boolean(),
-  })
-  .map(({ segments, method, query, body, trailingSlash }): RestCase => {
-    const upper = method.toUpperCase();
-    const path = `/v1/${segments.join("/")}${trailingSlash ? "/" : ""}`;
-    return {
-      method,
-      url: `${GATEWAY}${path}${query ? `?${query}` : ""}`,
-      headers: { "content-type": "application/json" },
-      ...(body !== null && upper !== "GET" && upper !== "HEAD" ? { body } : {}),
-      refusedFor: null,
-      label: "random path",
-    };
-  });
+    .record({
+      segments: fc.array(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...PATH_WORDS) },
+          { weight: 2, arbitrary: badIdString.map((id) => segment(id, "component")) },
+          { weight: 1, arbitrary: badIdString },
+          { weight: 2, arbitrary: fc.oneof(refThread(), refRunId()) },
+          { weight: 1, arbitrary: fc.string({ maxLength: 12 }).map((s) => segment(s, "component")) },
+        ),
+        { maxLength: 8 },
+      ),
+      method: fc.constantFrom(...METHODS),
+      query: fc.option(
+        fc.string({ maxLength: 30 }).map((s) => segment(s, "component")),
+        { freq: 3 },
+      ),
+      body: fc.option(
+        fc.oneof(
+          anyJson.map((v) => JSON.stringify(v)),
+          fc.string({ maxLength: 40 }),
+        ),
+        { freq: 2 },
+      ),
+      trailingSlash: fc.boolean(),
+    })
+    .map(({ segments, method, query, body, trailingSlash }): RestCase => {
+      const upper = method.toUpperCase();
+      const path = `/v1/${segments.join("/")}${trailingSlash ? "/" : ""}`;
+      return {
+        method,
+        url: `${GATEWAY}${path}${query ? `?${query}` : ""}`,
+        headers: { "content-type": "application/json" },
+        ...(body !== null && upper !== "GET" && upper !== "HEAD" ? { body } : {}),
+        refusedFor: null,
+        label: "random path",
+      };
+    });
 
 /** Checks a REST answer: no 5xx, errors in the upstream's shape, successes only for a reference run's hub-served routes. */
 async function checkRestAnswer(c: RestCase, response: Response) {
@@ -727,7 +1201,9 @@ async function checkRestAnswer(c: RestCase, response: Response) {
   if (response.status < 300) {
     const segments = pathname.split("/");
     const runId = looseDecode(segments[5] ?? "", decodeURIComponent);
-    expect(threadOf(runId), `a success for a request that is not a reference run's: ${context}`).toBe(looseDecode(segments[3] ?? "", decodeURIComponent));
+    expect(threadOf(runId), `a success for a request that is not a reference run's: ${context}`).toBe(
+      looseDecode(segments[3] ?? "", decodeURIComponent),
+    );
     expect(segments.length === 6 || (segments.length === 7 && segments[6] === "events"), context).toBe(true);
   }
 }
@@ -736,7 +1212,20 @@ async function checkRestAnswer(c: RestCase, response: Response) {
 // WebSocket frames on a reference run's socket.
 
 const WS_SERVED = ["runs.events", "runs.submitToolOutputs", "runs.cancel", "runs.retrieve"];
-const WS_PATHS = ["runs.events", "runs.submitToolOutputs", "runs.cancel", "runs.retrieve", "runs.list", "runs.create", "threads.messages.list", "runs.steps.list", "", "runs", "__proto__", "runs.retrieve.x"];
+const WS_PATHS = [
+  "runs.events",
+  "runs.submitToolOutputs",
+  "runs.cancel",
+  "runs.retrieve",
+  "runs.list",
+  "runs.create",
+  "threads.messages.list",
+  "runs.steps.list",
+  "",
+  "runs",
+  "__proto__",
+  "runs.retrieve.x",
+];
 const requestId = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: 1, max: 1000 }) },
   { weight: 2, arbitrary: fc.string({ maxLength: 8 }) },
@@ -745,46 +1234,87 @@ const requestId = fc.oneof(
 
 /** One tRPC client message: a call (structured input or arbitrary JSON), a stop, connection params, or a random object. */
 const wsMessage = (own: RefRun): fc.Arbitrary<unknown> =>
-  fc.oneof(
-    {
-      weight: 6,
-      arbitrary: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...WS_SERVED) }, { weight: 1, arbitrary: fc.constantFrom(...WS_PATHS) }).chain((path) =>
-        fc
-          .record({
-            id: requestId,
-            method: fc.oneof(
-              { weight: 6, arbitrary: fc.constant<unknown>(PROCEDURE_NAMES.includes(path as Procedure) ? KIND[path as Procedure] : "query") },
-              { weight: 3, arbitrary: fc.constantFrom("query", "mutation", "subscription") },
-              { weight: 1, arbitrary: fc.constantFrom("subscribe", "QUERY", "", 5, null) },
-            ),
-            jsonrpc: sometimes(fc.constantFrom("2.0", "1.0", 2), 3),
-            input: PROCEDURE_NAMES.includes(path as Procedure) ? fc.oneof({ weight: 5, arbitrary: inputFor(path as Procedure, { own }).map((g) => g.input as unknown) }, { weight: 1, arbitrary: anyJson }) : anyJson,
-            lastEventId: sometimes(fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.string({ maxLength: 6 }), fc.integer()), 4),
-            shape: fc.constantFrom("params", "params", "params", "params", "params", "params", "no-params", "params-string", "path-number"),
-          })
-          .map(({ id, method, jsonrpc, input, lastEventId, shape }) => {
-            const params: Record<string, unknown> = { path: shape === "path-number" ? 5 : path, input };
-            if (lastEventId !== null) params.lastEventId = lastEventId;
-            const message: Record<string, unknown> = { id, method };
-            if (jsonrpc !== null) message.jsonrpc = jsonrpc;
-            if (shape === "params") message.params = params;
-            if (shape === "params-string") message.params = JSON.stringify(params);
-            if (shape === "path-number") message.params = params;
-            return message;
-          }),
-      ),
-    },
-    { weight: 2, arbitrary: fc.record({ id: requestId, method: fc.constant("subscription.stop") }) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        method: fc.constant("connectionParams"),
-        data: fc.oneof(fc.constant(null), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }), fc.record({ token: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }), anyJson),
-      }),
-    },
-    { weight: 1, arbitrary: anyJson },
-    { weight: 1, arbitrary: fc.dictionary(fc.constantFrom("id", "method", "params", "jsonrpc", "data", "result", "error"), anyJson) },
-  ).filter((message) => !cancelsOwnRun(message, own));
+  fc
+    .oneof(
+      {
+        weight: 6,
+        arbitrary: fc
+          .oneof(
+            { weight: 3, arbitrary: fc.constantFrom(...WS_SERVED) },
+            { weight: 1, arbitrary: fc.constantFrom(...WS_PATHS) },
+          )
+          .chain((path) =>
+            fc
+              .record({
+                id: requestId,
+                method: fc.oneof(
+                  {
+                    weight: 6,
+                    arbitrary: fc.constant<unknown>(
+                      PROCEDURE_NAMES.includes(path as Procedure) ? KIND[path as Procedure] : "query",
+                    ),
+                  },
+                  { weight: 3, arbitrary: fc.constantFrom("query", "mutation", "subscription") },
+                  { weight: 1, arbitrary: fc.constantFrom("subscribe", "QUERY", "", 5, null) },
+                ),
+                jsonrpc: sometimes(fc.constantFrom("2.0", "1.0", 2), 3),
+                input: PROCEDURE_NAMES.includes(path as Procedure)
+                  ? fc.oneof(
+                      { weight: 5, arbitrary: inputFor(path as Procedure, { own }).map((g) => g.input as unknown) },
+                      { weight: 1, arbitrary: anyJson },
+                    )
+                  : anyJson,
+                lastEventId: sometimes(
+                  fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.string({ maxLength: 6 }), fc.integer()),
+                  4,
+                ),
+                shape: fc.constantFrom(
+                  "params",
+                  "params",
+                  "params",
+                  "params",
+                  "params",
+                  "params",
+                  "no-params",
+                  "params-string",
+                  "path-number",
+                ),
+              })
+              .map(({ id, method, jsonrpc, input, lastEventId, shape }) => {
+                const params: Record<string, unknown> = { path: shape === "path-number" ? 5 : path, input };
+                if (lastEventId !== null) params.lastEventId = lastEventId;
+                const message: Record<string, unknown> = { id, method };
+                if (jsonrpc !== null) message.jsonrpc = jsonrpc;
+                if (shape === "params") message.params = params;
+                if (shape === "params-string") message.params = JSON.stringify(params);
+                if (shape === "path-number") message.params = params;
+                return message;
+              }),
+          ),
+      },
+      { weight: 2, arbitrary: fc.record({ id: requestId, method: fc.constant("subscription.stop") }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          method: fc.constant("connectionParams"),
+          data: fc.oneof(
+            fc.constant(null),
+            fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
+            fc.record({ token: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }),
+            anyJson,
+          ),
+        }),
+      },
+      { weight: 1, arbitrary: anyJson },
+      {
+        weight: 1,
+        arbitrary: fc.dictionary(
+          fc.constantFrom("id", "method", "params", "jsonrpc", "data", "result", "error"),
+          anyJson,
+        ),
+      },
+    )
+    .filter((message) => !cancelsOwnRun(message, own));
 
 /** A cancel of the socket's own run with a valid input would reach the upstream (cancel is passed on): such frames are not sent. */
 function cancelsOwnRun(message: unknown, own: RefRun): boolean {
@@ -798,34 +1328,86 @@ type WsFrame = { kind: "text"; text: string } | { kind: "binary"; bytes: Uint8Ar
 
 const wsFrame = (own: RefRun): fc.Arbitrary<WsFrame> =>
   fc.oneof(
-    { weight: 6, arbitrary: wsMessage(own).map((m) => ({ kind: "text" as const, text: JSON.stringify(m) ?? "undefined" })) },
-    { weight: 2, arbitrary: fc.array(wsMessage(own), { maxLength: 5 }).map((ms) => ({ kind: "text" as const, text: JSON.stringify(ms) })) },
-    { weight: 1, arbitrary: fc.oneof(fc.string({ unit: "binary", maxLength: 60 }), fc.constantFrom("PONG", "ping", " PING", "PING\n", "", "{", "[", "null", "undefined", "[[[[[[[[[[]]]]]]]]]]", "{\"id\":1,")).map((text) => ({ kind: "text" as const, text })) },
+    {
+      weight: 6,
+      arbitrary: wsMessage(own).map((m) => ({ kind: "text" as const, text: JSON.stringify(m) ?? "undefined" })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(wsMessage(own), { maxLength: 5 })
+        .map((ms) => ({ kind: "text" as const, text: JSON.stringify(ms) })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .oneof(
+          fc.string({ unit: "binary", maxLength: 60 }),
+          fc.constantFrom(
+            "PONG",
+            "ping",
+            " PING",
+            "PING\n",
+            "",
+            "{",
+            "[",
+            "null",
+            "undefined",
+            "[[[[[[[[[[]]]]]]]]]]",
+            '{"id":1,',
+          ),
+        )
+        .map((text) => ({ kind: "text" as const, text })),
+    },
     { weight: 1, arbitrary: anyJson.map((v) => ({ kind: "text" as const, text: JSON.stringify(v) })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ kind: "binary" as const, bytes })) },
     {
       // A well-formed resume of the socket's own run from any id (past its log too): a batch is now answered as a whole,
       // so the hub's own checks are reached by single frames like these.
       weight: 1,
-      arbitrary: fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.integer({ min: 1_000, max: 9_999 }).map(String), fc.string({ maxLength: 6 })).map((lastEventId) => ({
-        kind: "text" as const,
-        text: JSON.stringify({ id: 1, method: "subscription", params: { path: "runs.events", input: { thread_id: own.thread, run_id: own.run }, lastEventId } }),
-      })),
+      arbitrary: fc
+        .oneof(
+          fc.integer({ min: 0, max: 40 }).map(String),
+          fc.integer({ min: 1_000, max: 9_999 }).map(String),
+          fc.string({ maxLength: 6 }),
+        )
+        .map((lastEventId) => ({
+          kind: "text" as const,
+          text: JSON.stringify({
+            id: 1,
+            method: "subscription",
+            params: { path: "runs.events", input: { thread_id: own.thread, run_id: own.run }, lastEventId },
+          }),
+        })),
     },
     {
       weight: 1,
       // Frames around the frame limit, in bytes: multi-byte characters make bytes and characters differ.
-      arbitrary: fc.record({ delta: fc.integer({ min: -64, max: 64 }), char: fc.constantFrom("x", "é", "€", "😀"), json: fc.boolean() }).map(({ delta, char, json }) => {
-        const bytes = new TextEncoder().encode(char).length;
-        const prefix = json ? `{"id":1,"method":"query","params":{"path":"runs.retrieve","input":{"thread_id":"` : "";
-        const suffix = json ? `","run_id":"${own.run}"}}}` : "";
-        const target = FRAME_LIMIT + delta - prefix.length - suffix.length;
-        return { kind: "text" as const, text: prefix + char.repeat(Math.max(0, Math.floor(target / bytes))) + "x".repeat(Math.max(0, target % bytes)) + suffix };
-      }),
+      arbitrary: fc
+        .record({
+          delta: fc.integer({ min: -64, max: 64 }),
+          char: fc.constantFrom("x", "é", "€", "😀"),
+          json: fc.boolean(),
+        })
+        .map(({ delta, char, json }) => {
+          const bytes = new TextEncoder().encode(char).length;
+          const prefix = json ? `{"id":1,"method":"query","params":{"path":"runs.retrieve","input":{"thread_id":"` : "";
+          const suffix = json ? `","run_id":"${own.run}"}}}` : "";
+          const target = FRAME_LIMIT + delta - prefix.length - suffix.length;
+          return {
+            kind: "text" as const,
+            text:
+              prefix +
+              char.repeat(Math.max(0, Math.floor(target / bytes))) +
+              "x".repeat(Math.max(0, target % bytes)) +
+              suffix,
+          };
+        }),
     },
   );
 
-const frameBytes = (frame: WsFrame) => (frame.kind === "binary" ? frame.bytes.byteLength : new TextEncoder().encode(frame.text).byteLength);
+const frameBytes = (frame: WsFrame) =>
+  frame.kind === "binary" ? frame.bytes.byteLength : new TextEncoder().encode(frame.text).byteLength;
 
 /** A raw socket on a run through the Worker's upgrade: frames received, PONGs counted, closes recorded. */
 class RawSocket {
@@ -850,7 +1432,9 @@ class RawSocket {
   }
 
   static async open(ref: RefRun): Promise<RawSocket> {
-    const response = await gatewayFetch(`${GATEWAY}/ws/threads/${ref.thread}/runs/${ref.run}`, { headers: { upgrade: "websocket" } });
+    const response = await gatewayFetch(`${GATEWAY}/ws/threads/${ref.thread}/runs/${ref.run}`, {
+      headers: { upgrade: "websocket" },
+    });
     const ws = response.webSocket;
     if (!ws) throw new Error(`upgrade refused: ${response.status} ${await response.text()}`);
     ws.accept();
@@ -885,7 +1469,15 @@ class RawSocket {
       // Closed under us: the close is what the caller checks.
     }
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => (this.waiters.delete(check), reject(new Error(`no PONG within ${timeoutMs} ms; frames ${this.frames.slice(from).join(" | ").slice(0, 500)}`))), timeoutMs);
+      const timer = setTimeout(
+        () => (
+          this.waiters.delete(check),
+          reject(
+            new Error(`no PONG within ${timeoutMs} ms; frames ${this.frames.slice(from).join(" | ").slice(0, 500)}`),
+          )
+        ),
+        timeoutMs,
+      );
       const check = () => {
         if (this.pongs < this.pingsSent && !this.closed) return;
         clearTimeout(timer);
@@ -916,7 +1508,11 @@ function checkWsAnswer(own: RefRun, frame: WsFrame, answers: string[], socket: R
   for (const answer of answers) {
     expectNoServerError(answer, context);
     countText("ws", answer);
-    const message = JSON.parse(answer) as { id?: unknown; error?: { code: number; message: string; data: { code: string; httpStatus: number } }; result?: { type: string; id?: string; data?: any } };
+    const message = JSON.parse(answer) as {
+      id?: unknown;
+      error?: { code: number; message: string; data: { code: string; httpStatus: number } };
+      result?: { type: string; id?: string; data?: any };
+    };
     if (message.error) {
       expect(message.error.data.httpStatus, context).toBeGreaterThanOrEqual(400);
       expect(message.error.data.httpStatus, context).toBeLessThan(500);
@@ -946,7 +1542,9 @@ function checkWsAnswer(own: RefRun, frame: WsFrame, answers: string[], socket: R
 async function fetchLogs(ref: RefRun) {
   const rest = await gatewayFetch(`${GATEWAY}/v1/threads/${ref.thread}/runs/${ref.run}/events`);
   expect(rest.status).toBe(200);
-  const trpc = await gatewayFetch(`${GATEWAY}/trpc/runs.events?input=${enc({ thread_id: ref.thread, run_id: ref.run })}`);
+  const trpc = await gatewayFetch(
+    `${GATEWAY}/trpc/runs.events?input=${enc({ thread_id: ref.thread, run_id: ref.run })}`,
+  );
   expect(trpc.status).toBe(200);
   return { rest: await rest.text(), trpc: await trpc.text() };
 }
@@ -967,18 +1565,34 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
     const client = runcastClient();
     const assistant = await createToolAssistant(sdk);
     // A plain run (runs.create on a thread of the emulator's).
-    const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "Tell me about lighthouses" }] });
-    const plain = await client.runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id, metadata: { ref: "plain" } });
+    const thread = await sdk.beta.threads.create({
+      messages: [{ role: "user", content: "Tell me about lighthouses" }],
+    });
+    const plain = await client.runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistant.id,
+      metadata: { ref: "plain" },
+    });
     refs.push({ thread: thread.id, run: plain.id });
     // A run with a tool round (runs.createThreadAndRun, outputs submitted through the hub).
-    const tool = await client.runs.createThreadAndRun.mutate({ assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "Please get_weather Paris and get_time Tokyo." }] } });
+    const tool = await client.runs.createThreadAndRun.mutate({
+      assistant_id: assistant.id,
+      thread: { messages: [{ role: "user", content: "Please get_weather Paris and get_time Tokyo." }] },
+    });
     const toolRef = { thread: tool.thread_id, run: tool.id };
     refs.push(toolRef);
     const waiting = await waitForStatus(toolRef, ["requires_action"]);
     toolCallIds = waiting.required_action!.submit_tool_outputs.tool_calls.map((call) => call.id);
-    await client.runs.submitToolOutputs.mutate({ ...{ thread_id: toolRef.thread, run_id: toolRef.run }, tool_outputs: toolCallIds.map((id) => ({ tool_call_id: id, output: `out ${id}` })) });
+    await client.runs.submitToolOutputs.mutate({
+      ...{ thread_id: toolRef.thread, run_id: toolRef.run },
+      tool_outputs: toolCallIds.map((id) => ({ tool_call_id: id, output: `out ${id}` })),
+    });
     // A run created over REST.
-    const rest = await gatewayFetch(`${GATEWAY}/v1/threads/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "hello" }] } }) });
+    const rest = await gatewayFetch(`${GATEWAY}/v1/threads/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "hello" }] } }),
+    });
     const restRun = (await rest.json()) as { id: string; thread_id: string };
     refs.push({ thread: restRun.thread_id, run: restRun.id });
 
@@ -1005,17 +1619,32 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
     `tRPC over HTTP: ${RUNS.trpc} single and batched calls, any path, method, input → 4xx, never the upstream`,
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: trpcSingle }, { weight: 1, arbitrary: trpcBatch }), async (c) => {
-          const request = requestFor(c);
-          if (!request) return;
-          await checkTrpcAnswer(c, await gatewayFetch(request));
-          await expectUpstreamUntouched(`${c.method} ${c.url.slice(0, 300)} ${typeof c.body === "string" ? c.body.slice(0, 300) : ""}`);
-        }),
+        fc.asyncProperty(
+          fc.oneof({ weight: 3, arbitrary: trpcSingle }, { weight: 1, arbitrary: trpcBatch }),
+          async (c) => {
+            const request = requestFor(c);
+            if (!request) return;
+            await checkTrpcAnswer(c, await gatewayFetch(request));
+            await expectUpstreamUntouched(
+              `${c.method} ${c.url.slice(0, 300)} ${typeof c.body === "string" ? c.body.slice(0, 300) : ""}`,
+            );
+          },
+        ),
         { seed: SEED, numRuns: RUNS.trpc, endOnFailure: true },
       );
       // The fuzz got past validation into the hubs of the reference runs, and was served where it should be.
       const reached = reportCoverage("trpc");
-      for (const key of ["hub: not waiting for tool outputs", "hub: run not on that thread", "run retrieved", "event streamed", "status 400", "status 404", "status 405", "status 415"]) expect(reached(key), key).toBeGreaterThan(0);
+      for (const key of [
+        "hub: not waiting for tool outputs",
+        "hub: run not on that thread",
+        "run retrieved",
+        "event streamed",
+        "status 400",
+        "status 404",
+        "status 405",
+        "status 415",
+      ])
+        expect(reached(key), key).toBeGreaterThan(0);
     },
     FUZZ_TIMEOUT,
   );
@@ -1036,20 +1665,35 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
           async (c) => {
             let request: Request;
             try {
-              request = new Request(c.url, { method: c.method, headers: c.headers, ...(c.body !== undefined ? { body: c.body } : {}) });
+              request = new Request(c.url, {
+                method: c.method,
+                headers: c.headers,
+                ...(c.body !== undefined ? { body: c.body } : {}),
+              });
             } catch {
               return;
             }
             sent++;
             await checkRestAnswer(c, await gatewayFetch(request));
-            await expectUpstreamUntouched(`${c.label}: ${c.method} ${c.url.slice(0, 300)} ${c.body?.slice(0, 300) ?? ""}`);
+            await expectUpstreamUntouched(
+              `${c.label}: ${c.method} ${c.url.slice(0, 300)} ${c.body?.slice(0, 300) ?? ""}`,
+            );
           },
         ),
         { seed: SEED, numRuns: RUNS.rest, endOnFailure: true },
       );
       expect(sent).toBeGreaterThan(RUNS.rest * 0.9);
       const reached = reportCoverage("rest");
-      for (const key of ["hub: not waiting for tool outputs", "hub: run not on that thread", "hub: event id past the log", "status 200", "status 400", "status 404", "random path"]) expect(reached(key), key).toBeGreaterThan(0);
+      for (const key of [
+        "hub: not waiting for tool outputs",
+        "hub: run not on that thread",
+        "hub: event id past the log",
+        "status 200",
+        "status 400",
+        "status 404",
+        "random path",
+      ])
+        expect(reached(key), key).toBeGreaterThan(0);
     },
     FUZZ_TIMEOUT,
   );
@@ -1063,7 +1707,15 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
           fc.record({
             delta: fc.oneof(fc.integer({ min: -200, max: 200 }), fc.constantFrom(-1, 0, 1)),
             char: fc.constantFrom("x", "é", "€", "😀"),
-            target: fc.constantFrom("trpc-create", "trpc-update", "trpc-submit", "rest-create", "rest-thread-run", "rest-update", "rest-submit"),
+            target: fc.constantFrom(
+              "trpc-create",
+              "trpc-update",
+              "trpc-submit",
+              "rest-create",
+              "rest-thread-run",
+              "rest-update",
+              "rest-submit",
+            ),
             chunked: fc.boolean(),
           }),
           async ({ delta, char, target, chunked }) => {
@@ -1076,19 +1728,44 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
               const metadata = { big };
               switch (target) {
                 case "trpc-create":
-                  return { url: `${GATEWAY}/trpc/runs.create`, body: JSON.stringify({ thread_id: ref.thread, assistant_id: "asst_x", metadata }) };
+                  return {
+                    url: `${GATEWAY}/trpc/runs.create`,
+                    body: JSON.stringify({ thread_id: ref.thread, assistant_id: "asst_x", metadata }),
+                  };
                 case "trpc-update":
-                  return { url: `${GATEWAY}/trpc/runs.update`, body: JSON.stringify({ thread_id: ref.thread, run_id: ref.run, metadata }) };
+                  return {
+                    url: `${GATEWAY}/trpc/runs.update`,
+                    body: JSON.stringify({ thread_id: ref.thread, run_id: ref.run, metadata }),
+                  };
                 case "trpc-submit":
-                  return { url: `${GATEWAY}/trpc/runs.submitToolOutputs`, body: JSON.stringify({ thread_id: ref.thread, run_id: ref.run, tool_outputs: [{ tool_call_id: "call_x", output: 5, big }] }) };
+                  return {
+                    url: `${GATEWAY}/trpc/runs.submitToolOutputs`,
+                    body: JSON.stringify({
+                      thread_id: ref.thread,
+                      run_id: ref.run,
+                      tool_outputs: [{ tool_call_id: "call_x", output: 5, big }],
+                    }),
+                  };
                 case "rest-create":
-                  return { url: `${GATEWAY}/v1/threads/${ref.thread}/runs`, body: JSON.stringify({ assistant_id: "asst_x", metadata }) };
+                  return {
+                    url: `${GATEWAY}/v1/threads/${ref.thread}/runs`,
+                    body: JSON.stringify({ assistant_id: "asst_x", metadata }),
+                  };
                 case "rest-thread-run":
-                  return { url: `${GATEWAY}/v1/threads/runs`, body: JSON.stringify({ assistant_id: "asst_x", metadata }) };
+                  return {
+                    url: `${GATEWAY}/v1/threads/runs`,
+                    body: JSON.stringify({ assistant_id: "asst_x", metadata }),
+                  };
                 case "rest-update":
-                  return { url: `${GATEWAY}/v1/threads/${ref.thread}/runs/${ref.run}`, body: JSON.stringify({ metadata }) };
+                  return {
+                    url: `${GATEWAY}/v1/threads/${ref.thread}/runs/${ref.run}`,
+                    body: JSON.stringify({ metadata }),
+                  };
                 default:
-                  return { url: `${GATEWAY}/v1/threads/${ref.thread}/runs/${ref.run}/submit_tool_outputs`, body: JSON.stringify({ tool_outputs: [{ tool_call_id: "call_x", output: 5 }], big }) };
+                  return {
+                    url: `${GATEWAY}/v1/threads/${ref.thread}/runs/${ref.run}/submit_tool_outputs`,
+                    body: JSON.stringify({ tool_outputs: [{ tool_call_id: "call_x", output: 5 }], big }),
+                  };
               }
             };
             const overhead = new TextEncoder().encode(shell("").body).byteLength;
@@ -1099,12 +1776,17 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
             const payload = chunked
               ? new ReadableStream<Uint8Array>({
                   start(controller) {
-                    for (let at = 0; at < bytes.byteLength; at += 65_536) controller.enqueue(bytes.slice(at, at + 65_536));
+                    for (let at = 0; at < bytes.byteLength; at += 65_536)
+                      controller.enqueue(bytes.slice(at, at + 65_536));
                     controller.close();
                   },
                 })
               : bytes;
-            const response = await gatewayFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: payload });
+            const response = await gatewayFetch(url, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: payload,
+            });
             const text = await response.text();
             const context = `${target} ${size} bytes (${chunked ? "chunked" : "sized"}) → ${response.status} ${text.slice(0, 300)}`;
             expect(response.status, context).toBe(size > BODY_LIMIT ? 413 : 400);
@@ -1138,7 +1820,9 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
               const answers = await socket.exchange(frame);
               checkWsAnswer(own, frame, answers, socket);
               if (socket.closed) closes++;
-              await expectUpstreamUntouched(`ws frame ${frame.kind === "text" ? frame.text.slice(0, 300) : "<binary>"}`);
+              await expectUpstreamUntouched(
+                `ws frame ${frame.kind === "text" ? frame.text.slice(0, 300) : "<binary>"}`,
+              );
             },
           ),
           { seed: SEED, numRuns: RUNS.ws, endOnFailure: true },
@@ -1149,7 +1833,19 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
       // The oversized frames were among the inputs, and each closed its socket with 1009.
       expect(closes).toBeGreaterThan(0);
       const reached = reportCoverage("ws");
-      for (const key of ["hub: not waiting for tool outputs", "socket: run not served by this socket", "socket: procedure not served", "hub: event id past the log", "result data", "result started", "result stopped", "error PARSE_ERROR", "error BAD_REQUEST", "close 1009"]) expect(reached(key), key).toBeGreaterThan(0);
+      for (const key of [
+        "hub: not waiting for tool outputs",
+        "socket: run not served by this socket",
+        "socket: procedure not served",
+        "hub: event id past the log",
+        "result data",
+        "result started",
+        "result stopped",
+        "error PARSE_ERROR",
+        "error BAD_REQUEST",
+        "close 1009",
+      ])
+        expect(reached(key), key).toBeGreaterThan(0);
     },
     FUZZ_TIMEOUT,
   );
@@ -1177,7 +1873,9 @@ describe("fuzz: hostile input on every surface (auth none)", () => {
         .filter((frame) => frame.id !== undefined && frame.data !== undefined)
         .map((frame) => ({ id: Number(frame.id), ...(JSON.parse(frame.data!) as { event: string; data: unknown }) }));
       expect(logged.length).toBeGreaterThan(10);
-      expect(events.map((e) => ({ id: e.id, event: e.event, data: JSON.stringify(e.data) }))).toEqual(logged.map((e) => ({ id: e.id, event: e.event, data: JSON.stringify(e.data) })));
+      expect(events.map((e) => ({ id: e.id, event: e.event, data: JSON.stringify(e.data) }))).toEqual(
+        logged.map((e) => ({ id: e.id, event: e.event, data: JSON.stringify(e.data) })),
+      );
     }
     await expectUpstreamUntouched("the checks afterwards");
   }, 20_000);
@@ -1195,7 +1893,11 @@ describe("an upstream refusal while a run's hub takes the run up", () => {
   it("keeps the upstream's 429 and retry-after on every surface, as runs.retrieve does", async () => {
     const thread = await emulatorSdk().beta.threads.create({ messages: [{ role: "user", content: "hello" }] });
     const refusedOnce = () => setEmulatorSettings({ http_errors: { status: 429, count: 1, retry_after: 2 } });
-    const seen = async (response: Response) => ({ status: response.status, retryAfter: response.headers.get("retry-after"), body: response.webSocket ? "socket" : (await response.text()).slice(0, 160) });
+    const seen = async (response: Response) => ({
+      status: response.status,
+      retryAfter: response.headers.get("retry-after"),
+      body: response.webSocket ? "socket" : (await response.text()).slice(0, 160),
+    });
 
     await refusedOnce();
     const retrieve = await seen(await gatewayFetch(`${GATEWAY}/v1/threads/${thread.id}/runs/run_unheldretrieve`));
@@ -1204,9 +1906,15 @@ describe("an upstream refusal while a run's hub takes the run up", () => {
     await refusedOnce();
     const events = await seen(await gatewayFetch(`${GATEWAY}/v1/threads/${thread.id}/runs/run_unheldevents/events`));
     await refusedOnce();
-    const socket = await seen(await gatewayFetch(`${GATEWAY}/ws/threads/${thread.id}/runs/run_unheldsocket`, { headers: { upgrade: "websocket" } }));
+    const socket = await seen(
+      await gatewayFetch(`${GATEWAY}/ws/threads/${thread.id}/runs/run_unheldsocket`, {
+        headers: { upgrade: "websocket" },
+      }),
+    );
     await refusedOnce();
-    const subscription = await gatewayFetch(`${GATEWAY}/trpc/runs.events?input=${enc({ thread_id: thread.id, run_id: "run_unheldsub" })}`);
+    const subscription = await gatewayFetch(
+      `${GATEWAY}/trpc/runs.events?input=${enc({ thread_id: thread.id, run_id: "run_unheldsub" })}`,
+    );
     const serialized = sseFrames(await subscription.text()).find((frame) => frame.event === "serialized-error");
     const subscriptionError = (JSON.parse(serialized?.data ?? "{}") as { data?: { code?: string } }).data?.code;
 

@@ -22,7 +22,10 @@ describe("GET /health", () => {
   it("reports openai, azure or a custom base URL, and never the key", async () => {
     const cases: Array<[Partial<GatewayEnv>, string]> = [
       [{ OPENAI_API_KEY: SECRET }, "openai"],
-      [{ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: `https://user:${SECRET}@llm.example.com/v1/?api-key=${SECRET}` }, "https://llm.example.com/v1"],
+      [
+        { OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: `https://user:${SECRET}@llm.example.com/v1/?api-key=${SECRET}` },
+        "https://llm.example.com/v1",
+      ],
       [{ AZURE_OPENAI_ENDPOINT: "https://contoso.openai.azure.com", AZURE_OPENAI_API_KEY: SECRET }, "azure"],
     ];
     for (const [overrides, upstream] of cases) {
@@ -36,7 +39,11 @@ describe("GET /health", () => {
   it("answers 503 with a hint when nothing is configured (a production deploy without secrets)", async () => {
     const { status, text } = await health({ EMULATOR: undefined });
     expect(status).toBe(503);
-    expect(JSON.parse(text)).toMatchObject({ status: "unconfigured", upstream: null, hint: expect.stringContaining("OPENAI_API_KEY") });
+    expect(JSON.parse(text)).toMatchObject({
+      status: "unconfigured",
+      upstream: null,
+      hint: expect.stringContaining("OPENAI_API_KEY"),
+    });
   });
 });
 
@@ -45,8 +52,13 @@ describe("upstream selection", () => {
     const emulator = env.EMULATOR!;
     const azure = { AZURE_OPENAI_ENDPOINT: "https://contoso.openai.azure.com", AZURE_OPENAI_API_KEY: "az" };
     expect(selectUpstream({ EMULATOR: emulator, OPENAI_API_KEY: "k", ...azure }).kind).toBe("openai");
-    expect(selectUpstream({ EMULATOR: emulator, ...azure })).toMatchObject({ kind: "azure", apiVersion: "2024-10-01-preview" });
-    expect(selectUpstream({ EMULATOR: emulator, AZURE_OPENAI_ENDPOINT: "https://contoso.openai.azure.com" }).kind).toBe("emulator");
+    expect(selectUpstream({ EMULATOR: emulator, ...azure })).toMatchObject({
+      kind: "azure",
+      apiVersion: "2024-10-01-preview",
+    });
+    expect(selectUpstream({ EMULATOR: emulator, AZURE_OPENAI_ENDPOINT: "https://contoso.openai.azure.com" }).kind).toBe(
+      "emulator",
+    );
     expect(selectUpstream({ EMULATOR: emulator, OPENAI_API_KEY: "  " }).kind).toBe("emulator");
     expect(describeUpstream(selectUpstream({}))).toBeNull();
   });
@@ -54,13 +66,19 @@ describe("upstream selection", () => {
 
 describe("/emulator mount", () => {
   it("serves the emulator's API while it is the upstream", async () => {
-    const response = await gatewayFetch(`${GATEWAY}/emulator/v1/assistants`, { headers: { authorization: "Bearer x", "openai-beta": "assistants=v2" } });
+    const response = await gatewayFetch(`${GATEWAY}/emulator/v1/assistants`, {
+      headers: { authorization: "Bearer x", "openai-beta": "assistants=v2" },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ object: "list" });
   });
 
   it("is not there when a real upstream is configured", async () => {
-    const response = await gatewayApp().request("/emulator/v1/assistants", { headers: { authorization: "Bearer x", "openai-beta": "assistants=v2" } }, { ...env, OPENAI_API_KEY: SECRET } as GatewayEnv);
+    const response = await gatewayApp().request(
+      "/emulator/v1/assistants",
+      { headers: { authorization: "Bearer x", "openai-beta": "assistants=v2" } },
+      { ...env, OPENAI_API_KEY: SECRET } as GatewayEnv,
+    );
     expect(response.status).toBe(404);
     expect(await response.text()).not.toContain(SECRET);
   });

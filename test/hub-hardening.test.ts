@@ -5,7 +5,15 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunHub } from "../src/durable/run-hub";
-import { createToolAssistant, emulatorRequest, emulatorSdk, GATEWAY, gatewayFetch, TIME_TOOL, WEATHER_TOOL } from "./helpers/emulator";
+import {
+  createToolAssistant,
+  emulatorRequest,
+  emulatorSdk,
+  GATEWAY,
+  gatewayFetch,
+  TIME_TOOL,
+  WEATHER_TOOL,
+} from "./helpers/emulator";
 import { RecordingWebSocket, runSetup, subscriptionFrame, wsUrl } from "./helpers/hub";
 import { abortHub, fireHubAlarm, hubAlarm, hubState, hubStub, setHubState, Tab } from "./helpers/hub-lifecycle";
 import { rpcError, runcastClient, sleep, waitForRun } from "./helpers/runcast";
@@ -78,7 +86,11 @@ describe("1. a frame cannot make the hub answer more than it carries", () => {
 
   it("replays are paid for from the socket's budget: a frame of subscriptions to a long log closes the socket (1008) early", async () => {
     const { assistant, thread } = await runSetup();
-    const run = await runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id, metadata: { emulator_reply_words: "3000", emulator_words_per_delta: "1" } });
+    const run = await runcastClient().runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistant.id,
+      metadata: { emulator_reply_words: "3000", emulator_words_per_delta: "1" },
+    });
     await waitForRun(thread.id, run.id, undefined, 30_000);
     const socket = await openSocket(thread.id, run.id);
     const frame = JSON.parse(subscriptionFrame(1, thread.id, run.id)) as Record<string, unknown>;
@@ -93,14 +105,18 @@ describe("1. a frame cannot make the hub answer more than it carries", () => {
   it("more than 100 tool outputs in one request are answered with a 4xx, not a failure of the hub", async () => {
     const { thread, run } = await waitingToolRun();
     const outputs = Array.from({ length: 101 }, (_, index) => ({ tool_call_id: `call_many${index}`, output: "x" }));
-    const error = await rpcError(runcastClient().runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: outputs }));
+    const error = await rpcError(
+      runcastClient().runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: outputs }),
+    );
     expect(error.data?.code).toBe("BAD_REQUEST");
   });
 
   it("a batch holding one malformed message is answered once, and its valid messages are not done", async () => {
     const { threadId, runId } = await finishedRun();
     const socket = await openSocket(threadId, runId);
-    socket.send(`[${subscriptionFrame(1, threadId, runId)},{"id":2,"method":"nonsense"},${subscriptionFrame(3, threadId, runId)}]`);
+    socket.send(
+      `[${subscriptionFrame(1, threadId, runId)},{"id":2,"method":"nonsense"},${subscriptionFrame(3, threadId, runId)}]`,
+    );
     const error = await socket.waitFor((message) => message.error !== undefined);
     expect(error.error.message).toMatch(/batch item 1/);
     await sleep(100);
@@ -113,7 +129,9 @@ describe("1. a frame cannot make the hub answer more than it carries", () => {
     const calm = await openSocket(threadId, runId);
     const flood = await openSocket(threadId, runId);
     // 300 messages in ten frames, sent at once: more than a burst (200) holds, however busy the machine.
-    const stops = JSON.stringify(Array.from({ length: 30 }, (_, index) => ({ id: index + 1, method: "subscription.stop" })));
+    const stops = JSON.stringify(
+      Array.from({ length: 30 }, (_, index) => ({ id: index + 1, method: "subscription.stop" })),
+    );
     for (let i = 0; i < 10; i++) flood.send(stops);
     expect((await flood.closed()).code).toBe(1008);
     // Fewer answers than messages: the hub stopped answering once the budget ran out.
@@ -134,7 +152,13 @@ describe("1. a frame cannot make the hub answer more than it carries", () => {
   it("a request id too long to keep across hibernation is refused with a clear error, and the socket keeps working", async () => {
     const { threadId, runId } = await finishedRun();
     const socket = await openSocket(threadId, runId);
-    socket.send(JSON.stringify({ id: "x".repeat(17_000), method: "subscription", params: { path: "runs.events", input: { thread_id: threadId, run_id: runId } } }));
+    socket.send(
+      JSON.stringify({
+        id: "x".repeat(17_000),
+        method: "subscription",
+        params: { path: "runs.events", input: { thread_id: threadId, run_id: runId } },
+      }),
+    );
     const error = await socket.waitFor((message) => message.error !== undefined);
     expect(error.error.data.code).toBe("PARSE_ERROR");
     expect(error.error.message).toMatch(/`id` is limited to 128 characters/);
@@ -146,7 +170,11 @@ describe("1. a frame cannot make the hub answer more than it carries", () => {
 describe("3. an HTTP subscriber that vanishes gives its seat back", () => {
   it.each([
     ["REST SSE", (threadId: string, runId: string) => `${GATEWAY}/v1/threads/${threadId}/runs/${runId}/events`],
-    ["tRPC SSE", (threadId: string, runId: string) => `${GATEWAY}/trpc/runs.events?input=${encodeURIComponent(JSON.stringify({ thread_id: threadId, run_id: runId }))}`],
+    [
+      "tRPC SSE",
+      (threadId: string, runId: string) =>
+        `${GATEWAY}/trpc/runs.events?input=${encodeURIComponent(JSON.stringify({ thread_id: threadId, run_id: runId }))}`,
+    ],
   ] as const)("%s: a reader that stops reading is dropped within a few heartbeats", async (_name, url) => {
     // A run waiting for tool outputs: no event flows, so only the heartbeat can find the readers gone.
     const { thread, run } = await waitingToolRun();
@@ -162,9 +190,14 @@ describe("3. an HTTP subscriber that vanishes gives its seat back", () => {
 
   it("REST SSE: a fetch aborted by its caller gives its seat back within seconds", async () => {
     const { thread, run } = await waitingToolRun();
-    const watchers = async () => (await runcastClient().runs.watchers.query({ thread_id: thread.id, run_id: run.id })).subscribers;
+    const watchers = async () =>
+      (await runcastClient().runs.watchers.query({ thread_id: thread.id, run_id: run.id })).subscribers;
     const controllers = [0, 1, 2].map(() => new AbortController());
-    const responses = await Promise.all(controllers.map((controller) => gatewayFetch(`${GATEWAY}/v1/threads/${thread.id}/runs/${run.id}/events`, { signal: controller.signal })));
+    const responses = await Promise.all(
+      controllers.map((controller) =>
+        gatewayFetch(`${GATEWAY}/v1/threads/${thread.id}/runs/${run.id}/events`, { signal: controller.signal }),
+      ),
+    );
     for (const response of responses) await response.body!.getReader().read();
     expect(await watchers()).toBe(3);
     for (const controller of controllers) controller.abort();
@@ -174,7 +207,9 @@ describe("3. an HTTP subscriber that vanishes gives its seat back", () => {
   it("a reader that keeps reading is not dropped while the run waits", async () => {
     const { thread, run } = await waitingToolRun();
     const controller = new AbortController();
-    const response = await gatewayFetch(`${GATEWAY}/v1/threads/${thread.id}/runs/${run.id}/events`, { signal: controller.signal });
+    const response = await gatewayFetch(`${GATEWAY}/v1/threads/${thread.id}/runs/${run.id}/events`, {
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     const reading = (async () => {
       while (!(await reader.read()).done);
@@ -202,7 +237,9 @@ describe("5. a WebSocket subscriber joining a run the hub settled", () => {
     socket.send(subscriptionFrame(1, thread.id, run.id));
     const stopped = await socket.waitFor((message) => message.id === 1 && message.result?.type === "stopped", 3_000);
     expect(stopped).toBeDefined();
-    expect(socket.messages().some((message) => message.result?.data?.data?.event === "thread.run.requires_action")).toBe(true);
+    expect(
+      socket.messages().some((message) => message.result?.data?.data?.event === "thread.run.requires_action"),
+    ).toBe(true);
   });
 });
 
@@ -246,10 +283,18 @@ describe("9. NOT_FOUND reads the same for a run on another thread and a run that
     expect(real.message).toBe(`No run found with id '${realRun}'.`);
     for (const call of [
       (runId: string) => client.runs.cancel.mutate({ thread_id: otherThread, run_id: runId }),
-      (runId: string) => client.runs.submitToolOutputs.mutate({ thread_id: otherThread, run_id: runId, tool_outputs: [{ tool_call_id: "call_x", output: "x" }] }),
+      (runId: string) =>
+        client.runs.submitToolOutputs.mutate({
+          thread_id: otherThread,
+          run_id: runId,
+          tool_outputs: [{ tool_call_id: "call_x", output: "x" }],
+        }),
     ]) {
       const [a, b] = [await rpcError(call(realRun)), await rpcError(call(madeUp))];
-      expect([a.data?.code, a.message.replace(realRun, "<run>")]).toEqual([b.data?.code, b.message.replace(madeUp, "<run>")]);
+      expect([a.data?.code, a.message.replace(realRun, "<run>")]).toEqual([
+        b.data?.code,
+        b.message.replace(madeUp, "<run>"),
+      ]);
     }
     const body = async (path: string, runId: string, init?: RequestInit) => {
       const response = await gatewayFetch(`${GATEWAY}${path}`, init);
@@ -259,7 +304,13 @@ describe("9. NOT_FOUND reads the same for a run on another thread and a run that
       [(runId: string) => `/v1/threads/${otherThread}/runs/${runId}`, undefined],
       [(runId: string) => `/v1/threads/${otherThread}/runs/${runId}/events`, undefined],
       [(runId: string) => `/v1/threads/${otherThread}/runs/${runId}/cancel`, { method: "POST" }],
-      [(runId: string) => `/v1/threads/${otherThread}/runs/${runId}/submit_tool_outputs`, { method: "POST", body: JSON.stringify({ tool_outputs: [{ tool_call_id: "call_x", output: "x" }], stream: true }) }],
+      [
+        (runId: string) => `/v1/threads/${otherThread}/runs/${runId}/submit_tool_outputs`,
+        {
+          method: "POST",
+          body: JSON.stringify({ tool_outputs: [{ tool_call_id: "call_x", output: "x" }], stream: true }),
+        },
+      ],
       [(runId: string) => `/ws/threads/${otherThread}/runs/${runId}`, { headers: { upgrade: "websocket" } }],
     ] as const) {
       const [a, b] = [await body(path(realRun), realRun, init), await body(path(madeUp), madeUp, init)];
@@ -273,8 +324,14 @@ describe("9. NOT_FOUND reads the same for a run on another thread and a run that
 /** A tool run waiting on two parallel calls (get_weather and get_time). */
 async function twoCallRun() {
   const sdk = emulatorSdk();
-  const assistant = await sdk.beta.assistants.create({ model: "gpt-4o", name: "Tools", tools: [WEATHER_TOOL, TIME_TOOL] });
-  const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "get_weather Oslo and get_time Oslo" }] });
+  const assistant = await sdk.beta.assistants.create({
+    model: "gpt-4o",
+    name: "Tools",
+    tools: [WEATHER_TOOL, TIME_TOOL],
+  });
+  const thread = await sdk.beta.threads.create({
+    messages: [{ role: "user", content: "get_weather Oslo and get_time Oslo" }],
+  });
   const run = await runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id });
   const waiting = await waitForRun(thread.id, run.id, ["requires_action"]);
   const calls = waiting.required_action!.submit_tool_outputs.tool_calls.map((call) => call.id);
@@ -293,26 +350,56 @@ describe("11. tool-output races answer CONFLICT for calls already answered", () 
     expect(calls).toHaveLength(2);
     const client = runcastClient();
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, () => outcomeOf(client.runs.submitToolOutputs.mutate({ thread_id: threadId, run_id: runId, tool_outputs: calls.map((id) => ({ tool_call_id: id, output: "x" })) }))),
+      Array.from({ length: 20 }, () =>
+        outcomeOf(
+          client.runs.submitToolOutputs.mutate({
+            thread_id: threadId,
+            run_id: runId,
+            tool_outputs: calls.map((id) => ({ tool_call_id: id, output: "x" })),
+          }),
+        ),
+      ),
     );
     expect(outcomes.filter((outcome) => outcome === "ok")).toHaveLength(1);
     const refused = outcomes.filter((outcome) => outcome !== "ok");
     expect(refused).toHaveLength(19);
-    for (const outcome of refused) expect(outcome).toMatch(new RegExp(`^CONFLICT: Tool call (${calls.join("|")}) already has its output\\.$`));
+    for (const outcome of refused)
+      expect(outcome).toMatch(new RegExp(`^CONFLICT: Tool call (${calls.join("|")}) already has its output\\.$`));
   });
 
   it("outputs split across 20 callers: two succeed, the rest get CONFLICT; late repeats stay CONFLICT, unknown calls BAD_REQUEST", async () => {
     const { threadId, runId, calls } = await twoCallRun();
     const client = runcastClient();
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => outcomeOf(client.runs.submitToolOutputs.mutate({ thread_id: threadId, run_id: runId, tool_outputs: [{ tool_call_id: calls[index % 2]!, output: "x" }] }))),
+      Array.from({ length: 20 }, (_, index) =>
+        outcomeOf(
+          client.runs.submitToolOutputs.mutate({
+            thread_id: threadId,
+            run_id: runId,
+            tool_outputs: [{ tool_call_id: calls[index % 2]!, output: "x" }],
+          }),
+        ),
+      ),
     );
     expect(outcomes.filter((outcome) => outcome === "ok")).toHaveLength(2);
-    for (const outcome of outcomes.filter((o) => o !== "ok")) expect(outcome).toMatch(/^CONFLICT: Tool call \S+ already has its output\.$/);
+    for (const outcome of outcomes.filter((o) => o !== "ok"))
+      expect(outcome).toMatch(/^CONFLICT: Tool call \S+ already has its output\.$/);
     await waitForRun(threadId, runId);
-    const late = await rpcError(client.runs.submitToolOutputs.mutate({ thread_id: threadId, run_id: runId, tool_outputs: [{ tool_call_id: calls[0]!, output: "late" }] }));
+    const late = await rpcError(
+      client.runs.submitToolOutputs.mutate({
+        thread_id: threadId,
+        run_id: runId,
+        tool_outputs: [{ tool_call_id: calls[0]!, output: "late" }],
+      }),
+    );
     expect([late.data?.code, late.message]).toEqual(["CONFLICT", `Tool call ${calls[0]} already has its output.`]);
-    const unknown = await rpcError(client.runs.submitToolOutputs.mutate({ thread_id: threadId, run_id: runId, tool_outputs: [{ tool_call_id: "call_neverasked", output: "x" }] }));
+    const unknown = await rpcError(
+      client.runs.submitToolOutputs.mutate({
+        thread_id: threadId,
+        run_id: runId,
+        tool_outputs: [{ tool_call_id: "call_neverasked", output: "x" }],
+      }),
+    );
     expect(unknown.data?.code).toBe("BAD_REQUEST");
   });
 });
@@ -321,13 +408,27 @@ describe("12. a metadata update goes through the run's hub", () => {
   it("a finished run's later reads agree with the upstream on every surface", async () => {
     const { threadId, runId } = await finishedRun();
     const client = runcastClient();
-    const updated = await client.runs.update.mutate({ thread_id: threadId, run_id: runId, metadata: { label: "reviewed" } });
+    const updated = await client.runs.update.mutate({
+      thread_id: threadId,
+      run_id: runId,
+      metadata: { label: "reviewed" },
+    });
     expect(updated.metadata).toEqual({ label: "reviewed" });
-    expect((await client.runs.retrieve.query({ thread_id: threadId, run_id: runId })).metadata).toEqual({ label: "reviewed" });
-    const rest = (await (await gatewayFetch(`${GATEWAY}/v1/threads/${threadId}/runs/${runId}`)).json()) as { metadata: unknown };
+    expect((await client.runs.retrieve.query({ thread_id: threadId, run_id: runId })).metadata).toEqual({
+      label: "reviewed",
+    });
+    const rest = (await (await gatewayFetch(`${GATEWAY}/v1/threads/${threadId}/runs/${runId}`)).json()) as {
+      metadata: unknown;
+    };
     expect(rest.metadata).toEqual({ label: "reviewed" });
     const socket = await openSocket(threadId, runId);
-    socket.send(JSON.stringify({ id: 7, method: "query", params: { path: "runs.retrieve", input: { thread_id: threadId, run_id: runId } } }));
+    socket.send(
+      JSON.stringify({
+        id: 7,
+        method: "query",
+        params: { path: "runs.retrieve", input: { thread_id: threadId, run_id: runId } },
+      }),
+    );
     expect((await socket.waitFor((message) => message.id === 7)).result.data.metadata).toEqual({ label: "reviewed" });
     const upstream = await emulatorSdk().beta.threads.runs.retrieve(runId, { thread_id: threadId });
     expect(upstream.metadata).toEqual({ label: "reviewed" });
@@ -361,7 +462,10 @@ describe("13. run slots and tool rounds have one owner each", () => {
     const tenant = `late-begin-${crypto.randomUUID()}`;
     const { assistant, thread } = await runSetup();
     // Created upstream directly (slowly), then taken up by the hub (a subscriber's socket) before the creation step's begin().
-    const run = await emulatorSdk().beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_delta_ms: "20" } });
+    const run = await emulatorSdk().beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "20" },
+    });
     const slot = await tenantRuns(tenant).reserve(3);
     if (!slot.ok) throw new Error("no slot");
     await tenantRuns(tenant).bind(slot.id, run.id, null);
@@ -402,10 +506,19 @@ describe("13. run slots and tool rounds have one owner each", () => {
     const callId = waiting.required_action!.submit_tool_outputs.tool_calls[0]!.id;
     // What a hub leaves when it dies between collecting the round and the upstream taking it: every output stored, none submitted.
     await runInDurableObject(hubStub(run.id), (_hub, state) => {
-      state.storage.sql.exec("INSERT INTO tool_outputs (round, tool_call_id, output) VALUES (?, ?, ?)", callId, callId, "lost");
+      state.storage.sql.exec(
+        "INSERT INTO tool_outputs (round, tool_call_id, output) VALUES (?, ?, ?)",
+        callId,
+        callId,
+        "lost",
+      );
     });
     await abortHub(run.id);
-    const answered = await runcastClient().runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: callId, output: "sunny" }] });
+    const answered = await runcastClient().runs.submitToolOutputs.mutate({
+      thread_id: thread.id,
+      run_id: run.id,
+      tool_outputs: [{ tool_call_id: callId, output: "sunny" }],
+    });
     expect(answered.id).toBe(run.id);
     const done = await waitForRun(thread.id, run.id);
     expect(done.status).toBe("completed");

@@ -3,7 +3,15 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { createToolAssistant, emulatorRequest, emulatorSdk, gatewayFetch, resetEmulatorSettings, setEmulatorSettings, plainRunEvents } from "./helpers/emulator";
+import {
+  createToolAssistant,
+  emulatorRequest,
+  emulatorSdk,
+  gatewayFetch,
+  resetEmulatorSettings,
+  setEmulatorSettings,
+  plainRunEvents,
+} from "./helpers/emulator";
 import {
   Tab,
   abortHub,
@@ -61,7 +69,8 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-const runEvents = (events: SeenEvent[]) => events.filter((e) => e.event.startsWith("thread.run.") && !e.event.startsWith("thread.run.step."));
+const runEvents = (events: SeenEvent[]) =>
+  events.filter((e) => e.event.startsWith("thread.run.") && !e.event.startsWith("thread.run.step."));
 
 afterEach(async () => {
   await resetEmulatorSettings();
@@ -91,7 +100,12 @@ describe("tool outputs through the hub", () => {
       const names = tab.names;
       const pausedAt = names.indexOf("thread.run.requires_action");
       expect(names.slice(0, 3)).toEqual(["thread.run.created", "thread.run.queued", "thread.run.in_progress"]);
-      expect(names.slice(pausedAt + 1, pausedAt + 5)).toEqual(["runcast.tool_outputs", "thread.run.step.completed", "thread.run.queued", "thread.run.in_progress"]);
+      expect(names.slice(pausedAt + 1, pausedAt + 5)).toEqual([
+        "runcast.tool_outputs",
+        "thread.run.step.completed",
+        "thread.run.queued",
+        "thread.run.in_progress",
+      ]);
       expect(names.at(-1)).toBe("thread.run.completed");
       expect(names.filter((name) => name === "thread.run.requires_action")).toHaveLength(1);
 
@@ -99,7 +113,12 @@ describe("tool outputs through the hub", () => {
       expect(outputsEvent.data).toEqual({ run_id: run.id, received: calls.map((call) => call.id), pending: [] });
       // The continuation's first event closes the tool step with both outputs.
       const toolStep = tab.events[pausedAt + 2]!.data;
-      expect(toolStep.step_details.tool_calls.map((call: { id: string; function: { output: string } }) => [call.id, call.function.output])).toEqual([
+      expect(
+        toolStep.step_details.tool_calls.map((call: { id: string; function: { output: string } }) => [
+          call.id,
+          call.function.output,
+        ]),
+      ).toEqual([
         [byName(calls, "get_weather").id, "18C and sunny"],
         [byName(calls, "get_time").id, "14:05"],
       ]);
@@ -122,8 +141,16 @@ describe("tool outputs through the hub", () => {
 
     // Tab A over its own socket, tab B over HTTP, in parallel.
     const [viaSocket, viaHttp] = await Promise.all([
-      tabA.client.runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: weather.id, output: "18C and sunny" }] }),
-      runcastClient().runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: time.id, output: "14:05" }] }),
+      tabA.client.runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: weather.id, output: "18C and sunny" }],
+      }),
+      runcastClient().runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: time.id, output: "14:05" }],
+      }),
     ]);
     // Neither failed (an upstream 400 for a partial or repeated submission would have surfaced here); one of them
     // completed the round and was answered with the continuing run, the other with the run still waiting.
@@ -136,11 +163,15 @@ describe("tool outputs through the hub", () => {
       expect(outputs).toHaveLength(2);
       expect(outputs.map((output) => output.pending.length)).toEqual([1, 0]);
       expect(outputs[0].received).toHaveLength(1);
-      expect(outputs[0].pending).toEqual(calls.map((call) => call.id).filter((id) => !outputs[0].received.includes(id)));
+      expect(outputs[0].pending).toEqual(
+        calls.map((call) => call.id).filter((id) => !outputs[0].received.includes(id)),
+      );
       expect(outputs[1]).toEqual({ run_id: run.id, received: [weather.id, time.id], pending: [] });
       // The tool step was completed once, by the one submission.
       const toolStepId = tab.events.find((event) => event.event === "thread.run.step.created")!.data.id;
-      expect(tab.events.filter((event) => event.event === "thread.run.step.completed" && event.data.id === toolStepId)).toHaveLength(1);
+      expect(
+        tab.events.filter((event) => event.event === "thread.run.step.completed" && event.data.id === toolStepId),
+      ).toHaveLength(1);
       expect(tab.names.at(-1)).toBe("thread.run.completed");
       expect(tab.text).toMatch(/^get_weather returned: 18C and sunny\. get_time returned: 14:05\./);
     }
@@ -162,8 +193,16 @@ describe("tool outputs through the hub", () => {
     const calls = callsOf(await tabA.waitFor("thread.run.requires_action"));
     await tabB.waitFor("thread.run.requires_action");
     const answers = await Promise.all([
-      tabA.client.runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: byName(calls, "get_weather").id, output: "rain" }] }),
-      tabB.client.runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: byName(calls, "get_time").id, output: "noon" }] }),
+      tabA.client.runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: byName(calls, "get_weather").id, output: "rain" }],
+      }),
+      tabB.client.runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: byName(calls, "get_time").id, output: "noon" }],
+      }),
     ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual(["queued", "requires_action"]);
     await Promise.all([tabA.finished(), tabB.finished()]);
@@ -184,39 +223,71 @@ describe("tool outputs through the hub", () => {
     const http = runcastClient();
     const ref = { thread_id: thread.id, run_id: run.id };
 
-    const first = await tabA.client.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: weather.id, output: "18C and sunny" }] });
+    const first = await tabA.client.runs.submitToolOutputs.mutate({
+      ...ref,
+      tool_outputs: [{ tool_call_id: weather.id, output: "18C and sunny" }],
+    });
     expect(first.status).toBe("requires_action");
     await tabB.waitFor("runcast.tool_outputs");
     const logged = tabB.events.length;
 
     // The same call again, from the other tab (socket) and over HTTP: CONFLICT.
-    const again = await rpcError(tabB.client.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: weather.id, output: "snow" }] }));
+    const again = await rpcError(
+      tabB.client.runs.submitToolOutputs.mutate({
+        ...ref,
+        tool_outputs: [{ tool_call_id: weather.id, output: "snow" }],
+      }),
+    );
     expect(again.data?.code).toBe("CONFLICT");
     expect(again.message).toContain(weather.id);
-    const againHttp = await rpcError(http.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: weather.id, output: "snow" }] }));
+    const againHttp = await rpcError(
+      http.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: weather.id, output: "snow" }] }),
+    );
     expect(againHttp.data?.code).toBe("CONFLICT");
 
     // A call the run is not waiting for: BAD_REQUEST, and the valid output beside it is not kept either.
-    const unknown = await rpcError(http.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: "call_unknown123", output: "x" }] }));
+    const unknown = await rpcError(
+      http.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: "call_unknown123", output: "x" }] }),
+    );
     expect(unknown.data?.code).toBe("BAD_REQUEST");
     expect(unknown.message).toContain("call_unknown123");
     const mixed = await rpcError(
-      tabB.client.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: time.id, output: "14:05" }, { tool_call_id: "call_unknown123", output: "x" }] }),
+      tabB.client.runs.submitToolOutputs.mutate({
+        ...ref,
+        tool_outputs: [
+          { tool_call_id: time.id, output: "14:05" },
+          { tool_call_id: "call_unknown123", output: "x" },
+        ],
+      }),
     );
     expect(mixed.data?.code).toBe("BAD_REQUEST");
     const twice = await rpcError(
-      http.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: time.id, output: "a" }, { tool_call_id: time.id, output: "b" }] }),
+      http.runs.submitToolOutputs.mutate({
+        ...ref,
+        tool_outputs: [
+          { tool_call_id: time.id, output: "a" },
+          { tool_call_id: time.id, output: "b" },
+        ],
+      }),
     );
     expect(twice.data?.code).toBe("BAD_REQUEST");
 
     // None of that was logged, and upstream the run still waits for both calls.
     expect(tabB.events).toHaveLength(logged);
-    const held = await emulatorGet<{ status: string; required_action: { submit_tool_outputs: { tool_calls: ToolCall[] } } }>(`/threads/${thread.id}/runs/${run.id}`);
+    const held = await emulatorGet<{
+      status: string;
+      required_action: { submit_tool_outputs: { tool_calls: ToolCall[] } };
+    }>(`/threads/${thread.id}/runs/${run.id}`);
     expect(held.status).toBe("requires_action");
-    expect(held.required_action.submit_tool_outputs.tool_calls.map((call) => call.id)).toEqual(calls.map((call) => call.id));
+    expect(held.required_action.submit_tool_outputs.tool_calls.map((call) => call.id)).toEqual(
+      calls.map((call) => call.id),
+    );
 
     // The missing output completes the round (it was not kept from the refused request, or this would be CONFLICT).
-    const last = await http.runs.submitToolOutputs.mutate({ ...ref, tool_outputs: [{ tool_call_id: time.id, output: "14:05" }] });
+    const last = await http.runs.submitToolOutputs.mutate({
+      ...ref,
+      tool_outputs: [{ tool_call_id: time.id, output: "14:05" }],
+    });
     expect(last.status).toBe("queued");
     await Promise.all([tabA.finished(), tabB.finished()]);
     for (const tab of [tabA, tabB]) {
@@ -241,10 +312,22 @@ describe("tool outputs through the hub", () => {
     if (status === "completed") await tab.finished();
     else await tab.waitFor("thread.message.delta");
 
-    const viaHttp = await rpcError(runcastClient().runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: "call_abc", output: "x" }] }));
+    const viaHttp = await rpcError(
+      runcastClient().runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: "call_abc", output: "x" }],
+      }),
+    );
     expect(viaHttp.data?.code).toBe("BAD_REQUEST");
     expect(viaHttp.message).toContain(`status ${status}`);
-    const viaSocket = await rpcError(tab.client.runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: "call_abc", output: "x" }] }));
+    const viaSocket = await rpcError(
+      tab.client.runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: "call_abc", output: "x" }],
+      }),
+    );
     expect(viaSocket.data?.code).toBe("BAD_REQUEST");
 
     // The fault armed on the run answers the next request naming it: still armed, so the gateway sent none.
@@ -278,7 +361,11 @@ describe("tool outputs: adoption and upstream failures", () => {
     expectContiguous(tab.ids);
     expect(tab.names[0]).toBe("thread.run.created");
     const waiting = tab.names.indexOf("thread.run.requires_action");
-    expect(tab.names.slice(waiting + 1, waiting + 4)).toEqual(["runcast.tool_outputs", "thread.run.step.completed", "thread.run.queued"]);
+    expect(tab.names.slice(waiting + 1, waiting + 4)).toEqual([
+      "runcast.tool_outputs",
+      "thread.run.step.completed",
+      "thread.run.queued",
+    ]);
     expect(tab.names.at(-1)).toBe("thread.run.completed");
     expectEachObjectOnce(tab.events);
     expect(tab.text).toBe(await emulatorReply(thread.id, created.id));
@@ -292,15 +379,24 @@ describe("tool outputs: adoption and upstream failures", () => {
     const { thread, run } = await startRun(WEATHER_AND_TIME);
     const tab = new Tab(thread.id, run.id);
     const calls = callsOf(await tab.waitFor("thread.run.requires_action"));
-    await eventually(() => hubState(run.id), (state) => state?.poll.hintMs === 60_000);
-    const outputs = { thread_id: thread.id, run_id: run.id, tool_outputs: calls.map((call) => ({ tool_call_id: call.id, output: "fine" })) };
+    await eventually(
+      () => hubState(run.id),
+      (state) => state?.poll.hintMs === 60_000,
+    );
+    const outputs = {
+      thread_id: thread.id,
+      run_id: run.id,
+      tool_outputs: calls.map((call) => ({ tool_call_id: call.id, output: "fine" })),
+    };
 
     // The next upstream request answers 500: the submission fails, and the caller is told.
     await setEmulatorSettings({ http_errors: { status: 500, count: 1, retry_after: 0 } });
     const failed = await rpcError(runcastClient().runs.submitToolOutputs.mutate(outputs));
     expect(failed.data?.code).toBe("BAD_GATEWAY");
     expect((await emulatorSettings()).http_errors).toBeNull();
-    expect((await emulatorGet<{ status: string }>(`/threads/${thread.id}/runs/${run.id}`)).status).toBe("requires_action");
+    expect((await emulatorGet<{ status: string }>(`/threads/${thread.id}/runs/${run.id}`)).status).toBe(
+      "requires_action",
+    );
 
     // The upstream took nothing, so retrying the same outputs must reach it.
     const retried = await runcastClient().runs.submitToolOutputs.mutate(outputs);
@@ -350,13 +446,29 @@ describe("cancel and conflicts", () => {
     await tab.finished();
 
     expectContiguous(tab.ids);
-    expect(runEvents(tab.events).map((event) => event.event).slice(-3)).toEqual(["thread.run.requires_action", "thread.run.cancelling", "thread.run.cancelled"]);
+    expect(
+      runEvents(tab.events)
+        .map((event) => event.event)
+        .slice(-3),
+    ).toEqual(["thread.run.requires_action", "thread.run.cancelling", "thread.run.cancelled"]);
     const toolStepId = tab.events.find((event) => event.event === "thread.run.step.created")!.data.id;
-    expect(tab.events.find((event) => event.event === "thread.run.step.cancelled")?.data).toMatchObject({ id: toolStepId, status: "cancelled" });
+    expect(tab.events.find((event) => event.event === "thread.run.step.cancelled")?.data).toMatchObject({
+      id: toolStepId,
+      status: "cancelled",
+    });
     expectEachObjectOnce(tab.events);
     // Outputs for the cancelled run are refused by the hub itself.
     const late = await rpcError(
-      runcastClient().runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: callsOf(tab.events.find((e) => e.event === "thread.run.requires_action")!)[0]!.id, output: "late" }] }),
+      runcastClient().runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [
+          {
+            tool_call_id: callsOf(tab.events.find((e) => e.event === "thread.run.requires_action")!)[0]!.id,
+            output: "late",
+          },
+        ],
+      }),
     );
     expect(late.data?.code).toBe("BAD_REQUEST");
     tab.close();
@@ -380,7 +492,9 @@ describe("cancel and conflicts", () => {
     const { assistant, thread, run } = await startRun(WEATHER_AND_TIME);
     const tab = new Tab(thread.id, run.id);
     await tab.waitFor("thread.run.requires_action");
-    const conflict = await rpcError(runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id }));
+    const conflict = await rpcError(
+      runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id }),
+    );
     expect(conflict.data?.code).toBe("CONFLICT");
     expect(conflict.data?.upstream).toMatchObject({ status: 400, active_run_id: run.id });
     expect(conflict.message).toContain(run.id);
@@ -395,7 +509,10 @@ describe("runs the hub learns by polling", () => {
   it("a run created without streaming is adopted on subscription, polled, and ends with the emulator's text", async () => {
     const { sdk, assistant, thread } = await setup("Adopt this run please");
     // Straight on the emulator: no hub of the gateway holds this run.
-    const run = await sdk.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_delta_ms: "20", emulator_reply_words: "20" } });
+    const run = await sdk.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "20", emulator_reply_words: "20" },
+    });
     expect(await hubState(run.id)).toBeUndefined();
 
     const tab = new Tab(thread.id, run.id);
@@ -411,12 +528,21 @@ describe("runs the hub learns by polling", () => {
 
     // The hub adopted it, and learnt it by polling: it never had a stream.
     const state = await hubState(run.id);
-    expect(state).toMatchObject({ run_id: run.id, thread_id: thread.id, stream: { open: false, generation: 1 }, run: { status: "completed" } });
+    expect(state).toMatchObject({
+      run_id: run.id,
+      thread_id: thread.id,
+      stream: { open: false, generation: 1 },
+      run: { status: "completed" },
+    });
     tab.close();
   });
 
   it("a stream cut mid-run is recovered by polling: same text, each step and message once, no gap or repeat", async () => {
-    const { thread, run } = await startRun("Cut this stream short", { emulator_cut_after: "8", emulator_delta_ms: "10", emulator_reply_words: "40" });
+    const { thread, run } = await startRun("Cut this stream short", {
+      emulator_cut_after: "8",
+      emulator_delta_ms: "10",
+      emulator_reply_words: "40",
+    });
     const tab = new Tab(thread.id, run.id);
     await tab.finished();
 
@@ -437,7 +563,11 @@ describe("runs the hub learns by polling", () => {
 
   it("a stream silent for longer than the silence limit is given up; polling completes the run without repeating text", async () => {
     // Each step of this run is 1.9 s apart, more than RUNCAST_STREAM_SILENCE_MS (1500 in tests).
-    const { thread, run } = await startRun("Hi", { emulator_delta_ms: "1900", emulator_reply_words: "3", emulator_words_per_delta: "10" });
+    const { thread, run } = await startRun("Hi", {
+      emulator_delta_ms: "1900",
+      emulator_reply_words: "3",
+      emulator_words_per_delta: "10",
+    });
     const tab = new Tab(thread.id, run.id);
     await tab.finished(15_000);
 
@@ -469,8 +599,14 @@ describe("runs the hub learns by polling", () => {
     expect(tab.completed).toBe(true);
 
     // The next alarm is the retention time, a day after the run ended: no more polls.
-    const state = await eventually(() => hubState(run.id), (s) => s?.terminalAt != null);
-    const alarm = await eventually(() => hubAlarm(run.id), (at) => at !== null && at > Date.now() + 60 * 60 * 1000);
+    const state = await eventually(
+      () => hubState(run.id),
+      (s) => s?.terminalAt != null,
+    );
+    const alarm = await eventually(
+      () => hubAlarm(run.id),
+      (at) => at !== null && at > Date.now() + 60 * 60 * 1000,
+    );
     expect(alarm).toBe(state!.terminalAt! + DAY_MS);
     tab.close();
   });
@@ -484,7 +620,10 @@ describe("polling cadence", () => {
     const tab = new Tab(thread.id, run.id);
     await tab.waitFor("thread.run.requires_action");
     tab.close();
-    await eventually(() => hubSocketCount(run.id), (count) => count === 0);
+    await eventually(
+      () => hubSocketCount(run.id),
+      (count) => count === 0,
+    );
     return { thread, run };
   }
 
@@ -497,14 +636,20 @@ describe("polling cadence", () => {
     const idle = [];
     for (let i = 0; i < 5; i++) idle.push(await nextPollDelay(run.id));
     // Doubling from RUNCAST_POLL_MIN_MS (50) to RUNCAST_POLL_MAX_IDLE_MS (400), then staying there.
-    expect(idle.map((delay, i) => [i, contains(delay, [100, 200, 400, 400, 400][i]!)]), JSON.stringify(idle)).toEqual(idle.map((_, i) => [i, true]));
+    expect(
+      idle.map((delay, i) => [i, contains(delay, [100, 200, 400, 400, 400][i]!)]),
+      JSON.stringify(idle),
+    ).toEqual(idle.map((_, i) => [i, true]));
 
     const tab = new Tab(thread.id, run.id);
     await tab.waitFor("thread.run.requires_action");
     const watched = [];
     for (let i = 0; i < 3; i++) watched.push(await nextPollDelay(run.id));
     // RUNCAST_POLL_MAX_WATCHED_MS (200) while someone watches.
-    expect(watched.every((delay) => contains(delay, 200)), JSON.stringify(watched)).toBe(true);
+    expect(
+      watched.every((delay) => contains(delay, 200)),
+      JSON.stringify(watched),
+    ).toBe(true);
     // Still waiting, still the same run: the polls changed nothing.
     expect((await hubState(run.id))?.run.status).toBe("requires_action");
     tab.close();
@@ -518,8 +663,14 @@ describe("polling cadence", () => {
     const delays = [];
     for (let i = 0; i < 4; i++) delays.push(await nextPollDelay(run.id));
     // The backoff alone would be 100, 200, 400, 400: the hint lifts the first two to 350.
-    expect(delays.map((delay) => delay.max >= 350), JSON.stringify(delays)).toEqual([true, true, true, true]);
-    expect(delays.map((delay, i) => contains(delay, [350, 350, 400, 400][i]!)), JSON.stringify(delays)).toEqual([true, true, true, true]);
+    expect(
+      delays.map((delay) => delay.max >= 350),
+      JSON.stringify(delays),
+    ).toEqual([true, true, true, true]);
+    expect(
+      delays.map((delay, i) => contains(delay, [350, 350, 400, 400][i]!)),
+      JSON.stringify(delays),
+    ).toEqual([true, true, true, true]);
   });
 
   it("with a subscriber and a hint above the watched cap, polls wait for the hint", async () => {
@@ -529,7 +680,10 @@ describe("polling cadence", () => {
     await tab.waitFor("thread.run.requires_action");
     const delays = [];
     for (let i = 0; i < 3; i++) delays.push(await nextPollDelay(run.id));
-    expect(delays.every((delay) => delay.max >= 350 && contains(delay, 350)), JSON.stringify(delays)).toBe(true);
+    expect(
+      delays.every((delay) => delay.max >= 350 && contains(delay, 350)),
+      JSON.stringify(delays),
+    ).toBe(true);
     tab.close();
   });
 });
@@ -550,7 +704,10 @@ describe("retention", () => {
 
     expect(await hubState(run.id)).toBeUndefined();
     expect(await hubAlarm(run.id)).toBeNull();
-    await eventually(async () => tab.sockets[0]!.closes, (closes) => closes.length > 0);
+    await eventually(
+      async () => tab.sockets[0]!.closes,
+      (closes) => closes.length > 0,
+    );
     expect(tab.sockets[0]!.closes[0]!.code).toBe(4010);
 
     const retrieved = await runcastClient().runs.retrieve.query({ thread_id: thread.id, run_id: run.id });
@@ -563,7 +720,10 @@ describe("retention", () => {
 
 describe("restarts", () => {
   it("a hub restarted mid-stream (sockets closed): tabs reconnect, resume after their last event id, and miss nothing", async () => {
-    const { thread, run } = await startRun("Keep streaming through a restart", { emulator_delta_ms: "30", emulator_reply_words: "60" });
+    const { thread, run } = await startRun("Keep streaming through a restart", {
+      emulator_delta_ms: "30",
+      emulator_reply_words: "60",
+    });
     const tabs = openTabs(2, thread.id, run.id);
     await tabs[0]!.waitFor((event) => event.event === "thread.message.delta" && deltaCount(tabs[0]!.events) >= 10);
     await evictDurableObject(hubStub(run.id), { webSockets: "close" });
@@ -584,7 +744,10 @@ describe("restarts", () => {
   });
 
   it("a hub reset while the creation step forwards the first segment: the hub is not left waiting for the silence limit", async () => {
-    const { thread, run } = await startRun("Reset while relaying", { emulator_delta_ms: "30", emulator_reply_words: "60" });
+    const { thread, run } = await startRun("Reset while relaying", {
+      emulator_delta_ms: "30",
+      emulator_reply_words: "60",
+    });
     const tab = new Tab(thread.id, run.id);
     await tab.waitFor((event) => event.event === "thread.message.delta" && deltaCount(tab.events) >= 5);
     await abortHub(run.id);
@@ -603,7 +766,10 @@ describe("restarts", () => {
   });
 
   it("a hub restarted with its sockets hibernated: tabs keep their sockets and the stream goes on", async () => {
-    const { thread, run } = await startRun("Sleep through a restart", { emulator_delta_ms: "30", emulator_reply_words: "40" });
+    const { thread, run } = await startRun("Sleep through a restart", {
+      emulator_delta_ms: "30",
+      emulator_reply_words: "40",
+    });
     const tab = new Tab(thread.id, run.id);
     await tab.waitFor((event) => event.event === "thread.message.delta" && deltaCount(tab.events) >= 5);
     await evictDurableObject(hubStub(run.id));
@@ -650,7 +816,11 @@ describe("restarts", () => {
 describe("runs.retrieve while the hub holds the run", () => {
   it("answers from the hub, with the run subscribers last saw, and a poll hint", async () => {
     // A fault armed on the run: the next upstream request naming it answers 429.
-    const { thread, run } = await startRun("Hello there", { emulator_delta_ms: "50", emulator_reply_words: "20", emulator_http_errors: "429x1" });
+    const { thread, run } = await startRun("Hello there", {
+      emulator_delta_ms: "50",
+      emulator_reply_words: "20",
+      emulator_http_errors: "429x1",
+    });
     const tab = new Tab(thread.id, run.id);
     await tab.waitFor("thread.message.delta");
 
@@ -665,7 +835,9 @@ describe("runs.retrieve while the hub holds the run", () => {
     expect(retrieved.status).toBe("in_progress");
     expect(retrieved).toEqual(lastRunEvent.data);
     // The hub's own quickest poll (RUNCAST_POLL_MIN_MS), since it has had no hint from the upstream yet.
-    expect(headers[0]!.get("openai-poll-after-ms")).toBe((env as unknown as Record<string, string>).RUNCAST_POLL_MIN_MS);
+    expect(headers[0]!.get("openai-poll-after-ms")).toBe(
+      (env as unknown as Record<string, string>).RUNCAST_POLL_MIN_MS,
+    );
 
     // Over the socket too.
     const overSocket = await tab.client.runs.retrieve.query({ thread_id: thread.id, run_id: run.id });

@@ -23,8 +23,13 @@ describe("hub recovery", () => {
     const { threadId, runId } = await toolRun({ emulator_cut_after: "1" });
     const tab = new Tab(threadId, runId);
     const waiting = await tab.waitFor("thread.run.requires_action");
-    const call = (waiting.data as { required_action: { submit_tool_outputs: { tool_calls: Array<{ id: string }> } } }).required_action.submit_tool_outputs.tool_calls[0]!;
-    const answered = await runcast().runs.submitToolOutputs.mutate({ thread_id: threadId, run_id: runId, tool_outputs: [{ tool_call_id: call.id, output: "cold" }] });
+    const call = (waiting.data as { required_action: { submit_tool_outputs: { tool_calls: Array<{ id: string }> } } })
+      .required_action.submit_tool_outputs.tool_calls[0]!;
+    const answered = await runcast().runs.submitToolOutputs.mutate({
+      thread_id: threadId,
+      run_id: runId,
+      tool_outputs: [{ tool_call_id: call.id, output: "cold" }],
+    });
     expect(answered.id).toBe(runId);
     await tab.finished();
     expect(tab.names.at(-1)).toBe("thread.run.completed");

@@ -8,11 +8,20 @@ import { alarmAction, isFinalPoll, isPollDue, nextAlarm, pollDelay, type Schedul
 
 const config = DEFAULT_HUB_CONFIG;
 const NOW = 1_000_000;
-const polling: ScheduleState = { terminalAt: null, streamOpen: false, lastEventAt: NOW - 1000, pollAt: NOW + 2000, expiresAt: null, settled: false };
+const polling: ScheduleState = {
+  terminalAt: null,
+  streamOpen: false,
+  lastEventAt: NOW - 1000,
+  pollAt: NOW + 2000,
+  expiresAt: null,
+  settled: false,
+};
 
 describe("poll delay", () => {
   it("doubles from the minimum to the cap, lower while someone watches", () => {
-    expect([0, 1, 2, 3, 10].map((attempt) => pollDelay(config, attempt, 0, null))).toEqual([500, 1000, 2000, 4000, 60_000]);
+    expect([0, 1, 2, 3, 10].map((attempt) => pollDelay(config, attempt, 0, null))).toEqual([
+      500, 1000, 2000, 4000, 60_000,
+    ]);
     expect([0, 3, 10].map((attempt) => pollDelay(config, attempt, 2, null))).toEqual([500, 4000, 5000]);
   });
 
@@ -29,7 +38,9 @@ describe("next alarm", () => {
 
   it("is a heartbeat while a stream is open, or the silence deadline if that comes first", () => {
     expect(nextAlarm({ ...polling, streamOpen: true, lastEventAt: NOW }, NOW, config)).toBe(NOW + config.heartbeatMs);
-    expect(nextAlarm({ ...polling, streamOpen: true, lastEventAt: NOW - 40_000 }, NOW, config)).toBe(NOW - 40_000 + config.streamSilenceMs);
+    expect(nextAlarm({ ...polling, streamOpen: true, lastEventAt: NOW - 40_000 }, NOW, config)).toBe(
+      NOW - 40_000 + config.streamSilenceMs,
+    );
   });
 
   it("is the planned poll, never past the run's expiry plus grace", () => {
@@ -51,8 +62,22 @@ describe("next alarm", () => {
 
 describe("backfill", () => {
   const run = (status: Run["status"]) => ({ id: "run_1", object: "thread.run", status }) as Run;
-  const step = (status: RunStep["status"]) => ({ id: "step_1", object: "thread.run.step", type: "message_creation", status, step_details: { type: "message_creation", message_creation: { message_id: "msg_1" } } }) as RunStep;
-  const message = (status: Message["status"], value: string) => ({ id: "msg_1", object: "thread.message", role: "assistant", status, content: [{ type: "text", text: { value, annotations: [] } }] }) as unknown as Message;
+  const step = (status: RunStep["status"]) =>
+    ({
+      id: "step_1",
+      object: "thread.run.step",
+      type: "message_creation",
+      status,
+      step_details: { type: "message_creation", message_creation: { message_id: "msg_1" } },
+    }) as RunStep;
+  const message = (status: Message["status"], value: string) =>
+    ({
+      id: "msg_1",
+      object: "thread.message",
+      role: "assistant",
+      status,
+      content: [{ type: "text", text: { value, annotations: [] } }],
+    }) as unknown as Message;
 
   function viewOf(events: Array<{ event: string; data: unknown }>): RunView {
     const view: RunView = new Map();
@@ -65,16 +90,36 @@ describe("backfill", () => {
       { event: "thread.run.in_progress", data: run("in_progress") },
       { event: "thread.run.step.created", data: step("in_progress") },
       { event: "thread.message.created", data: message("in_progress", "") },
-      { event: "thread.message.delta", data: { id: "msg_1", delta: { content: [{ index: 0, type: "text", text: { value: "Hello" } }] } } },
+      {
+        event: "thread.message.delta",
+        data: { id: "msg_1", delta: { content: [{ index: 0, type: "text", text: { value: "Hello" } }] } },
+      },
     ]);
-    const events = backfill(seen, { run: run("completed"), steps: [step("completed")], messages: [message("completed", "Hello world")] });
-    expect(events.map((event) => event.event)).toEqual(["thread.message.delta", "thread.message.completed", "thread.run.step.completed", "thread.run.completed"]);
+    const events = backfill(seen, {
+      run: run("completed"),
+      steps: [step("completed")],
+      messages: [message("completed", "Hello world")],
+    });
+    expect(events.map((event) => event.event)).toEqual([
+      "thread.message.delta",
+      "thread.message.completed",
+      "thread.run.step.completed",
+      "thread.run.completed",
+    ]);
     expect(events[0]!.data).toMatchObject({ delta: { content: [{ text: { value: " world" } }] } });
   });
 
   it("starts a message it has not seen empty, so accumulated text is never doubled", () => {
-    const events = backfill(viewOf([{ event: "thread.run.in_progress", data: run("in_progress") }]), { run: run("in_progress"), steps: [step("in_progress")], messages: [message("in_progress", "Hi")] });
-    expect(events.map((event) => event.event)).toEqual(["thread.run.step.created", "thread.message.created", "thread.message.delta"]);
+    const events = backfill(viewOf([{ event: "thread.run.in_progress", data: run("in_progress") }]), {
+      run: run("in_progress"),
+      steps: [step("in_progress")],
+      messages: [message("in_progress", "Hi")],
+    });
+    expect(events.map((event) => event.event)).toEqual([
+      "thread.run.step.created",
+      "thread.message.created",
+      "thread.message.delta",
+    ]);
     expect(events[1]!.data).toMatchObject({ content: [] });
     expect(events[2]!.data).toMatchObject({ delta: { content: [{ text: { value: "Hi", annotations: [] } }] } });
   });
@@ -89,18 +134,26 @@ describe("what an alarm does", () => {
   it("retires a run that ended (or was settled) once its retention has passed, and waits before", () => {
     expect(alarmAction({ ...polling, terminalAt: NOW - config.retentionMs }, NOW, config)).toBe("retire");
     expect(alarmAction({ ...polling, terminalAt: NOW - 10 }, NOW, config)).toBe("wait");
-    expect(alarmAction({ ...polling, settled: true, lastEventAt: NOW - config.retentionMs }, NOW, config)).toBe("retire");
+    expect(alarmAction({ ...polling, settled: true, lastEventAt: NOW - config.retentionMs }, NOW, config)).toBe(
+      "retire",
+    );
     expect(alarmAction({ ...polling, settled: true, lastEventAt: NOW - 10 }, NOW, config)).toBe("wait");
   });
 
   it("gives up an open stream that stayed silent too long, and otherwise only waits (a stream never polls)", () => {
-    expect(alarmAction({ ...polling, streamOpen: true, lastEventAt: NOW - config.streamSilenceMs }, NOW, config)).toBe("loseStream");
-    expect(alarmAction({ ...polling, streamOpen: true, lastEventAt: NOW - 1, pollAt: NOW - 1000 }, NOW, config)).toBe("wait");
+    expect(alarmAction({ ...polling, streamOpen: true, lastEventAt: NOW - config.streamSilenceMs }, NOW, config)).toBe(
+      "loseStream",
+    );
+    expect(alarmAction({ ...polling, streamOpen: true, lastEventAt: NOW - 1, pollAt: NOW - 1000 }, NOW, config)).toBe(
+      "wait",
+    );
   });
 
   it("polls when the planned poll is due, never early, and the poll at expiry plus grace is the last", () => {
     expect(alarmAction({ ...polling, pollAt: NOW }, NOW, config)).toBe("poll");
     expect(alarmAction({ ...polling, pollAt: NOW + 1 }, NOW, config)).toBe("wait");
-    expect(alarmAction({ ...polling, pollAt: NOW + 60_000, expiresAt: NOW - config.expiryGraceMs }, NOW, config)).toBe("finalPoll");
+    expect(alarmAction({ ...polling, pollAt: NOW + 60_000, expiresAt: NOW - config.expiryGraceMs }, NOW, config)).toBe(
+      "finalPoll",
+    );
   });
 });

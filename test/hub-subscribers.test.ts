@@ -103,49 +103,55 @@ async function replySoFar(threadId: string, runId: string) {
 }
 
 describe("joining before, during and after the run", () => {
-  it.each<Via>(["ws", "sse"])("over %s, all three end with the identical full sequence: backlog, then live, with no seam", async (via) => {
-    // 50 ms per tick: the reply's first delta comes ~150 ms after the run is created, so the first subscriber is in before it.
-    const { threadId, runId } = await startRun({ emulator_delta_ms: "50", emulator_reply_words: "16" });
-    const before = watchRun(threadId, runId, { via });
-    await before.started;
-    expect(await replySoFar(threadId, runId)).toBe("");
+  it.each<Via>(["ws", "sse"])(
+    "over %s, all three end with the identical full sequence: backlog, then live, with no seam",
+    async (via) => {
+      // 50 ms per tick: the reply's first delta comes ~150 ms after the run is created, so the first subscriber is in before it.
+      const { threadId, runId } = await startRun({ emulator_delta_ms: "50", emulator_reply_words: "16" });
+      const before = watchRun(threadId, runId, { via });
+      await before.started;
+      expect(await replySoFar(threadId, runId)).toBe("");
 
-    await before.until((events) => deltas(events) >= 4);
-    const seenByBefore = before.events.length;
-    const during = watchRun(threadId, runId, { via });
-    const beforeResult = await before.done;
-    const duringResult = await during.done;
-    // The run had moved on when the second one joined: part of what it has came as backlog, the rest live.
-    expect(seenByBefore).toBeLessThan(beforeResult.events.length);
+      await before.until((events) => deltas(events) >= 4);
+      const seenByBefore = before.events.length;
+      const during = watchRun(threadId, runId, { via });
+      const beforeResult = await before.done;
+      const duringResult = await during.done;
+      // The run had moved on when the second one joined: part of what it has came as backlog, the rest live.
+      expect(seenByBefore).toBeLessThan(beforeResult.events.length);
 
-    const after = watchRun(threadId, runId, { via });
-    const afterResult = await after.done;
+      const after = watchRun(threadId, runId, { via });
+      const afterResult = await after.done;
 
-    expectWholeRun(beforeResult);
-    expect(duringResult.events).toEqual(beforeResult.events);
-    expect(afterResult.events).toEqual(beforeResult.events);
-    // The late one completes by itself after the replay: the run is over, so nothing more will come.
-    expect(afterResult.completed).toBe(true);
-    const stored = await storedReply(threadId, runId);
-    for (const result of [beforeResult, duringResult, afterResult]) expect(result.text).toBe(stored);
-  });
+      expectWholeRun(beforeResult);
+      expect(duringResult.events).toEqual(beforeResult.events);
+      expect(afterResult.events).toEqual(beforeResult.events);
+      // The late one completes by itself after the replay: the run is over, so nothing more will come.
+      expect(afterResult.completed).toBe(true);
+      const stored = await storedReply(threadId, runId);
+      for (const result of [beforeResult, duringResult, afterResult]) expect(result.text).toBe(stored);
+    },
+  );
 });
 
 describe("resuming by last event id", () => {
-  it.each<Via>(["ws", "sse"])("over %s, a subscriber that left after K events and resubscribes with the K-th id gets exactly the rest", async (via) => {
-    const { threadId, runId } = await startRun();
-    const whole = watchRun(threadId, runId, { via: "ws" });
-    const first = await watchRun(threadId, runId, { via, stopAfter: 9 }).done;
-    expect(first.completed).toBe(false);
-    expect(ids(first.events)).toEqual(range(1, 9));
+  it.each<Via>(["ws", "sse"])(
+    "over %s, a subscriber that left after K events and resubscribes with the K-th id gets exactly the rest",
+    async (via) => {
+      const { threadId, runId } = await startRun();
+      const whole = watchRun(threadId, runId, { via: "ws" });
+      const first = await watchRun(threadId, runId, { via, stopAfter: 9 }).done;
+      expect(first.completed).toBe(false);
+      expect(ids(first.events)).toEqual(range(1, 9));
 
-    const rest = await watchRun(threadId, runId, { via, lastEventId: String(first.events.at(-1)!.id) }).done;
-    const wholeResult = await whole.done;
-    expectWholeRun(wholeResult);
-    expect(rest.completed).toBe(true);
-    expect(ids(rest.events)).toEqual(range(10, wholeResult.events.length));
-    expect([...first.events, ...rest.events]).toEqual(wholeResult.events);
-  });
+      const rest = await watchRun(threadId, runId, { via, lastEventId: String(first.events.at(-1)!.id) }).done;
+      const wholeResult = await whole.done;
+      expectWholeRun(wholeResult);
+      expect(rest.completed).toBe(true);
+      expect(ids(rest.events)).toEqual(range(10, wholeResult.events.length));
+      expect([...first.events, ...rest.events]).toEqual(wholeResult.events);
+    },
+  );
 
   it("wsLink resubscribes on a new socket with its last event id when the socket drops mid-run, and delivers no gap and no duplicate", async () => {
     const { threadId, runId } = await startRun();
@@ -164,7 +170,11 @@ describe("resuming by last event id", () => {
     expect(lastDelivered).toBeLessThan(result.events.length);
     // A second socket, whose subscription carried the id of the last event wsLink delivered before the drop.
     expect(watcher.ws!.sockets).toHaveLength(2);
-    const resubscribe = watcher.ws!.sockets[1]!.sent.filter((frame) => frame !== "PONG").map((frame) => JSON.parse(frame)).flat().find((message) => message.method === "subscription");
+    const resubscribe = watcher
+      .ws!.sockets[1]!.sent.filter((frame) => frame !== "PONG")
+      .map((frame) => JSON.parse(frame))
+      .flat()
+      .find((message) => message.method === "subscription");
     expect(resubscribe?.params).toMatchObject({ path: "runs.events", lastEventId: String(lastDelivered) });
     expect(watcher.states).toContain("connecting");
     expect(result.text).toBe(await storedReply(threadId, runId));
@@ -186,7 +196,8 @@ describe("resuming by last event id", () => {
 /** How a subscription ended within `graceMs` of now: its error code, "completed" (with no events) or "open". */
 async function settledWithin(watcher: ReturnType<typeof watchRun>, graceMs: number) {
   const ended = watcher.done.then(
-    (result) => (result.completed && result.events.length === 0 ? "completed" : `ended with ${result.events.length} events`),
+    (result) =>
+      result.completed && result.events.length === 0 ? "completed" : `ended with ${result.events.length} events`,
     (error: unknown) => String((error as TRPCClientError<any>).data?.code ?? error),
   );
   return Promise.race([ended, sleep(graceMs).then(() => "still open")]);
@@ -207,7 +218,11 @@ describe("a lastEventId the run never issued", () => {
 describe("leaving", () => {
   it("all subscribers leaving mid-run does not cancel it: it completes upstream, and a new subscriber gets the full log", async () => {
     const { threadId, runId } = await startRun();
-    const watchers = [watchRun(threadId, runId, { via: "ws" }), watchRun(threadId, runId, { via: "ws" }), watchRun(threadId, runId, { via: "sse" })];
+    const watchers = [
+      watchRun(threadId, runId, { via: "ws" }),
+      watchRun(threadId, runId, { via: "ws" }),
+      watchRun(threadId, runId, { via: "sse" }),
+    ];
     await Promise.all(watchers.map((watcher) => watcher.until((events) => deltas(events) >= 3)));
     for (const watcher of watchers) watcher.stop();
     const left = await Promise.all(watchers.map((watcher) => watcher.done));
@@ -239,7 +254,10 @@ describe("a subscriber that stops reading", () => {
 
     const close = await dead.closed();
     expect(close.code).toBe(4008);
-    const received = dead.messages().filter((frame) => frame.result?.type === "data").map((frame) => Number(frame.result.id));
+    const received = dead
+      .messages()
+      .filter((frame) => frame.result?.type === "data")
+      .map((frame) => Number(frame.result.id));
     // It was cut before the end: it had more than the allowed 200 events unread (it never answered a PING).
     expect(received.length).toBeGreaterThan(200);
     expect(received).toEqual(range(1, received.length));
@@ -261,7 +279,14 @@ describe("limits and protocol errors", () => {
     const { threadId, runId } = await startRun(SLOW_RUN);
     const sockets: RecordingWebSocket[] = [];
     for (let i = 0; i < 62; i++) sockets.push(await rawSocket(threadId, runId));
-    await Promise.all(sockets.map((socket, index) => (socket.send(subscriptionFrame(index + 1, threadId, runId)), socket.waitFor((f) => f.result?.type === "started"))));
+    await Promise.all(
+      sockets.map(
+        (socket, index) => (
+          socket.send(subscriptionFrame(index + 1, threadId, runId)),
+          socket.waitFor((f) => f.result?.type === "started")
+        ),
+      ),
+    );
     const sse = [watchRun(threadId, runId, { via: "sse" }), watchRun(threadId, runId, { via: "sse" })];
     await Promise.all(sse.map((watcher) => watcher.until((events) => events.length > 0)));
 
@@ -298,7 +323,11 @@ describe("limits and protocol errors", () => {
     const path = `/ws/threads/${thread.id}/runs/${run.id}`;
     // Waiting for tool outputs: no event comes while the subscribers come and go.
     const watchers = Array.from({ length: 64 }, () => watchRun(thread.id, run.id, { via: "sse" }));
-    await Promise.all(watchers.map((watcher) => watcher.until((events) => events.some((event) => event.event === "thread.run.requires_action"))));
+    await Promise.all(
+      watchers.map((watcher) =>
+        watcher.until((events) => events.some((event) => event.event === "thread.run.requires_action")),
+      ),
+    );
     const refused = await upgrade(path);
     expect(refused.status).toBe(429);
     await refused.body?.cancel();
@@ -323,7 +352,13 @@ describe("limits and protocol errors", () => {
   it("closes a socket that sends a frame over 64 KiB with 1009", async () => {
     const { threadId, runId } = await startRun({});
     const socket = await rawSocket(threadId, runId);
-    socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "runs.retrieve", input: { thread_id: threadId, run_id: runId }, pad: "x".repeat(64 * 1024) } }));
+    socket.send(
+      JSON.stringify({
+        id: 1,
+        method: "query",
+        params: { path: "runs.retrieve", input: { thread_id: threadId, run_id: runId }, pad: "x".repeat(64 * 1024) },
+      }),
+    );
     expect((await socket.closed()).code).toBe(1009);
   });
 
@@ -331,10 +366,19 @@ describe("limits and protocol errors", () => {
     const { threadId, runId } = await startRun({});
     const socket = await rawSocket(threadId, runId);
     // 33,000 "é" are 66,000 bytes of UTF-8 (over 65,536) in 33,000 UTF-16 code units.
-    const frame = JSON.stringify({ id: 1, method: "query", params: { path: "runs.retrieve", input: { thread_id: threadId, run_id: runId }, pad: "é".repeat(33_000) } });
+    const frame = JSON.stringify({
+      id: 1,
+      method: "query",
+      params: { path: "runs.retrieve", input: { thread_id: threadId, run_id: runId }, pad: "é".repeat(33_000) },
+    });
     expect(new TextEncoder().encode(frame).byteLength).toBeGreaterThan(64 * 1024);
     socket.send(frame);
-    const outcome = await Promise.race([socket.closed(), socket.waitFor((f) => f.id === 1).then((answer) => ({ code: -1, reason: `answered: ${JSON.stringify(answer).slice(0, 200)}` }))]);
+    const outcome = await Promise.race([
+      socket.closed(),
+      socket
+        .waitFor((f) => f.id === 1)
+        .then((answer) => ({ code: -1, reason: `answered: ${JSON.stringify(answer).slice(0, 200)}` })),
+    ]);
     expect(outcome.code).toBe(1009);
   });
 
@@ -348,7 +392,9 @@ describe("limits and protocol errors", () => {
       expect(other).toBeInstanceOf(TRPCClientError);
       expect((other as TRPCClientError<any>).data?.code).toBe("NOT_FOUND");
 
-      const badId = await watchRun(a.threadId, a.runId, { via: "ws", ws, lastEventId: "not-an-id" }).done.catch((error: unknown) => error);
+      const badId = await watchRun(a.threadId, a.runId, { via: "ws", ws, lastEventId: "not-an-id" }).done.catch(
+        (error: unknown) => error,
+      );
       expect(badId).toBeInstanceOf(TRPCClientError);
       expect((badId as TRPCClientError<any>).data?.code).toBe("BAD_REQUEST");
 
@@ -400,9 +446,14 @@ describe("hibernation", () => {
     await Promise.all(watchers.map((watcher) => watcher.until((events) => deltas(events) >= 5)));
     const hub = env.RUN_HUB.get(env.RUN_HUB.idFromName(runId));
     // A mark on the live instance: gone afterwards, so the hub really was torn down and rebuilt mid-run.
-    await runInDurableObject(hub, (instance) => void ((instance as unknown as Record<string, unknown>).evictionMark = true));
+    await runInDurableObject(
+      hub,
+      (instance) => void ((instance as unknown as Record<string, unknown>).evictionMark = true),
+    );
     await evictDurableObject(hub, { webSockets: "hibernate" });
-    expect(await runInDurableObject(hub, (instance) => (instance as unknown as Record<string, unknown>).evictionMark)).toBeUndefined();
+    expect(
+      await runInDurableObject(hub, (instance) => (instance as unknown as Record<string, unknown>).evictionMark),
+    ).toBeUndefined();
 
     const results = await Promise.all(watchers.map((watcher) => watcher.done));
     const stored = await storedReply(threadId, runId);

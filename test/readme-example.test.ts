@@ -17,7 +17,9 @@ describe("README's example", () => {
     beforeAll(() => {
       const realFetch = globalThis.fetch;
       globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) =>
-        String(input instanceof Request ? input.url : input).startsWith(GATEWAY) ? gatewayFetch(input, init) : realFetch(input, init)) as typeof fetch;
+        String(input instanceof Request ? input.url : input).startsWith(GATEWAY)
+          ? gatewayFetch(input, init)
+          : realFetch(input, init)) as typeof fetch;
       (globalThis as { WebSocket: unknown }).WebSocket = WorkerWebSocket;
     });
 

@@ -27,16 +27,23 @@ interface Frame {
 
 /** Splits an SSE body into frames, keeping every line so the format itself can be checked. */
 function sseFrames(body: string): Frame[] {
-  return body
-    .split("\n\n")
-    // Comment blocks (`: ping`, the heartbeat of an idle stream) are skipped, as every SSE reader does.
-    .filter((block) => block.trim() && !block.split("\n").every((line) => line.startsWith(":")))
-    .map((block) => {
-      const lines = block.split("\n");
-      const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
-      const id = field("id");
-      return { lines, id: id === undefined ? null : Number(id), event: field("event") ?? "", data: field("data") ?? "" };
-    });
+  return (
+    body
+      .split("\n\n")
+      // Comment blocks (`: ping`, the heartbeat of an idle stream) are skipped, as every SSE reader does.
+      .filter((block) => block.trim() && !block.split("\n").every((line) => line.startsWith(":")))
+      .map((block) => {
+        const lines = block.split("\n");
+        const field = (name: string) => lines.find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
+        const id = field("id");
+        return {
+          lines,
+          id: id === undefined ? null : Number(id),
+          event: field("event") ?? "",
+          data: field("data") ?? "",
+        };
+      })
+  );
 }
 
 /** Reads a whole SSE response (it ends after [DONE]). */
@@ -68,17 +75,30 @@ function expectUpstreamSse(frames: Frame[]): void {
 const deltaText = (frames: Frame[]) =>
   frames
     .filter((frame) => frame.event === "thread.message.delta")
-    .map((frame) => (JSON.parse(frame.data) as { delta: { content: Array<{ text?: { value?: string } }> } }).delta.content.map((part) => part.text?.value ?? "").join(""))
+    .map((frame) =>
+      (JSON.parse(frame.data) as { delta: { content: Array<{ text?: { value?: string } }> } }).delta.content
+        .map((part) => part.text?.value ?? "")
+        .join(""),
+    )
     .join("");
 
 const post = (path: string, body: unknown) =>
-  gatewayFetch(`${GATEWAY}/v1${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x", "openai-beta": "assistants=v2" }, body: JSON.stringify(body) });
-const get = (path: string, headers: Record<string, string> = {}) => gatewayFetch(`${GATEWAY}/v1${path}`, { headers: { authorization: "Bearer x", "openai-beta": "assistants=v2", ...headers } });
+  gatewayFetch(`${GATEWAY}/v1${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer x", "openai-beta": "assistants=v2" },
+    body: JSON.stringify(body),
+  });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  gatewayFetch(`${GATEWAY}/v1${path}`, {
+    headers: { authorization: "Bearer x", "openai-beta": "assistants=v2", ...headers },
+  });
 
 /** A tool run over raw REST: the first segment (to requires_action), then the continuation after both outputs. */
 async function rawToolRun() {
   const { assistant, thread } = await setup(WEATHER_AND_TIME);
-  const first = await readFrames(await post(`/threads/${thread.id}/runs`, { assistant_id: assistant.id, stream: true }));
+  const first = await readFrames(
+    await post(`/threads/${thread.id}/runs`, { assistant_id: assistant.id, stream: true }),
+  );
   const paused = JSON.parse(first.at(-2)!.data) as OpenAI.Beta.Threads.Run;
   const calls = paused.required_action!.submit_tool_outputs.tool_calls;
   const second = await readFrames(
@@ -127,8 +147,13 @@ describe("the openai SDK's streaming helpers against Runcast", () => {
     const events: Array<{ event: string; id: string | undefined }> = [];
     let text = "";
     const stream = restSdk()
-      .beta.threads.createAndRunStream({ assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "Brand new thread" }] } })
-      .on("event", (event: AssistantStreamEvent) => events.push({ event: event.event, id: (event.data as { id?: string }).id }))
+      .beta.threads.createAndRunStream({
+        assistant_id: assistant.id,
+        thread: { messages: [{ role: "user", content: "Brand new thread" }] },
+      })
+      .on("event", (event: AssistantStreamEvent) =>
+        events.push({ event: event.event, id: (event.data as { id?: string }).id }),
+      )
       .on("textDelta", (delta) => (text += delta.value ?? ""));
     const run = await stream.finalRun();
 
@@ -168,7 +193,11 @@ describe("the openai SDK's streaming helpers against Runcast", () => {
     const run = await resumed.finalRun();
 
     expect(run).toMatchObject({ id: paused.id, status: "completed" });
-    expect(resumedEvents.slice(0, 3)).toEqual(["thread.run.step.completed", "thread.run.queued", "thread.run.in_progress"]);
+    expect(resumedEvents.slice(0, 3)).toEqual([
+      "thread.run.step.completed",
+      "thread.run.queued",
+      "thread.run.in_progress",
+    ]);
     expect(resumedEvents).not.toContain("thread.run.created");
     expect(resumedEvents).not.toContain("thread.run.requires_action");
     expect(resumedEvents.at(-1)).toBe("thread.run.completed");
@@ -198,7 +227,9 @@ describe("the openai SDK's streaming helpers against Runcast", () => {
 describe("the SSE Runcast writes", () => {
   it("a streamed create: id/event/data frames numbered from 1, then event: done / data: [DONE]", async () => {
     const { assistant, thread } = await setup("Raw frames");
-    const frames = await readFrames(await post(`/threads/${thread.id}/runs`, { assistant_id: assistant.id, stream: true }));
+    const frames = await readFrames(
+      await post(`/threads/${thread.id}/runs`, { assistant_id: assistant.id, stream: true }),
+    );
     expectUpstreamSse(frames);
     expect(frames.slice(0, -1).map((frame) => frame.event)).toEqual(plainRunEvents(12));
     expect(frames.slice(0, -1).map((frame) => frame.id)).toEqual(frames.slice(0, -1).map((_, index) => index + 1));
@@ -211,7 +242,11 @@ describe("the SSE Runcast writes", () => {
     expectUpstreamSse(first);
     expectUpstreamSse(second);
     expect(first.at(-2)!.event).toBe("thread.run.requires_action");
-    expect(second.slice(0, 3).map((frame) => frame.event)).toEqual(["thread.run.step.completed", "thread.run.queued", "thread.run.in_progress"]);
+    expect(second.slice(0, 3).map((frame) => frame.event)).toEqual([
+      "thread.run.step.completed",
+      "thread.run.queued",
+      "thread.run.in_progress",
+    ]);
     expect(second.at(-2)!.event).toBe("thread.run.completed");
     // Between the segments the log holds Runcast's own tool_outputs event, which REST leaves out: one id is skipped.
     expect(second[0]!.id).toBe(first.at(-2)!.id! + 2);
@@ -243,7 +278,10 @@ describe("the SSE Runcast writes", () => {
   it("GET …/events on a live run follows it to its end", async () => {
     const { assistant, thread } = await setup("Follow me live");
     const client = restSdk();
-    const run = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_delta_ms: "30", emulator_reply_words: "30" } });
+    const run = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "30", emulator_reply_words: "30" },
+    });
     expect(["queued", "in_progress"]).toContain(run.status);
     const path = `/threads/${thread.id}/runs/${run.id}/events`;
     const live = await readFrames(await get(path, { "last-event-id": "2" }));
@@ -258,7 +296,10 @@ describe("the SSE Runcast writes", () => {
   it("a stream broken by a hub restart ends without [DONE]; resuming with Last-Event-ID gets exactly the rest", async () => {
     const { assistant, thread } = await setup("Resume after a break");
     // Created on the emulator directly: the hub adopts it on the first request and follows it by polling.
-    const run = await emulatorSdk().beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_delta_ms: "30", emulator_reply_words: "60" } });
+    const run = await emulatorSdk().beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "30", emulator_reply_words: "60" },
+    });
     const path = `/threads/${thread.id}/runs/${run.id}/events`;
     const response = await get(path);
     expect(response.status).toBe(200);
@@ -275,7 +316,8 @@ describe("the SSE Runcast writes", () => {
       }
     })();
     const deadline = Date.now() + 5_000;
-    while (!sseFrames(received.text).some((frame) => frame.event === "thread.message.delta") && Date.now() < deadline) await sleep(10);
+    while (!sseFrames(received.text).some((frame) => frame.event === "thread.message.delta") && Date.now() < deadline)
+      await sleep(10);
     await abortHub(run.id);
     await within(reading, 5_000, "the broken stream ending");
 
@@ -301,7 +343,14 @@ describe("the SSE Runcast writes", () => {
     const run = await restSdk().beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id });
     const response = await get(`/threads/${thread.id}/runs/${run.id}/events`, { "last-event-id": bad });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: { message: expect.stringContaining("Last-Event-ID"), type: "invalid_request_error", param: "Last-Event-ID", code: "invalid_value" } });
+    expect(await response.json()).toEqual({
+      error: {
+        message: expect.stringContaining("Last-Event-ID"),
+        type: "invalid_request_error",
+        param: "Last-Event-ID",
+        code: "invalid_value",
+      },
+    });
   });
 
   it("GET …/events for an unknown run is a 404 in the upstream's error shape, and leaves no hub behind", async () => {
@@ -312,7 +361,12 @@ describe("the SSE Runcast writes", () => {
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     const body = (await response.json()) as { error: Record<string, unknown> };
     expect(Object.keys(body)).toEqual(["error"]);
-    expect(body.error).toEqual({ message: expect.any(String), type: "invalid_request_error", param: null, code: expect.toBeOneOf([expect.any(String), null]) });
+    expect(body.error).toEqual({
+      message: expect.any(String),
+      type: "invalid_request_error",
+      param: null,
+      code: expect.toBeOneOf([expect.any(String), null]),
+    });
     // The SDK raises the same error class it would for the upstream's 404.
     const sdkError = await restSdk()
       .get(`/threads/${thread.id}/runs/${runId}/events`)

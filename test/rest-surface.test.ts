@@ -1,7 +1,13 @@
 // The /v1 REST surface with the official `openai` SDK unchanged: the same calls, the same objects the emulator holds, the same error classes.
 import OpenAI, { APIError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { GATEWAY, emulatorRequest, gatewayFetch, resetEmulatorSettings, toolAssistantAndThread } from "./helpers/emulator";
+import {
+  GATEWAY,
+  emulatorRequest,
+  gatewayFetch,
+  resetEmulatorSettings,
+  toolAssistantAndThread,
+} from "./helpers/emulator";
 import { SLOW_RUN, emulatorGet, emulatorRunIds, rejection, restSdk, waitForRun } from "./helpers/runcast";
 
 afterEach(async () => {
@@ -17,7 +23,11 @@ interface ErrorBody {
 
 /** A plain request to the gateway's REST surface. */
 const rest = (method: string, path: string, body?: string) =>
-  gatewayFetch(`${GATEWAY}/v1${path}`, { method, body, headers: { "content-type": "application/json", "openai-beta": "assistants=v2", authorization: "Bearer x" } });
+  gatewayFetch(`${GATEWAY}/v1${path}`, {
+    method,
+    body,
+    headers: { "content-type": "application/json", "openai-beta": "assistants=v2", authorization: "Bearer x" },
+  });
 
 describe("runs through the SDK, unchanged", () => {
   it("createAndPoll completes, keeping the upstream's poll hint", async () => {
@@ -26,13 +36,22 @@ describe("runs through the SDK, unchanged", () => {
     const watching: typeof fetch = async (input, init) => {
       const request = new Request(input, init);
       const response = await gatewayFetch(request);
-      if (request.method === "GET" && /\/runs\/run_[^/]+$/.test(new URL(request.url).pathname)) polls.push({ url: request.url, hint: response.headers.get("openai-poll-after-ms") });
+      if (request.method === "GET" && /\/runs\/run_[^/]+$/.test(new URL(request.url).pathname))
+        polls.push({ url: request.url, hint: response.headers.get("openai-poll-after-ms") });
       return response;
     };
     const client = restSdk({ fetch: watching });
     // No pollIntervalMs: the SDK waits as long as the gateway's answers tell it (5 s between polls without a hint).
-    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id, metadata: { via: "rest" } });
-    expect(run).toMatchObject({ status: "completed", thread_id: thread.id, assistant_id: assistant.id, metadata: { via: "rest" } });
+    const run = await client.beta.threads.runs.createAndPoll(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { via: "rest" },
+    });
+    expect(run).toMatchObject({
+      status: "completed",
+      thread_id: thread.id,
+      assistant_id: assistant.id,
+      metadata: { via: "rest" },
+    });
     expect(run).toEqual(await sdk.beta.threads.runs.retrieve(run.id, { thread_id: thread.id }));
     // Every poll's answer tells the SDK how long to wait (it would wait 5 s between polls without it).
     expect(polls.length).toBeGreaterThan(0);
@@ -47,17 +66,28 @@ describe("runs through the SDK, unchanged", () => {
   it("retrieve and update answer the run the emulator holds", async () => {
     const { sdk, assistant, thread } = await setup();
     const client = restSdk();
-    const created = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, instructions: "Be brief.", temperature: 0.2 });
+    const created = await client.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      instructions: "Be brief.",
+      temperature: 0.2,
+    });
     expect(created).toMatchObject({ instructions: "Be brief.", temperature: 0.2, status: "queued" });
     await waitForRun(thread.id, created.id);
 
-    const { data: retrieved, response } = await client.beta.threads.runs.retrieve(created.id, { thread_id: thread.id }).withResponse();
+    const { data: retrieved, response } = await client.beta.threads.runs
+      .retrieve(created.id, { thread_id: thread.id })
+      .withResponse();
     expect(retrieved).toEqual(await sdk.beta.threads.runs.retrieve(created.id, { thread_id: thread.id }));
     expect(response.headers.get("openai-poll-after-ms")).toMatch(/^\d+$/);
     // The JSON on the wire is the emulator's, byte for byte after parsing.
-    expect(await (await rest("GET", `/threads/${thread.id}/runs/${created.id}`)).json()).toEqual(await emulatorGet(`/threads/${thread.id}/runs/${created.id}`));
+    expect(await (await rest("GET", `/threads/${thread.id}/runs/${created.id}`)).json()).toEqual(
+      await emulatorGet(`/threads/${thread.id}/runs/${created.id}`),
+    );
 
-    const updated = await client.beta.threads.runs.update(created.id, { thread_id: thread.id, metadata: { reviewed: "yes" } });
+    const updated = await client.beta.threads.runs.update(created.id, {
+      thread_id: thread.id,
+      metadata: { reviewed: "yes" },
+    });
     expect(updated.metadata).toEqual({ reviewed: "yes" });
     expect(updated).toEqual(await sdk.beta.threads.runs.retrieve(created.id, { thread_id: thread.id }));
   });
@@ -67,7 +97,11 @@ describe("runs through the SDK, unchanged", () => {
     const client = restSdk();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+      const run = await client.beta.threads.runs.createAndPoll(
+        thread.id,
+        { assistant_id: assistant.id },
+        { pollIntervalMs: 10 },
+      );
       expect(run.status).toBe("completed");
       ids.push(run.id);
     }
@@ -93,18 +127,29 @@ describe("runs through the SDK, unchanged", () => {
   it("submitToolOutputs and submitToolOutputsAndPoll take tool runs to completed", async () => {
     const { sdk, assistant, thread } = await setup("Please get_weather Bern");
     const client = restSdk();
-    const first = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const first = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
     expect(first.status).toBe("requires_action");
     const [call] = first.required_action!.submit_tool_outputs.tool_calls;
     expect(call!.function).toEqual({ name: "get_weather", arguments: JSON.stringify({ city: "Bern" }) });
-    const submitted = await client.beta.threads.runs.submitToolOutputs(first.id, { thread_id: thread.id, tool_outputs: [{ tool_call_id: call!.id, output: "Snow" }] });
+    const submitted = await client.beta.threads.runs.submitToolOutputs(first.id, {
+      thread_id: thread.id,
+      tool_outputs: [{ tool_call_id: call!.id, output: "Snow" }],
+    });
     expect(submitted).toMatchObject({ id: first.id, required_action: null });
     const done = await client.beta.threads.runs.poll(first.id, { thread_id: thread.id }, { pollIntervalMs: 10 });
     expect(done.status).toBe("completed");
     expect(done).toEqual(await sdk.beta.threads.runs.retrieve(first.id, { thread_id: thread.id }));
 
     await sdk.beta.threads.messages.create(thread.id, { role: "user", content: "Now get_time Bern" });
-    const second = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const second = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
     expect(second.status).toBe("requires_action");
     const [timeCall] = second.required_action!.submit_tool_outputs.tool_calls;
     const completed = await client.beta.threads.runs.submitToolOutputsAndPoll(
@@ -132,26 +177,42 @@ describe("runs through the SDK, unchanged", () => {
   it("steps.list, steps.retrieve and messages.list answer what the emulator holds", async () => {
     const { sdk, assistant, thread } = await setup("Tell me about kites");
     const client = restSdk();
-    const run = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id }, { pollIntervalMs: 10 });
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id },
+      { pollIntervalMs: 10 },
+    );
 
-    const steps = await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id, include: ["step_details.tool_calls[*].file_search.results[*].content"] });
+    const steps = await client.beta.threads.runs.steps.list(run.id, {
+      thread_id: thread.id,
+      include: ["step_details.tool_calls[*].file_search.results[*].content"],
+    });
     const heldSteps = await sdk.beta.threads.runs.steps.list(run.id, { thread_id: thread.id });
     expect(steps.data).toEqual(heldSteps.data);
     expect(steps.data.map((step) => step.type)).toEqual(["message_creation"]);
-    const step = await client.beta.threads.runs.steps.retrieve(steps.data[0]!.id, { thread_id: thread.id, run_id: run.id });
-    expect(step).toEqual(await sdk.beta.threads.runs.steps.retrieve(steps.data[0]!.id, { thread_id: thread.id, run_id: run.id }));
+    const step = await client.beta.threads.runs.steps.retrieve(steps.data[0]!.id, {
+      thread_id: thread.id,
+      run_id: run.id,
+    });
+    expect(step).toEqual(
+      await sdk.beta.threads.runs.steps.retrieve(steps.data[0]!.id, { thread_id: thread.id, run_id: run.id }),
+    );
 
     const messages = await client.beta.threads.messages.list(thread.id, { order: "asc" });
     expect(messages.data).toEqual((await sdk.beta.threads.messages.list(thread.id, { order: "asc" })).data);
     expect(messages.data.map((message) => message.role)).toEqual(["user", "assistant"]);
-    expect(await (await rest("GET", `/threads/${thread.id}/messages?run_id=${run.id}`)).json()).toEqual(await emulatorGet(`/threads/${thread.id}/messages?run_id=${run.id}`));
+    expect(await (await rest("GET", `/threads/${thread.id}/messages?run_id=${run.id}`)).json()).toEqual(
+      await emulatorGet(`/threads/${thread.id}/messages?run_id=${run.id}`),
+    );
   });
 });
 
 describe("errors, as the SDK knows them", () => {
   it("an unknown assistant is a NotFoundError with the upstream's param and code", async () => {
     const { thread } = await setup();
-    const error = await rejection(restSdk().beta.threads.runs.create(thread.id, { assistant_id: "asst_doesnotexist000000000" }));
+    const error = await rejection(
+      restSdk().beta.threads.runs.create(thread.id, { assistant_id: "asst_doesnotexist000000000" }),
+    );
     expect(error).toBeInstanceOf(NotFoundError);
     const notFound = error as NotFoundError;
     expect(notFound).toMatchObject({ status: 404, param: "assistant_id", code: null, type: "invalid_request_error" });
@@ -162,21 +223,34 @@ describe("errors, as the SDK knows them", () => {
   it("an unknown run is a NotFoundError with the upstream's body", async () => {
     const { thread } = await setup();
     const path = `/threads/${thread.id}/runs/run_doesnotexist00000000000`;
-    const error = await rejection(restSdk().beta.threads.runs.retrieve("run_doesnotexist00000000000", { thread_id: thread.id }));
+    const error = await rejection(
+      restSdk().beta.threads.runs.retrieve("run_doesnotexist00000000000", { thread_id: thread.id }),
+    );
     expect(error).toBeInstanceOf(NotFoundError);
-    expect((error as NotFoundError).error).toEqual(((await (await emulatorRequest("GET", path)).json()) as ErrorBody).error);
+    expect((error as NotFoundError).error).toEqual(
+      ((await (await emulatorRequest("GET", path)).json()) as ErrorBody).error,
+    );
   });
 
   it("a refused input is a BadRequestError naming the field in .param; no upstream call", async () => {
     const { assistant, thread } = await setup();
     const client = restSdk();
-    const tooHot = await rejection(client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, temperature: 5 }));
+    const tooHot = await rejection(
+      client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, temperature: 5 }),
+    );
     expect(tooHot).toBeInstanceOf(BadRequestError);
-    expect(tooHot).toMatchObject({ status: 400, param: "temperature", code: "invalid_value", type: "invalid_request_error" });
+    expect(tooHot).toMatchObject({
+      status: 400,
+      param: "temperature",
+      code: "invalid_value",
+      type: "invalid_request_error",
+    });
     expect((tooHot as BadRequestError).message).toContain("temperature: ");
 
     const metadata = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));
-    const tooMany = await rejection(client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata }));
+    const tooMany = await rejection(
+      client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata }),
+    );
     expect(tooMany).toMatchObject({ status: 400, param: "metadata" });
 
     const badLimit = await rejection(client.beta.threads.runs.list(thread.id, { limit: 0 }));
@@ -185,10 +259,16 @@ describe("errors, as the SDK knows them", () => {
     const badOrder = await rejection(client.beta.threads.runs.list(thread.id, { order: "sideways" as "asc" }));
     expect(badOrder).toMatchObject({ status: 400, param: "order" });
 
-    const badId = await rejection(rest("GET", `/threads/${encodeURIComponent("thread_x/../../assistants")}/runs`).then(async (response) => { throw { status: response.status, body: await response.json() }; }));
+    const badId = await rejection(
+      rest("GET", `/threads/${encodeURIComponent("thread_x/../../assistants")}/runs`).then(async (response) => {
+        throw { status: response.status, body: await response.json() };
+      }),
+    );
     expect(badId).toMatchObject({ status: 400, body: { error: { param: "thread_id", code: "invalid_value" } } });
 
-    const badOutputs = await rejection(client.beta.threads.runs.submitToolOutputs("run_abc", { thread_id: thread.id, tool_outputs: [] }));
+    const badOutputs = await rejection(
+      client.beta.threads.runs.submitToolOutputs("run_abc", { thread_id: thread.id, tool_outputs: [] }),
+    );
     expect(badOutputs).toMatchObject({ status: 400, param: "tool_outputs" });
 
     expect(await emulatorRunIds(thread.id)).toEqual([]);
@@ -197,7 +277,10 @@ describe("errors, as the SDK knows them", () => {
   it("a 429 is a RateLimitError carrying retry-after", async () => {
     // Created on the emulator directly: no hub of the gateway holds it, so the gateway's retrieve asks the upstream.
     const { sdk, assistant, thread } = await setup();
-    const run = await sdk.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_http_errors: "429x1" } });
+    const run = await sdk.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_http_errors: "429x1" },
+    });
     const client = restSdk();
     const error = await rejection(client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id }));
     expect(error).toBeInstanceOf(RateLimitError);
@@ -212,7 +295,10 @@ describe("errors, as the SDK knows them", () => {
 
   it("an upstream that keeps failing is an InternalServerError (502) described by the gateway", async () => {
     const { sdk, assistant, thread } = await setup();
-    const run = await sdk.beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata: { emulator_http_errors: "500x3" } });
+    const run = await sdk.beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_http_errors: "500x3" },
+    });
     const error = await rejection(restSdk().beta.threads.runs.steps.list(run.id, { thread_id: thread.id }));
     expect(error).toBeInstanceOf(InternalServerError);
     expect(error).toMatchObject({ status: 502, type: "server_error", code: "bad_gateway" });
@@ -226,7 +312,14 @@ describe("errors, as the SDK knows them", () => {
     const error = await rejection(restSdk().beta.threads.runs.create(thread.id, { assistant_id: assistant.id }));
     // A stock SDK (2 retries) sends the create once, as it would to the upstream: a 400 is not retried (a 409 would be, twice).
     let posts = 0;
-    const stock = new OpenAI({ apiKey: "x", baseURL: `${GATEWAY}/v1`, fetch: (input, init) => ((posts += new Request(input, init).method === "POST" ? 1 : 0), gatewayFetch(input, init)) });
+    const stock = new OpenAI({
+      apiKey: "x",
+      baseURL: `${GATEWAY}/v1`,
+      fetch: (input, init) => (
+        (posts += new Request(input, init).method === "POST" ? 1 : 0),
+        gatewayFetch(input, init)
+      ),
+    });
     await rejection(stock.beta.threads.runs.create(thread.id, { assistant_id: assistant.id }));
     const stockPosts = posts;
     // What the upstream answers (and what code written against it catches): a 400, so a BadRequestError.
@@ -247,7 +340,14 @@ describe("errors, as the SDK knows them", () => {
     const response = await rest("POST", `/threads/${thread.id}/runs`, "{not json");
     expect(response.status).toBe(400);
     const body = (await response.json()) as ErrorBody;
-    expect(body).toEqual({ error: { message: expect.stringMatching(/parse the JSON body/), type: "invalid_request_error", param: null, code: null } });
+    expect(body).toEqual({
+      error: {
+        message: expect.stringMatching(/parse the JSON body/),
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      },
+    });
 
     const array = await rest("POST", `/threads/${thread.id}/runs`, "[1,2]");
     expect(array.status).toBe(400);
@@ -264,7 +364,12 @@ describe("errors, as the SDK knows them", () => {
 
     const post = await rest("POST", "/threads/thread_abc/runs/run_abc/nothing", "{}");
     expect(post.status).toBe(404);
-    expect(((await post.json()) as ErrorBody).error).toMatchObject({ type: "invalid_request_error", param: null, code: null, message: expect.stringContaining("/v1/threads/thread_abc/runs/run_abc/nothing") });
+    expect(((await post.json()) as ErrorBody).error).toMatchObject({
+      type: "invalid_request_error",
+      param: null,
+      code: null,
+      message: expect.stringContaining("/v1/threads/thread_abc/runs/run_abc/nothing"),
+    });
 
     const error = await rejection(restSdk().get("/assistants_or_not"));
     expect(error).toBeInstanceOf(NotFoundError);
@@ -272,10 +377,16 @@ describe("errors, as the SDK knows them", () => {
 
   it("a stream flag that is not a boolean is refused with param stream, and no run is created", async () => {
     const { assistant, thread } = await setup();
-    const raw = await rest("POST", `/threads/${thread.id}/runs`, JSON.stringify({ assistant_id: assistant.id, stream: "yes" }));
+    const raw = await rest(
+      "POST",
+      `/threads/${thread.id}/runs`,
+      JSON.stringify({ assistant_id: assistant.id, stream: "yes" }),
+    );
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as ErrorBody).error).toMatchObject({ param: "stream", type: "invalid_request_error" });
-    const error = await rejection(restSdk().beta.threads.runs.create(thread.id, { assistant_id: assistant.id, stream: "yes" as unknown as false }));
+    const error = await rejection(
+      restSdk().beta.threads.runs.create(thread.id, { assistant_id: assistant.id, stream: "yes" as unknown as false }),
+    );
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error).toMatchObject({ status: 400, param: "stream" });
     expect(await emulatorRunIds(thread.id)).toEqual([]);

@@ -13,7 +13,8 @@ async function setup(text = "Hello there") {
   return { sdk, assistant, thread };
 }
 
-const textOf = (message: { content: Array<{ type: string; text?: { value: string } }> }) => message.content.map((part) => part.text?.value ?? "").join("");
+const textOf = (message: { content: Array<{ type: string; text?: { value: string } }> }) =>
+  message.content.map((part) => part.text?.value ?? "").join("");
 
 describe("runs.create", () => {
   it("passes every optional field to the upstream, and they show on the run it answers", async () => {
@@ -75,8 +76,17 @@ describe("runs.create", () => {
   it("answers the run as the emulator holds it, defaults resolved from the assistant", async () => {
     const { assistant, thread } = await setup();
     const run = await runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id });
-    expect(run).toMatchObject({ instructions: "Answer briefly.", tools: assistant.tools, model: "gpt-4o", metadata: {}, tool_choice: "auto", parallel_tool_calls: true });
-    const held = await emulatorGet<{ id: string; created_at: number; instructions: string }>(`/threads/${thread.id}/runs/${run.id}`);
+    expect(run).toMatchObject({
+      instructions: "Answer briefly.",
+      tools: assistant.tools,
+      model: "gpt-4o",
+      metadata: {},
+      tool_choice: "auto",
+      parallel_tool_calls: true,
+    });
+    const held = await emulatorGet<{ id: string; created_at: number; instructions: string }>(
+      `/threads/${thread.id}/runs/${run.id}`,
+    );
     expect(held).toMatchObject({ id: run.id, created_at: run.created_at, instructions: run.instructions });
     await waitForRun(thread.id, run.id);
   });
@@ -89,11 +99,22 @@ describe("runs.createThreadAndRun", () => {
     const runcast = runcastClient();
     const run = await runcast.runs.createThreadAndRun.mutate({
       assistant_id: assistant.id,
-      thread: { messages: [{ role: "user", content: "First words" }, { role: "user", content: "Tell me about harbours" }], metadata: { channel: "web" } },
+      thread: {
+        messages: [
+          { role: "user", content: "First words" },
+          { role: "user", content: "Tell me about harbours" },
+        ],
+        metadata: { channel: "web" },
+      },
       metadata: { kind: "thread-and-run" },
       temperature: 0.5,
     });
-    expect(run).toMatchObject({ object: "thread.run", assistant_id: assistant.id, metadata: { kind: "thread-and-run" }, temperature: 0.5 });
+    expect(run).toMatchObject({
+      object: "thread.run",
+      assistant_id: assistant.id,
+      metadata: { kind: "thread-and-run" },
+      temperature: 0.5,
+    });
     expect(run.thread_id).toMatch(/^thread_/);
 
     const thread = await sdk.beta.threads.retrieve(run.thread_id);
@@ -173,9 +194,17 @@ describe("runs.update", () => {
   it("replaces the run's metadata on the emulator", async () => {
     const { assistant, thread } = await setup();
     const runcast = runcastClient();
-    const created = await runcast.runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id, metadata: { stage: "one" } });
+    const created = await runcast.runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistant.id,
+      metadata: { stage: "one" },
+    });
     await waitForRun(thread.id, created.id);
-    const updated = await runcast.runs.update.mutate({ thread_id: thread.id, run_id: created.id, metadata: { stage: "two", reviewer: "ann" } });
+    const updated = await runcast.runs.update.mutate({
+      thread_id: thread.id,
+      run_id: created.id,
+      metadata: { stage: "two", reviewer: "ann" },
+    });
     expect(updated).toMatchObject({ id: created.id, metadata: { stage: "two", reviewer: "ann" } });
     expect(updated).toEqual(await emulatorGet(`/threads/${thread.id}/runs/${created.id}`));
   });
@@ -216,7 +245,10 @@ describe("runs.submitToolOutputs", () => {
     const steps = await runcast.runs.steps.list.query({ thread_id: thread.id, run_id: created.id, order: "asc" });
     expect(steps.data.map((step) => step.type)).toEqual(["tool_calls", "message_creation"]);
     const toolStep = steps.data[0]!.step_details;
-    expect(toolStep.type === "tool_calls" && toolStep.tool_calls.map((call) => call.type === "function" && call.function.output)).toEqual(["Sunny", "09:00"]);
+    expect(
+      toolStep.type === "tool_calls" &&
+        toolStep.tool_calls.map((call) => call.type === "function" && call.function.output),
+    ).toEqual(["Sunny", "09:00"]);
   });
 });
 
@@ -224,7 +256,11 @@ describe("runs.cancel", () => {
   it("cancels an active run: cancelling at once, cancelled on the emulator", async () => {
     const { assistant, thread } = await setup();
     const runcast = runcastClient();
-    const created = await runcast.runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id, metadata: SLOW_RUN });
+    const created = await runcast.runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistant.id,
+      metadata: SLOW_RUN,
+    });
     const cancelling = await runcast.runs.cancel.mutate({ thread_id: thread.id, run_id: created.id });
     expect(cancelling).toMatchObject({ id: created.id, status: "cancelling" });
     const cancelled = await waitForRun(thread.id, created.id, ["cancelled", "completed"]);
@@ -240,23 +276,49 @@ describe("runs.steps", () => {
     const created = await runcast.runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id });
     const waiting = await waitForRun(thread.id, created.id, ["requires_action"]);
     const call = waiting.required_action!.submit_tool_outputs.tool_calls[0]!;
-    await runcast.runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: created.id, tool_outputs: [{ tool_call_id: call.id, output: "Rain" }] });
+    await runcast.runs.submitToolOutputs.mutate({
+      thread_id: thread.id,
+      run_id: created.id,
+      tool_outputs: [{ tool_call_id: call.id, output: "Rain" }],
+    });
     await waitForRun(thread.id, created.id);
 
-    const steps = await runcast.runs.steps.list.query({ thread_id: thread.id, run_id: created.id, include: [INCLUDE_CONTENT] });
-    expect(steps).toEqual(await emulatorGet(`/threads/${thread.id}/runs/${created.id}/steps?include[]=${encodeURIComponent(INCLUDE_CONTENT)}`));
+    const steps = await runcast.runs.steps.list.query({
+      thread_id: thread.id,
+      run_id: created.id,
+      include: [INCLUDE_CONTENT],
+    });
+    expect(steps).toEqual(
+      await emulatorGet(
+        `/threads/${thread.id}/runs/${created.id}/steps?include[]=${encodeURIComponent(INCLUDE_CONTENT)}`,
+      ),
+    );
     expect(steps.data.map((step) => step.type)).toEqual(["message_creation", "tool_calls"]);
     expect(steps.data.every((step) => step.run_id === created.id && step.status === "completed")).toBe(true);
 
-    const limited = await runcast.runs.steps.list.query({ thread_id: thread.id, run_id: created.id, limit: 1, order: "asc" });
+    const limited = await runcast.runs.steps.list.query({
+      thread_id: thread.id,
+      run_id: created.id,
+      limit: 1,
+      order: "asc",
+    });
     expect(limited).toMatchObject({ has_more: true, first_id: steps.data[1]!.id, last_id: steps.data[1]!.id });
 
     for (const step of steps.data) {
-      const one = await runcast.runs.steps.retrieve.query({ thread_id: thread.id, run_id: created.id, step_id: step.id });
+      const one = await runcast.runs.steps.retrieve.query({
+        thread_id: thread.id,
+        run_id: created.id,
+        step_id: step.id,
+      });
       expect(one).toEqual(step);
       expect(one).toEqual(await emulatorGet(`/threads/${thread.id}/runs/${created.id}/steps/${step.id}`));
     }
-    const withInclude = await runcast.runs.steps.retrieve.query({ thread_id: thread.id, run_id: created.id, step_id: steps.data[0]!.id, include: [INCLUDE_CONTENT] });
+    const withInclude = await runcast.runs.steps.retrieve.query({
+      thread_id: thread.id,
+      run_id: created.id,
+      step_id: steps.data[0]!.id,
+      include: [INCLUDE_CONTENT],
+    });
     expect(withInclude).toEqual(steps.data[0]);
   });
 });
@@ -287,7 +349,12 @@ describe("threads.messages.list", () => {
     expect(ofFirst.data[0]).toMatchObject({ role: "assistant", run_id: firstRun.id });
     expect(textOf(ofFirst.data[0]!)).toMatch(/^You said: "Tell me about rivers"\./);
 
-    const paged = await runcast.threads.messages.list.query({ thread_id: thread.id, order: "asc", limit: 2, after: history.data[3]!.id });
+    const paged = await runcast.threads.messages.list.query({
+      thread_id: thread.id,
+      order: "asc",
+      limit: 2,
+      after: history.data[3]!.id,
+    });
     expect(paged.data.map((message) => message.id)).toEqual([history.data[2]!.id, history.data[1]!.id]);
     expect(paged.has_more).toBe(true);
   });

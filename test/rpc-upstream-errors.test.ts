@@ -4,15 +4,36 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRuncastClient } from "../src/client";
 import type { GatewayEnv } from "../src/env";
-import { READ_RETRIES, REQUEST_TIMEOUT_MS, assistantsProvider, createClient } from "../src/providers/assistants-provider";
+import {
+  READ_RETRIES,
+  REQUEST_TIMEOUT_MS,
+  assistantsProvider,
+  createClient,
+} from "../src/providers/assistants-provider";
 import type { RunsProvider } from "../src/providers/provider";
 import type { Upstream } from "../src/providers/upstream";
 import { UpstreamError } from "../src/errors/upstream-error";
 import { toRestError } from "../src/routes/rest-errors";
 import { appRouter } from "../src/rpc/routers/app-router";
 import { toTRPCError, upstreamData } from "../src/errors/upstream-errors";
-import { GATEWAY, emulatorRequest, emulatorSdk, resetEmulatorSettings, setEmulatorSettings, toolAssistantAndThread } from "./helpers/emulator";
-import { SLOW_RUN, emulatorGet, emulatorRunIds, emulatorSettings, rejection, rpcError, runcastClient, waitForRun } from "./helpers/runcast";
+import {
+  GATEWAY,
+  emulatorRequest,
+  emulatorSdk,
+  resetEmulatorSettings,
+  setEmulatorSettings,
+  toolAssistantAndThread,
+} from "./helpers/emulator";
+import {
+  SLOW_RUN,
+  emulatorGet,
+  emulatorRunIds,
+  emulatorSettings,
+  rejection,
+  rpcError,
+  runcastClient,
+  waitForRun,
+} from "./helpers/runcast";
 
 const REQUEST_ID = /^req_[A-Za-z0-9]+$/;
 const SECRET = "sk-secret-test-123";
@@ -72,7 +93,11 @@ function countingProvider(fetch: typeof globalThis.fetch = emulatorFetch, apiKey
   const upstream: Upstream = { kind: "openai", apiKey, baseURL: `${EMULATOR_URL}/v1` };
   const client = createClient(upstream, (input, init) => {
     const request = new Request(input, init);
-    sent.push({ method: request.method, path: new URL(request.url).pathname, authorization: request.headers.get("authorization") });
+    sent.push({
+      method: request.method,
+      path: new URL(request.url).pathname,
+      authorization: request.headers.get("authorization"),
+    });
     return fetch(input, init);
   });
   return { sent, provider: assistantsProvider(client, upstream) };
@@ -128,7 +153,9 @@ describe("5xx from the upstream", () => {
   it("a write is never retried: one 500 on create is BAD_GATEWAY and no run exists (global fault)", async () => {
     const { assistant, thread } = await setup();
     await setEmulatorSettings({ http_errors: { status: 500, count: 2 } });
-    const error = await rpcError(runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id }));
+    const error = await rpcError(
+      runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id }),
+    );
     const settings = await emulatorSettings();
     expect(error.data?.code).toBe("BAD_GATEWAY");
     expect(error.data?.upstream?.status).toBe(500);
@@ -167,7 +194,11 @@ describe("5xx from the upstream", () => {
   });
 
   it("the provider sends every write once (submit, cancel, update, create) and every read up to three times", async () => {
-    const failing: typeof fetch = async () => Response.json({ error: { message: "The server had an error.", type: "server_error", param: null, code: null } }, { status: 502 });
+    const failing: typeof fetch = async () =>
+      Response.json(
+        { error: { message: "The server had an error.", type: "server_error", param: null, code: null } },
+        { status: 502 },
+      );
     const { sent, provider } = countingProvider(failing);
     const writes: Array<() => Promise<unknown>> = [
       () => provider.submitToolOutputs("thread_a", "run_a", [{ tool_call_id: "call_a", output: "x" }]),
@@ -196,7 +227,12 @@ describe("404 from the upstream", () => {
     const runId = "run_doesnotexist0000000000";
     const error = await rpcError(runcastClient().runs.retrieve.query({ thread_id: thread.id, run_id: runId }));
     expect(error.data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404 });
-    expect(error.data?.upstream).toMatchObject({ status: 404, type: "invalid_request_error", active_run_id: null, retry_after: null });
+    expect(error.data?.upstream).toMatchObject({
+      status: 404,
+      type: "invalid_request_error",
+      active_run_id: null,
+      retry_after: null,
+    });
     expect(error.data?.upstream?.request_id).toMatch(REQUEST_ID);
     expect(error.message).toBe(await emulatorMessage("GET", `/threads/${thread.id}/runs/${runId}`));
     expect(error.message).toContain(runId);
@@ -223,7 +259,9 @@ describe("404 from the upstream", () => {
 
   it("an unknown assistant is NOT_FOUND with the upstream's param", async () => {
     const { thread } = await setup();
-    const error = await rpcError(runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: "asst_doesnotexist000000000" }));
+    const error = await rpcError(
+      runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: "asst_doesnotexist000000000" }),
+    );
     expect(error.data?.code).toBe("NOT_FOUND");
     expect(error.data?.upstream).toMatchObject({ status: 404, param: "assistant_id" });
     expect(error.message).toContain("asst_doesnotexist000000000");
@@ -234,9 +272,21 @@ describe("404 from the upstream", () => {
 describe("400 from the upstream", () => {
   it("a value only the upstream refuses: BAD_REQUEST with the upstream's code and param", async () => {
     const { assistant, thread } = await setup();
-    const error = await rpcError(runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id, metadata: { emulator_reply_words: "many" } }));
+    const error = await rpcError(
+      runcastClient().runs.create.mutate({
+        thread_id: thread.id,
+        assistant_id: assistant.id,
+        metadata: { emulator_reply_words: "many" },
+      }),
+    );
     expect(error.data).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400 });
-    expect(error.data?.upstream).toMatchObject({ status: 400, type: "invalid_request_error", code: "invalid_value", param: "metadata.emulator_reply_words", active_run_id: null });
+    expect(error.data?.upstream).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      code: "invalid_value",
+      param: "metadata.emulator_reply_words",
+      active_run_id: null,
+    });
     expect(error.data?.upstream?.request_id).toMatch(REQUEST_ID);
     expect(error.message).toContain("metadata.emulator_reply_words");
     expect(error.data?.fields ?? null).toBeNull();
@@ -256,7 +306,13 @@ describe("400 from the upstream", () => {
   it("tool outputs for a run that does not require action: BAD_REQUEST naming its status", async () => {
     const { thread, run } = await directRun();
     await waitForRun(thread.id, run.id);
-    const error = await rpcError(runcastClient().runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: "call_x", output: "x" }] }));
+    const error = await rpcError(
+      runcastClient().runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: "call_x", output: "x" }],
+      }),
+    );
     expect(error.data).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400 });
     expect(error.message).toContain("completed");
     expect((await waitForRun(thread.id, run.id)).status).toBe("completed");
@@ -266,7 +322,13 @@ describe("400 from the upstream", () => {
     const { thread, run } = await directRun("Please get_weather Lima");
     await waitForRun(thread.id, run.id, ["requires_action"]);
     const runcast = runcastClient();
-    const error = await rpcError(runcast.runs.submitToolOutputs.mutate({ thread_id: thread.id, run_id: run.id, tool_outputs: [{ tool_call_id: "call_wrong", output: "x" }] }));
+    const error = await rpcError(
+      runcast.runs.submitToolOutputs.mutate({
+        thread_id: thread.id,
+        run_id: run.id,
+        tool_outputs: [{ tool_call_id: "call_wrong", output: "x" }],
+      }),
+    );
     expect(error.data?.code).toBe("BAD_REQUEST");
     expect(error.message).toContain("call_wrong");
     expect((await waitForRun(thread.id, run.id, ["requires_action"])).status).toBe("requires_action");
@@ -278,10 +340,14 @@ describe("400 from the upstream", () => {
 describe("a second active run on a thread", () => {
   it("is a CONFLICT naming the active run", async () => {
     const { assistant, thread, run: active } = await directRun("Hello there", SLOW_RUN);
-    const error = await rpcError(runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id }));
+    const error = await rpcError(
+      runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id }),
+    );
     expect(error.data).toMatchObject({ code: "CONFLICT", httpStatus: 409 });
     expect(error.data?.upstream).toMatchObject({ status: 400, active_run_id: active.id });
-    expect(error.message).toBe(await emulatorMessage("POST", `/threads/${thread.id}/runs`, { assistant_id: assistant.id }));
+    expect(error.message).toBe(
+      await emulatorMessage("POST", `/threads/${thread.id}/runs`, { assistant_id: assistant.id }),
+    );
     expect(error.message).toContain(active.id);
     expect(await emulatorRunIds(thread.id)).toEqual([active.id]);
     await emulatorSdk().beta.threads.runs.cancel(active.id, { thread_id: thread.id });
@@ -337,7 +403,9 @@ describe("timeouts", () => {
       seen.push(new Request(input, init).method);
       return new Promise((_, reject) => {
         const signal = init?.signal;
-        signal?.addEventListener("abort", () => reject(signal.reason ?? new DOMException("The operation was aborted.", "AbortError")));
+        signal?.addEventListener("abort", () =>
+          reject(signal.reason ?? new DOMException("The operation was aborted.", "AbortError")),
+        );
       });
     };
     const upstream: Upstream = { kind: "openai", apiKey: "k", baseURL: `${EMULATOR_URL}/v1` };
@@ -376,7 +444,11 @@ describe("secrets", () => {
    * Everything a caller could see of a failure: the tRPC client error and HTTP bodies (when `call` is given; procedures
    * that use the context's provider), and for the provider's own failure the mapped error, its data, and the REST body.
    */
-  async function exposed(provider: RunsProvider, call: ((client: Client) => Promise<unknown>) | null, direct: () => Promise<unknown>) {
+  async function exposed(
+    provider: RunsProvider,
+    call: ((client: Client) => Promise<unknown>) | null,
+    direct: () => Promise<unknown>,
+  ) {
     const texts: string[] = [];
     let code: string | undefined;
     if (call) {
@@ -388,25 +460,55 @@ describe("secrets", () => {
     const failure = await rejection(direct());
     expect(failure).toBeInstanceOf(UpstreamError);
     const mapped = toTRPCError(failure as UpstreamError);
-    texts.push(JSON.stringify(failure), JSON.stringify(mapped), mapped.message, JSON.stringify(upstreamData(failure)), await toRestError(failure).text());
+    texts.push(
+      JSON.stringify(failure),
+      JSON.stringify(mapped),
+      mapped.message,
+      JSON.stringify(upstreamData(failure)),
+      await toRestError(failure).text(),
+    );
     return { code: code ?? mapped.code, text: texts.join("\n") };
   }
 
   it("no error body carries the upstream key (404, 400, 409, 429, 5xx)", async () => {
     const { sent, provider } = countingProvider(emulatorFetch, SECRET);
-    const { assistant, thread, run: active } = await directRun("Hello there", { ...SLOW_RUN, emulator_http_errors: "429x2" });
+    const {
+      assistant,
+      thread,
+      run: active,
+    } = await directRun("Hello there", { ...SLOW_RUN, emulator_http_errors: "429x2" });
     const finished = await directRun();
     await waitForRun(finished.thread.id, finished.run.id);
     const failing = await directRun("Hello there", { emulator_http_errors: "500x6" });
 
     const cases: Array<[string, ((client: Client) => Promise<unknown>) | null, () => Promise<unknown>]> = [
-      ["NOT_FOUND", (c) => c.runs.retrieve.query({ thread_id: thread.id, run_id: "run_unknown" }), () => provider.retrieveRun(thread.id, "run_unknown")],
-      ["NOT_FOUND", (c) => c.runs.list.query({ thread_id: "thread_unknown" }), () => provider.listRuns("thread_unknown", {})],
-      ["BAD_REQUEST", (c) => c.runs.cancel.mutate({ thread_id: finished.thread.id, run_id: finished.run.id }), () => provider.cancelRun(finished.thread.id, finished.run.id)],
+      [
+        "NOT_FOUND",
+        (c) => c.runs.retrieve.query({ thread_id: thread.id, run_id: "run_unknown" }),
+        () => provider.retrieveRun(thread.id, "run_unknown"),
+      ],
+      [
+        "NOT_FOUND",
+        (c) => c.runs.list.query({ thread_id: "thread_unknown" }),
+        () => provider.listRuns("thread_unknown", {}),
+      ],
+      [
+        "BAD_REQUEST",
+        (c) => c.runs.cancel.mutate({ thread_id: finished.thread.id, run_id: finished.run.id }),
+        () => provider.cancelRun(finished.thread.id, finished.run.id),
+      ],
       // Creation goes through the run's hub with the Worker's own provider, so only the provider's failure is looked at.
       ["CONFLICT", null, () => provider.createRun(thread.id, { assistant_id: assistant.id })],
-      ["TOO_MANY_REQUESTS", (c) => c.runs.retrieve.query({ thread_id: thread.id, run_id: active.id }), () => provider.retrieveRun(thread.id, active.id)],
-      ["BAD_GATEWAY", (c) => c.runs.retrieve.query({ thread_id: failing.thread.id, run_id: failing.run.id }), () => provider.retrieveRun(failing.thread.id, failing.run.id)],
+      [
+        "TOO_MANY_REQUESTS",
+        (c) => c.runs.retrieve.query({ thread_id: thread.id, run_id: active.id }),
+        () => provider.retrieveRun(thread.id, active.id),
+      ],
+      [
+        "BAD_GATEWAY",
+        (c) => c.runs.retrieve.query({ thread_id: failing.thread.id, run_id: failing.run.id }),
+        () => provider.retrieveRun(failing.thread.id, failing.run.id),
+      ],
     ];
     for (const [code, call, direct] of cases) {
       const seen = await exposed(provider, call, direct);
@@ -423,14 +525,33 @@ describe("secrets", () => {
 
   it("an upstream 401 that echoes the key (as OpenAI's does) is not passed on", async () => {
     const echo = JSON.stringify({
-      error: { message: `Incorrect API key provided: ${SECRET}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: "invalid_request_error", param: null, code: "invalid_api_key" },
+      error: {
+        message: `Incorrect API key provided: ${SECRET}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_api_key",
+      },
     });
-    const provider = assistantsProvider(createClient(upstream, async () => new Response(echo, { status: 401, headers: { "content-type": "application/json", "x-request-id": "req_echo" } })), upstream);
+    const provider = assistantsProvider(
+      createClient(
+        upstream,
+        async () =>
+          new Response(echo, {
+            status: 401,
+            headers: { "content-type": "application/json", "x-request-id": "req_echo" },
+          }),
+      ),
+      upstream,
+    );
     const { client } = clientWithProvider(provider);
     const error = await rpcError(client.runs.list.query({ thread_id: "thread_a" }));
     expect(error.data).toMatchObject({ code: "BAD_GATEWAY", httpStatus: 502 });
     expect(error.data?.upstream).toMatchObject({ status: 401, code: "invalid_api_key", request_id: "req_echo" });
-    const { code, text } = await exposed(provider, (c) => c.runs.list.query({ thread_id: "thread_a" }), () => provider.listRuns("thread_a", {}));
+    const { code, text } = await exposed(
+      provider,
+      (c) => c.runs.list.query({ thread_id: "thread_a" }),
+      () => provider.listRuns("thread_a", {}),
+    );
     expect(code).toBe("BAD_GATEWAY");
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain("Incorrect API key provided");

@@ -62,14 +62,20 @@ async function expectRefused(call: () => Promise<unknown>, field: string, reason
   return error;
 }
 
-const create = (extra: Record<string, unknown>) => () => runcast.runs.create.mutate({ thread_id: threadId, assistant_id: assistantId, ...extra } as never);
-const createThreadAndRun = (extra: Record<string, unknown>) => () => runcast.runs.createThreadAndRun.mutate({ assistant_id: assistantId, ...extra } as never);
+const create = (extra: Record<string, unknown>) => () =>
+  runcast.runs.create.mutate({ thread_id: threadId, assistant_id: assistantId, ...extra } as never);
+const createThreadAndRun = (extra: Record<string, unknown>) => () =>
+  runcast.runs.createThreadAndRun.mutate({ assistant_id: assistantId, ...extra } as never);
 const pairs = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`key${i}`, "v"]));
 
 describe("metadata", () => {
   it("refuses 17 pairs", async () => {
     await expectRefused(create({ metadata: pairs(17) }), "metadata", /at most 16 pairs/);
-    await expectRefused(() => runcast.runs.update.mutate({ thread_id: threadId, run_id: runId, metadata: pairs(17) }), "metadata", /at most 16 pairs/);
+    await expectRefused(
+      () => runcast.runs.update.mutate({ thread_id: threadId, run_id: runId, metadata: pairs(17) }),
+      "metadata",
+      /at most 16 pairs/,
+    );
   });
 
   // The schema's own reason ("metadata keys are at most 64 characters") is lost today: zod reports a failed record key
@@ -80,7 +86,11 @@ describe("metadata", () => {
   });
 
   it("refuses a 513-character value", async () => {
-    await expectRefused(create({ metadata: { note: "v".repeat(513) } }), "metadata.note", /values are at most 512 characters/);
+    await expectRefused(
+      create({ metadata: { note: "v".repeat(513) } }),
+      "metadata.note",
+      /values are at most 512 characters/,
+    );
     await expectRefused(
       () => runcast.runs.update.mutate({ thread_id: threadId, run_id: runId, metadata: { note: "v".repeat(513) } }),
       "metadata.note",
@@ -98,30 +108,55 @@ describe("metadata", () => {
       "additional_messages.0.metadata",
       /at most 16 pairs/,
     );
-    await expectRefused(createThreadAndRun({ thread: { metadata: { note: "v".repeat(513) } } }), "thread.metadata.note", /at most 512 characters/);
+    await expectRefused(
+      createThreadAndRun({ thread: { metadata: { note: "v".repeat(513) } } }),
+      "thread.metadata.note",
+      /at most 512 characters/,
+    );
   });
 });
 
 describe("list queries", () => {
   it.each([0, 101, 2.5])("refuses limit %s", async (limit) => {
-    await expectRefused(() => runcast.runs.list.query({ thread_id: threadId, limit }), "limit", /too (small|big)|integer|int/i);
+    await expectRefused(
+      () => runcast.runs.list.query({ thread_id: threadId, limit }),
+      "limit",
+      /too (small|big)|integer|int/i,
+    );
   });
 
   it("refuses order 'sideways' on every list", async () => {
     const order = "sideways" as never;
     await expectRefused(() => runcast.runs.list.query({ thread_id: threadId, order }), "order", /asc|desc/);
-    await expectRefused(() => runcast.runs.steps.list.query({ thread_id: threadId, run_id: runId, order }), "order", /asc|desc/);
+    await expectRefused(
+      () => runcast.runs.steps.list.query({ thread_id: threadId, run_id: runId, order }),
+      "order",
+      /asc|desc/,
+    );
     await expectRefused(() => runcast.threads.messages.list.query({ thread_id: threadId, order }), "order", /asc|desc/);
   });
 
   it("refuses limits outside 1..100 on steps and messages too", async () => {
-    await expectRefused(() => runcast.runs.steps.list.query({ thread_id: threadId, run_id: runId, limit: 101 }), "limit", /too big|100/i);
-    await expectRefused(() => runcast.threads.messages.list.query({ thread_id: threadId, limit: 0 }), "limit", /too small|1/i);
+    await expectRefused(
+      () => runcast.runs.steps.list.query({ thread_id: threadId, run_id: runId, limit: 101 }),
+      "limit",
+      /too big|100/i,
+    );
+    await expectRefused(
+      () => runcast.threads.messages.list.query({ thread_id: threadId, limit: 0 }),
+      "limit",
+      /too small|1/i,
+    );
   });
 
   it("refuses an include value the upstream does not know", async () => {
     await expectRefused(
-      () => runcast.runs.steps.list.query({ thread_id: threadId, run_id: runId, include: ["step_details.everything" as never] }),
+      () =>
+        runcast.runs.steps.list.query({
+          thread_id: threadId,
+          run_id: runId,
+          include: ["step_details.everything" as never],
+        }),
       "include.0",
       /step_details\.tool_calls/,
     );
@@ -146,19 +181,36 @@ describe("run options", () => {
   });
 
   it("refuses bad function names in tools and tool_choice", async () => {
-    await expectRefused(create({ tools: [{ type: "function", function: { name: "get weather!" } }] }), "tools.0.function.name", /letters, digits/);
-    await expectRefused(create({ tools: [{ type: "function", function: { name: "f".repeat(65) } }] }), "tools.0.function.name", /at most 64 characters/);
-    await expectRefused(create({ tool_choice: { type: "function", function: { name: "../etc" } } }), "tool_choice.function.name", /letters, digits/);
+    await expectRefused(
+      create({ tools: [{ type: "function", function: { name: "get weather!" } }] }),
+      "tools.0.function.name",
+      /letters, digits/,
+    );
+    await expectRefused(
+      create({ tools: [{ type: "function", function: { name: "f".repeat(65) } }] }),
+      "tools.0.function.name",
+      /at most 64 characters/,
+    );
+    await expectRefused(
+      create({ tool_choice: { type: "function", function: { name: "../etc" } } }),
+      "tool_choice.function.name",
+      /letters, digits/,
+    );
   });
 
   it("refuses bad truncation strategies and response formats", async () => {
-    await expectRefused(create({ truncation_strategy: { type: "last_messages", last_messages: 0 } }), "truncation_strategy.last_messages", /too small|>=\s?1/i);
+    await expectRefused(
+      create({ truncation_strategy: { type: "last_messages", last_messages: 0 } }),
+      "truncation_strategy.last_messages",
+      /too small|>=\s?1/i,
+    );
     await expectRefused(create({ response_format: { type: "yaml" } }), "response_format", /.+/);
   });
 });
 
 describe("tool outputs", () => {
-  const submit = (tool_outputs: unknown) => () => runcast.runs.submitToolOutputs.mutate({ thread_id: threadId, run_id: runId, tool_outputs } as never);
+  const submit = (tool_outputs: unknown) => () =>
+    runcast.runs.submitToolOutputs.mutate({ thread_id: threadId, run_id: runId, tool_outputs } as never);
 
   it("refuses an empty list", async () => {
     await expectRefused(submit([]), "tool_outputs", /at least one tool output/);
@@ -166,8 +218,16 @@ describe("tool outputs", () => {
 
   it("refuses an output that is missing or not a string", async () => {
     await expectRefused(submit([{ tool_call_id: callId }]), "tool_outputs.0.output", /a tool output is a string/);
-    await expectRefused(submit([{ tool_call_id: callId, output: { temp: 21 } }]), "tool_outputs.0.output", /a tool output is a string/);
-    await expectRefused(submit([{ tool_call_id: callId, output: 21 }]), "tool_outputs.0.output", /a tool output is a string/);
+    await expectRefused(
+      submit([{ tool_call_id: callId, output: { temp: 21 } }]),
+      "tool_outputs.0.output",
+      /a tool output is a string/,
+    );
+    await expectRefused(
+      submit([{ tool_call_id: callId, output: 21 }]),
+      "tool_outputs.0.output",
+      /a tool output is a string/,
+    );
   });
 
   it("refuses an unknown key in an output", async () => {
@@ -175,7 +235,11 @@ describe("tool outputs", () => {
   });
 
   it("refuses a tool_call_id that is not an id", async () => {
-    await expectRefused(submit([{ tool_call_id: "call/../x", output: "ok" }]), "tool_outputs.0.tool_call_id", /must be a tool call id/);
+    await expectRefused(
+      submit([{ tool_call_id: "call/../x", output: "ok" }]),
+      "tool_outputs.0.tool_call_id",
+      /must be a tool call id/,
+    );
   });
 });
 
@@ -188,13 +252,29 @@ describe("ids", () => {
   });
 
   it.each(TRICKS)("refuses run_id %j", async (id) => {
-    await expectRefused(() => runcast.runs.retrieve.query({ thread_id: threadId, run_id: id }), "run_id", /must be a run id/);
-    await expectRefused(() => runcast.runs.cancel.mutate({ thread_id: threadId, run_id: id }), "run_id", /must be a run id/);
-    await expectRefused(() => runcast.threads.messages.list.query({ thread_id: threadId, run_id: id }), "run_id", /must be a run id/);
+    await expectRefused(
+      () => runcast.runs.retrieve.query({ thread_id: threadId, run_id: id }),
+      "run_id",
+      /must be a run id/,
+    );
+    await expectRefused(
+      () => runcast.runs.cancel.mutate({ thread_id: threadId, run_id: id }),
+      "run_id",
+      /must be a run id/,
+    );
+    await expectRefused(
+      () => runcast.threads.messages.list.query({ thread_id: threadId, run_id: id }),
+      "run_id",
+      /must be a run id/,
+    );
   });
 
   it.each(TRICKS)("refuses step_id %j", async (id) => {
-    await expectRefused(() => runcast.runs.steps.retrieve.query({ thread_id: threadId, run_id: runId, step_id: id }), "step_id", /must be a run step id/);
+    await expectRefused(
+      () => runcast.runs.steps.retrieve.query({ thread_id: threadId, run_id: runId, step_id: id }),
+      "step_id",
+      /must be a run step id/,
+    );
   });
 
   it.each(TRICKS)("refuses assistant_id %j", async (id) => {
@@ -203,13 +283,23 @@ describe("ids", () => {
   });
 
   it("refuses path tricks in pagination cursors", async () => {
-    await expectRefused(() => runcast.runs.list.query({ thread_id: threadId, after: "../runs" }), "after", /must be an object id/);
-    await expectRefused(() => runcast.runs.list.query({ thread_id: threadId, before: "a b" }), "before", /must be an object id/);
+    await expectRefused(
+      () => runcast.runs.list.query({ thread_id: threadId, after: "../runs" }),
+      "after",
+      /must be an object id/,
+    );
+    await expectRefused(
+      () => runcast.runs.list.query({ thread_id: threadId, before: "a b" }),
+      "before",
+      /must be an object id/,
+    );
   });
 
   it("accepts ids at the 128-character limit (the form, not the prefix, is checked)", async () => {
     // A well-formed id goes to the upstream, which answers for itself (404 here), rather than being refused.
-    const error = await rpcError(runcast.runs.retrieve.query({ thread_id: threadId, run_id: `run_${"a".repeat(124)}` }));
+    const error = await rpcError(
+      runcast.runs.retrieve.query({ thread_id: threadId, run_id: `run_${"a".repeat(124)}` }),
+    );
     expect(error.data?.code).toBe("NOT_FOUND");
   });
 
@@ -227,13 +317,21 @@ describe("strict inputs and types", () => {
   it("refuses an unknown top-level key, naming it", async () => {
     await expectRefused(create({ assistant: "asst_x" }), "(input)", /assistant/);
     await expectRefused(create({ stream: true }), "(input)", /stream/);
-    await expectRefused(() => runcast.runs.retrieve.query({ thread_id: threadId, run_id: runId, verbose: true } as never), "(input)", /verbose/);
+    await expectRefused(
+      () => runcast.runs.retrieve.query({ thread_id: threadId, run_id: runId, verbose: true } as never),
+      "(input)",
+      /verbose/,
+    );
     await expectRefused(() => runcast.runs.list.query({ thread_id: threadId, page: 2 } as never), "(input)", /page/);
   });
 
   it("refuses unknown keys in nested objects", async () => {
     await expectRefused(create({ truncation_strategy: { type: "auto", keep: 3 } }), "truncation_strategy", /keep/);
-    await expectRefused(create({ additional_messages: [{ role: "user", content: "hi", name: "bob" }] }), "additional_messages.0", /name/);
+    await expectRefused(
+      create({ additional_messages: [{ role: "user", content: "hi", name: "bob" }] }),
+      "additional_messages.0",
+      /name/,
+    );
   });
 
   it("refuses wrong types", async () => {
@@ -241,8 +339,16 @@ describe("strict inputs and types", () => {
     await expectRefused(create({ parallel_tool_calls: "yes" }), "parallel_tool_calls", /boolean/);
     await expectRefused(create({ thread_id: 42 }), "thread_id", /must be a thread id \(a string\)/);
     await expectRefused(create({ tools: { type: "code_interpreter" } }), "tools", /array/);
-    await expectRefused(create({ additional_messages: [{ role: "system", content: "hi" }] }), "additional_messages.0.role", /user|assistant/);
-    await expectRefused(() => runcast.runs.list.query({ thread_id: threadId, limit: "10" as never }), "limit", /number/);
+    await expectRefused(
+      create({ additional_messages: [{ role: "system", content: "hi" }] }),
+      "additional_messages.0.role",
+      /user|assistant/,
+    );
+    await expectRefused(
+      () => runcast.runs.list.query({ thread_id: threadId, limit: "10" as never }),
+      "limit",
+      /number/,
+    );
   });
 
   it("names every refused field at once", async () => {
@@ -259,7 +365,11 @@ describe("limits themselves are accepted", () => {
     // On a thread of its own, so the shared thread keeps its run waiting.
     const sdk = emulatorSdk();
     const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "Hi" }] });
-    const run = await runcast.runs.create.mutate({ thread_id: thread.id, assistant_id: assistantId, metadata: pairs(16) });
+    const run = await runcast.runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistantId,
+      metadata: pairs(16),
+    });
     expect(Object.keys(run.metadata ?? {})).toHaveLength(16);
     await waitForRun(thread.id, run.id);
   });
@@ -267,9 +377,21 @@ describe("limits themselves are accepted", () => {
   it("accepts the other limits: 64/512-character metadata, 20 tools, temperature 2, top_p 1, 256 tokens, limit 1 and 100", async () => {
     const sdk = emulatorSdk();
     const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "Hi" }] });
-    const tools = Array.from({ length: 20 }, (_, i) => ({ type: "function" as const, function: { name: `tool_${i}` } }));
+    const tools = Array.from({ length: 20 }, (_, i) => ({
+      type: "function" as const,
+      function: { name: `tool_${i}` },
+    }));
     const metadata = { ["k".repeat(64)]: "v".repeat(512) };
-    const run = await runcast.runs.create.mutate({ thread_id: thread.id, assistant_id: assistantId, metadata, tools, temperature: 2, top_p: 1, max_prompt_tokens: 256, max_completion_tokens: 256 });
+    const run = await runcast.runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistantId,
+      metadata,
+      tools,
+      temperature: 2,
+      top_p: 1,
+      max_prompt_tokens: 256,
+      max_completion_tokens: 256,
+    });
     expect(run).toMatchObject({ metadata, temperature: 2, top_p: 1, max_prompt_tokens: 256 });
     expect(run.tools).toHaveLength(20);
     await waitForRun(thread.id, run.id);

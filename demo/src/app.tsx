@@ -44,7 +44,12 @@ export function App() {
           <>
             <RunPanel key={`${page.run.thread_id}/${page.run.run_id}`} run={page.run} />
             <p>
-              <button type="button" className="secondary" onClick={() => go({ ...page, run: null })} data-testid="new-run">
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => go({ ...page, run: null })}
+                data-testid="new-run"
+              >
                 Close this run
               </button>
             </p>

@@ -95,13 +95,22 @@ export function RunPanel({ run }: { run: RunRef }) {
     );
 
   return (
-    <section className="run" aria-labelledby={headingId} data-testid="run" data-status={status} data-done={String(state.done)}>
+    <section
+      className="run"
+      aria-labelledby={headingId}
+      data-testid="run"
+      data-status={status}
+      data-done={String(state.done)}
+    >
       <h2 id={headingId}>
         Run <code>{run.run_id}</code>
       </h2>
       <div className="facts">
         <p role="status">
-          Status: <strong data-testid="run-status" className={`status status-${status}`}>{status}</strong>
+          Status:{" "}
+          <strong data-testid="run-status" className={`status status-${status}`}>
+            {status}
+          </strong>
         </p>
         <p>
           Watching: <strong data-testid="watchers">{watchers ?? "…"}</strong>
@@ -109,11 +118,16 @@ export function RunPanel({ run }: { run: RunRef }) {
         </p>
       </div>
       <p className="share">
-        <span>Share this run:</span> <a href={link} data-testid="share-link">{link}</a>{" "}
+        <span>Share this run:</span>{" "}
+        <a href={link} data-testid="share-link">
+          {link}
+        </a>{" "}
         <button type="button" className="secondary" onClick={copy}>
           Copy link
         </button>
-        <span aria-live="polite" className="hint">{copied ? "Copied" : ""}</span>
+        <span aria-live="polite" className="hint">
+          {copied ? "Copied" : ""}
+        </span>
       </p>
 
       <ol className="transcript">
@@ -134,11 +148,15 @@ export function RunPanel({ run }: { run: RunRef }) {
           <p data-testid="reply" aria-live="polite" aria-busy={streaming} className="reply">
             {state.text}
           </p>
-          {!state.text && !state.done && state.status !== "requires_action" && <p className="hint">Waiting for the reply…</p>}
+          {!state.text && !state.done && state.status !== "requires_action" && (
+            <p className="hint">Waiting for the reply…</p>
+          )}
         </li>
       </ol>
 
-      {state.status === "requires_action" && state.toolCalls.length > 0 && <ToolForm run={run} toolCalls={state.toolCalls} pending={state.pendingToolCallIds} />}
+      {state.status === "requires_action" && state.toolCalls.length > 0 && (
+        <ToolForm run={run} toolCalls={state.toolCalls} pending={state.pendingToolCallIds} />
+      )}
 
       {state.run?.last_error && (
         <p className="error" role="alert" data-testid="run-error">

@@ -32,8 +32,13 @@ export function ToolForm({ run, toolCalls, pending }: { run: RunRef; toolCalls: 
     setSending(true);
     setError(null);
     try {
-      await runcast.runs.submitToolOutputs.mutate({ ...run, tool_outputs: ready.map((call) => ({ tool_call_id: call.id, output: values[call.id]!.trim() })) });
-      setValues((current) => Object.fromEntries(Object.entries(current).filter(([id]) => !ready.some((call) => call.id === id))));
+      await runcast.runs.submitToolOutputs.mutate({
+        ...run,
+        tool_outputs: ready.map((call) => ({ tool_call_id: call.id, output: values[call.id]!.trim() })),
+      });
+      setValues((current) =>
+        Object.fromEntries(Object.entries(current).filter(([id]) => !ready.some((call) => call.id === id))),
+      );
     } catch (cause) {
       setError(`The outputs were not accepted: ${describeError(cause)}`);
     } finally {
@@ -45,13 +50,20 @@ export function ToolForm({ run, toolCalls, pending }: { run: RunRef; toolCalls: 
     <form className="tool-form" onSubmit={submit} aria-labelledby={`${baseId}-heading`} data-testid="tool-form">
       <h3 id={`${baseId}-heading`}>The run needs tool outputs</h3>
       <p data-testid="tool-pending-count">
-        {pending.length} of {toolCalls.length} {toolCalls.length === 1 ? "call" : "calls"} still pending. Anyone watching this run may answer.
+        {pending.length} of {toolCalls.length} {toolCalls.length === 1 ? "call" : "calls"} still pending. Anyone
+        watching this run may answer.
       </p>
       {toolCalls.map((call) => {
         const isPending = open.has(call.id);
         const inputId = `${baseId}-${call.id}`;
         return (
-          <div className="tool-call" key={call.id} data-testid="tool-call" data-tool-call-id={call.id} data-pending={String(isPending)}>
+          <div
+            className="tool-call"
+            key={call.id}
+            data-testid="tool-call"
+            data-tool-call-id={call.id}
+            data-pending={String(isPending)}
+          >
             <label htmlFor={inputId}>
               Output of <code>{call.function.name}</code>({describeArguments(call.function.arguments)})
             </label>
@@ -67,7 +79,11 @@ export function ToolForm({ run, toolCalls, pending }: { run: RunRef; toolCalls: 
                 disabled={!isPending || sending}
                 aria-describedby={`${inputId}-state`}
               />
-              <span id={`${inputId}-state`} className={isPending ? "badge pending" : "badge answered"} data-testid="tool-call-state">
+              <span
+                id={`${inputId}-state`}
+                className={isPending ? "badge pending" : "badge answered"}
+                data-testid="tool-call-state"
+              >
                 {isPending ? "pending" : "answered"}
               </span>
             </div>

@@ -5,7 +5,12 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly options: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string> } = {},
+    readonly options: {
+      type?: string;
+      param?: string | null;
+      code?: string | null;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message);
   }
@@ -25,5 +30,7 @@ export const notFound = (kind: string, id: string) => new ApiError(404, `No ${ki
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof ApiError) return error.toResponse();
   console.error("emulator: unexpected error", error);
-  return new ApiError(500, "The server had an error while processing your request. Sorry about that!", { type: "server_error" }).toResponse();
+  return new ApiError(500, "The server had an error while processing your request. Sorry about that!", {
+    type: "server_error",
+  }).toResponse();
 }

@@ -24,11 +24,18 @@ async function upstreamHeaders(c: Context<Env>, next: Next) {
 async function upstreamChecks(c: Context<Env>, next: Next) {
   const key = c.req.header("authorization")?.replace(/^Bearer\s+/i, "") || c.req.header("api-key");
   if (!key)
-    throw new ApiError(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+    throw new ApiError(
+      401,
+      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+    );
   if (c.env.EMULATOR_API_KEY && key !== c.env.EMULATOR_API_KEY)
     throw new ApiError(401, "Incorrect API key provided.", { code: "invalid_api_key" });
   if (!/assistants=v2/.test(c.req.header("openai-beta") ?? ""))
-    throw badRequest("You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v2'.", null, "invalid_beta");
+    throw badRequest(
+      "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v2'.",
+      null,
+      "invalid_beta",
+    );
   const faults = (await directory(c.env).requestFaults()) as RequestFaults;
   if (faults.first_byte_ms > 0) await new Promise((resolve) => setTimeout(resolve, faults.first_byte_ms));
   if (faults.http_error) throw injectedHttpError(faults.http_error.status, faults.http_error.retry_after);

@@ -41,7 +41,16 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
       description: "Answers by echoing you; ask it to get_weather for a city to see a tool call.",
       model: "gpt-4o",
       instructions: "Answer briefly. Use get_weather when asked about the weather.",
-      tools: [{ type: "function", function: { name: "get_weather", description: "Current weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            description: "Current weather for a city",
+            parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+          },
+        },
+      ],
       tool_resources: {},
       metadata: {},
       temperature: 1,
@@ -71,13 +80,22 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
     const fault = settings.http_errors;
     if (fault) {
       const left = fault.count - 1;
-      await this.ctx.storage.put(SETTINGS_KEY, { ...settings, http_errors: left > 0 ? { ...fault, count: left } : null });
+      await this.ctx.storage.put(SETTINGS_KEY, {
+        ...settings,
+        http_errors: left > 0 ? { ...fault, count: left } : null,
+      });
     }
-    return { http_error: fault ? { status: fault.status, retry_after: fault.retry_after } : null, first_byte_ms: settings.first_byte_ms };
+    return {
+      http_error: fault ? { status: fault.status, retry_after: fault.retry_after } : null,
+      first_byte_ms: settings.first_byte_ms,
+    };
   }
 
   private async settings(): Promise<Settings> {
-    return (await this.ctx.storage.get<Settings>(SETTINGS_KEY)) ?? settingsFromEnv(this.env as unknown as Record<string, string>);
+    return (
+      (await this.ctx.storage.get<Settings>(SETTINGS_KEY)) ??
+      settingsFromEnv(this.env as unknown as Record<string, string>)
+    );
   }
 
   private routes(): Hono {
@@ -106,7 +124,9 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
       this.store.insert("assistant", assistant);
       return c.json(assistant);
     });
-    app.get("/v1/assistants", (c) => c.json(this.store.page<Assistant>("assistant", parsePageParams(new URL(c.req.url).searchParams))));
+    app.get("/v1/assistants", (c) =>
+      c.json(this.store.page<Assistant>("assistant", parsePageParams(new URL(c.req.url).searchParams))),
+    );
     app.get("/v1/assistants/:id", (c) => c.json(this.assistant(c.req.param("id"))));
     app.post("/v1/assistants/:id", async (c) => {
       const assistant = this.assistant(c.req.param("id"));

@@ -61,14 +61,21 @@ export class ObjectStore {
   }
 
   get<T>(kind: ObjectKind, id: string): T | undefined {
-    const row = this.sql.exec<{ json: string }>("SELECT json FROM objects WHERE kind = ? AND id = ?", kind, id).toArray()[0];
+    const row = this.sql
+      .exec<{ json: string }>("SELECT json FROM objects WHERE kind = ? AND id = ?", kind, id)
+      .toArray()[0];
     return row ? (JSON.parse(row.json) as T) : undefined;
   }
 
   all<T>(kind: ObjectKind, runId?: string): T[] {
-    const rows = runId === undefined
-      ? this.sql.exec<{ json: string }>("SELECT json FROM objects WHERE kind = ? ORDER BY seq", kind)
-      : this.sql.exec<{ json: string }>("SELECT json FROM objects WHERE kind = ? AND run_id = ? ORDER BY seq", kind, runId);
+    const rows =
+      runId === undefined
+        ? this.sql.exec<{ json: string }>("SELECT json FROM objects WHERE kind = ? ORDER BY seq", kind)
+        : this.sql.exec<{ json: string }>(
+            "SELECT json FROM objects WHERE kind = ? AND run_id = ? ORDER BY seq",
+            kind,
+            runId,
+          );
     return rows.toArray().map((row) => JSON.parse(row.json) as T);
   }
 
@@ -76,7 +83,9 @@ export class ObjectStore {
   page<T extends { id: string }>(kind: ObjectKind, params: PageParams, runId?: string): ListResponse<T> {
     const seqOf = (id: string | undefined) => {
       if (id === undefined) return undefined;
-      const row = this.sql.exec<{ seq: number }>("SELECT seq FROM objects WHERE kind = ? AND id = ?", kind, id).toArray()[0];
+      const row = this.sql
+        .exec<{ seq: number }>("SELECT seq FROM objects WHERE kind = ? AND id = ?", kind, id)
+        .toArray()[0];
       return row?.seq ?? Number.NaN;
     };
     const cursors = { after: seqOf(params.after), before: seqOf(params.before) };
@@ -85,8 +94,14 @@ export class ObjectStore {
     const query = pageQuery(params, cursors);
     const where = ["kind = ?", ...(runId === undefined ? [] : ["run_id = ?"]), ...query.bounds].join(" AND ");
     const bindings = [kind, ...(runId === undefined ? [] : [runId]), ...query.bindings, query.fetch];
-    const rows = this.sql.exec<{ json: string }>(`SELECT json FROM objects WHERE ${where} ORDER BY ${query.orderBy} LIMIT ?`, ...bindings).toArray();
-    return toListResponse(rows.map((row) => JSON.parse(row.json) as T), params.limit, query.reverse);
+    const rows = this.sql
+      .exec<{ json: string }>(`SELECT json FROM objects WHERE ${where} ORDER BY ${query.orderBy} LIMIT ?`, ...bindings)
+      .toArray();
+    return toListResponse(
+      rows.map((row) => JSON.parse(row.json) as T),
+      params.limit,
+      query.reverse,
+    );
   }
 
   getState<T>(runId: string): T | undefined {
@@ -101,7 +116,9 @@ export class ObjectStore {
   /** Runs that may still change on their own: the engine advances these on every request. */
   activeRunIds(): string[] {
     return this.sql
-      .exec<{ id: string }>("SELECT id FROM objects WHERE kind = 'run' AND json_extract(json, '$.status') IN ('queued', 'in_progress', 'requires_action', 'cancelling') ORDER BY seq")
+      .exec<{ id: string }>(
+        "SELECT id FROM objects WHERE kind = 'run' AND json_extract(json, '$.status') IN ('queued', 'in_progress', 'requires_action', 'cancelling') ORDER BY seq",
+      )
       .toArray()
       .map((row) => row.id);
   }
@@ -117,10 +134,18 @@ export class ObjectStore {
   }
 
   lastEventSeq(runId: string): number {
-    return this.sql.exec<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE run_id = ?", runId).one().seq;
+    return this.sql
+      .exec<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE run_id = ?", runId)
+      .one().seq;
   }
 
   eventsAfter(runId: string, seq: number): StoredEvent[] {
-    return this.sql.exec<{ seq: number; event: string; data: string }>("SELECT seq, event, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq", runId, seq).toArray();
+    return this.sql
+      .exec<{ seq: number; event: string; data: string }>(
+        "SELECT seq, event, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq",
+        runId,
+        seq,
+      )
+      .toArray();
   }
 }

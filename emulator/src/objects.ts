@@ -12,8 +12,18 @@ export const seconds = (ms: number) => Math.floor(ms / 1000);
 
 type Metadata = Record<string, string>;
 
-export function newThread(id: string, now: number, body: { metadata?: Metadata | null; tool_resources?: unknown }): Thread {
-  return { id, object: "thread", created_at: seconds(now), metadata: body.metadata ?? {}, tool_resources: (body.tool_resources ?? {}) as Thread["tool_resources"] };
+export function newThread(
+  id: string,
+  now: number,
+  body: { metadata?: Metadata | null; tool_resources?: unknown },
+): Thread {
+  return {
+    id,
+    object: "thread",
+    created_at: seconds(now),
+    metadata: body.metadata ?? {},
+    tool_resources: (body.tool_resources ?? {}) as Thread["tool_resources"],
+  };
 }
 
 type ContentPart =
@@ -120,7 +130,9 @@ export interface RunSettings {
 
 export function newRun(threadId: string, now: number, expiresInSeconds: number, settings: RunSettings): Run {
   const { assistant } = settings;
-  const instructions = [settings.instructions ?? assistant.instructions ?? "", settings.additional_instructions ?? ""].filter(Boolean).join("\n\n");
+  const instructions = [settings.instructions ?? assistant.instructions ?? "", settings.additional_instructions ?? ""]
+    .filter(Boolean)
+    .join("\n\n");
   return {
     id: newId("run"),
     object: "thread.run",
@@ -154,4 +166,7 @@ export function newRun(threadId: string, now: number, expiresInSeconds: number, 
 
 /** The text of a message's text parts, joined; images count for nothing. */
 export const messageText = (message: Message) =>
-  message.content.map((part) => (part.type === "text" ? part.text.value : "")).filter(Boolean).join("\n");
+  message.content
+    .map((part) => (part.type === "text" ? part.text.value : ""))
+    .filter(Boolean)
+    .join("\n");

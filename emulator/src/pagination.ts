@@ -20,10 +20,18 @@ export function parsePageParams(query: URLSearchParams): PageParams {
   const rawLimit = query.get("limit");
   const limit = rawLimit === null ? 20 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    throw badRequest(`Invalid 'limit': integer out of range. Expected a value between 1 and 100, but got ${rawLimit} instead.`, "limit", "invalid_value");
+    throw badRequest(
+      `Invalid 'limit': integer out of range. Expected a value between 1 and 100, but got ${rawLimit} instead.`,
+      "limit",
+      "invalid_value",
+    );
   const order = query.get("order") ?? "desc";
   if (order !== "asc" && order !== "desc")
-    throw badRequest(`Invalid value for 'order': expected one of 'asc' or 'desc', but got '${order}' instead.`, "order", "invalid_value");
+    throw badRequest(
+      `Invalid value for 'order': expected one of 'asc' or 'desc', but got '${order}' instead.`,
+      "order",
+      "invalid_value",
+    );
   const params: PageParams = { limit, order };
   const after = query.get("after");
   const before = query.get("before");

@@ -1,6 +1,8 @@
 // What an emulated assistant says and which tools it calls: deterministic functions of the thread and the run's settings.
 
-const FILLER = "the quick brown fox jumps over the lazy dog while a patient emulator streams words one by one".split(" ");
+const FILLER = "the quick brown fox jumps over the lazy dog while a patient emulator streams words one by one".split(
+  " ",
+);
 const ECHO_WORDS = 50;
 
 /** Tokens are counted as whitespace-separated words: cheap, deterministic and close enough for usage figures. */
@@ -52,9 +54,15 @@ function argumentText(message: string, name: string, names: string[]): string {
   const start = new RegExp(`\\b${escape(name)}\\b`).exec(message);
   if (!start) return "";
   const rest = message.slice(start.index + name.length);
-  const stops = [/[.?!\n,;]|\band\b/.exec(rest)?.index, ...names.map((other) => new RegExp(`\\b${escape(other)}\\b`).exec(rest)?.index)];
+  const stops = [
+    /[.?!\n,;]|\band\b/.exec(rest)?.index,
+    ...names.map((other) => new RegExp(`\\b${escape(other)}\\b`).exec(rest)?.index),
+  ];
   const end = Math.min(rest.length, ...stops.filter((index): index is number => index !== undefined));
-  return rest.slice(0, end).replace(/^[\s:,(]+|[\s"'),]+$/g, "").replace(/^["']/, "");
+  return rest
+    .slice(0, end)
+    .replace(/^[\s:,(]+|[\s"'),]+$/g, "")
+    .replace(/^["']/, "");
 }
 
 function argumentsFor(tool: FunctionTool, text: string): string {
@@ -80,13 +88,21 @@ function argumentsFor(tool: FunctionTool, text: string): string {
  * only the first call. String parameters get the text that follows the name (up to the sentence
  * end, a comma, an "and" or another function's name), numbers the first number in it, booleans `true`.
  */
-export function plannedToolCalls(tools: Tool[], toolChoice: ToolChoice, parallel: boolean, message: string): PlannedCall[] {
+export function plannedToolCalls(
+  tools: Tool[],
+  toolChoice: ToolChoice,
+  parallel: boolean,
+  message: string,
+): PlannedCall[] {
   const functions = tools.filter(isFunction);
   if (functions.length === 0 || toolChoice === "none") return [];
   const names = functions.map((tool) => tool.function.name);
   let chosen: FunctionTool[];
   if (toolChoice && typeof toolChoice === "object") {
-    chosen = toolChoice.type === "function" ? functions.filter((tool) => tool.function.name === toolChoice.function?.name) : [];
+    chosen =
+      toolChoice.type === "function"
+        ? functions.filter((tool) => tool.function.name === toolChoice.function?.name)
+        : [];
   } else {
     chosen = functions
       .map((tool) => ({ tool, at: new RegExp(`\\b${escape(tool.function.name)}\\b`).exec(message)?.index ?? -1 }))
@@ -98,6 +114,13 @@ export function plannedToolCalls(tools: Tool[], toolChoice: ToolChoice, parallel
   if (!parallel) chosen = chosen.slice(0, 1);
   return chosen.map((tool) => ({
     name: tool.function.name,
-    arguments: argumentsFor(tool, argumentText(message, tool.function.name, names.filter((n) => n !== tool.function.name))),
+    arguments: argumentsFor(
+      tool,
+      argumentText(
+        message,
+        tool.function.name,
+        names.filter((n) => n !== tool.function.name),
+      ),
+    ),
   }));
 }

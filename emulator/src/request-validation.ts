@@ -19,16 +19,30 @@ function validatorFor(schemaName: string): Validator {
 export function toParam(instanceLocation: string, property?: string): string {
   const parts = instanceLocation.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (property) parts.push(property);
-  return parts.reduce((param, part) => (/^\d+$/.test(part) ? `${param}[${part}]` : param ? `${param}.${part}` : part), "");
+  return parts.reduce(
+    (param, part) => (/^\d+$/.test(part) ? `${param}[${part}]` : param ? `${param}.${part}` : part),
+    "",
+  );
 }
 
-const COMBINATORS = new Set(["$ref", "properties", "items", "anyOf", "oneOf", "allOf", "prefixItems", "additionalProperties"]);
+const COMBINATORS = new Set([
+  "$ref",
+  "properties",
+  "items",
+  "anyOf",
+  "oneOf",
+  "allOf",
+  "prefixItems",
+  "additionalProperties",
+]);
 
 /** The most specific failure: the deepest leaf error, skipping the "or null" branch of nullable fields. */
 function mostSpecific(errors: OutputUnit[]): OutputUnit | undefined {
   const additional = errors.find((e) => e.keyword === "additionalProperties");
   if (additional) return additional;
-  const leaves = errors.filter((e) => !COMBINATORS.has(e.keyword) && e.keyword !== "false" && !/Expected "null"/.test(e.error));
+  const leaves = errors.filter(
+    (e) => !COMBINATORS.has(e.keyword) && e.keyword !== "false" && !/Expected "null"/.test(e.error),
+  );
   return leaves.sort((a, b) => b.instanceLocation.length - a.instanceLocation.length)[0] ?? errors.at(-1);
 }
 
@@ -50,7 +64,11 @@ export function validateBody(schemaName: string, body: unknown): void {
   const param = toParam(error.instanceLocation) || null;
   if (error.keyword === "type") {
     const [, got, expected] = /type "([^"]*)" is invalid\. Expected "([^"]*)"/.exec(error.error) ?? [];
-    throw badRequest(`Invalid type for '${param}': expected ${expected ?? "another type"}, but got ${got ?? "something else"} instead.`, param, "invalid_type");
+    throw badRequest(
+      `Invalid type for '${param}': expected ${expected ?? "another type"}, but got ${got ?? "something else"} instead.`,
+      param,
+      "invalid_type",
+    );
   }
   throw badRequest(`Invalid value for '${param}': ${error.error}`, param, "invalid_value");
 }
@@ -59,10 +77,25 @@ export function validateBody(schemaName: string, body: unknown): void {
 export function validateMetadata(metadata: unknown, param = "metadata"): void {
   if (metadata === null || metadata === undefined) return;
   const entries = Object.entries(metadata as Record<string, unknown>);
-  if (entries.length > 16) throw badRequest(`Invalid '${param}': too many properties. Expected an object with at most 16 properties, but got an object with ${entries.length} properties instead.`, param, "object_above_max_properties");
+  if (entries.length > 16)
+    throw badRequest(
+      `Invalid '${param}': too many properties. Expected an object with at most 16 properties, but got an object with ${entries.length} properties instead.`,
+      param,
+      "object_above_max_properties",
+    );
   for (const [key, value] of entries) {
-    if (key.length > 64) throw badRequest(`Invalid '${param}': string too long. Expected a key with maximum length 64, but got a key with length ${key.length} instead.`, param, "string_above_max_length");
-    if (typeof value === "string" && value.length > 512) throw badRequest(`Invalid '${param}.${key}': string too long. Expected a string with maximum length 512, but got a string with length ${value.length} instead.`, `${param}.${key}`, "string_above_max_length");
+    if (key.length > 64)
+      throw badRequest(
+        `Invalid '${param}': string too long. Expected a key with maximum length 64, but got a key with length ${key.length} instead.`,
+        param,
+        "string_above_max_length",
+      );
+    if (typeof value === "string" && value.length > 512)
+      throw badRequest(
+        `Invalid '${param}.${key}': string too long. Expected a string with maximum length 512, but got a string with length ${value.length} instead.`,
+        `${param}.${key}`,
+        "string_above_max_length",
+      );
   }
 }
 
@@ -71,14 +104,27 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Function names (a-z, A-Z, 0-9, _ and -, at most 64) and a named tool_choice must name a function. */
 export function validateTools(body: { tools?: unknown; tool_choice?: unknown }, maxTools: number): void {
   const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type: string; function?: { name: string } }>) : [];
-  if (tools.length > maxTools) throw badRequest(`Invalid 'tools': array too long. Expected an array with maximum length ${maxTools}, but got an array with length ${tools.length} instead.`, "tools", "array_above_max_length");
+  if (tools.length > maxTools)
+    throw badRequest(
+      `Invalid 'tools': array too long. Expected an array with maximum length ${maxTools}, but got an array with length ${tools.length} instead.`,
+      "tools",
+      "array_above_max_length",
+    );
   tools.forEach((tool, index) => {
     if (tool.type === "function" && !FUNCTION_NAME.test(tool.function?.name ?? ""))
-      throw badRequest(`Invalid 'tools[${index}].function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$' with at most 64 characters.`, `tools[${index}].function.name`, "invalid_value");
+      throw badRequest(
+        `Invalid 'tools[${index}].function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$' with at most 64 characters.`,
+        `tools[${index}].function.name`,
+        "invalid_value",
+      );
   });
   const choice = body.tool_choice as { type?: string; function?: { name?: string } } | undefined;
   if (choice && typeof choice === "object" && choice.type === "function" && !choice.function?.name)
-    throw badRequest("Missing required parameter: 'tool_choice.function'.", "tool_choice.function", "missing_required_parameter");
+    throw badRequest(
+      "Missing required parameter: 'tool_choice.function'.",
+      "tool_choice.function",
+      "missing_required_parameter",
+    );
 }
 
 export async function readJson(request: Request): Promise<unknown> {
@@ -87,6 +133,8 @@ export async function readJson(request: Request): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw badRequest("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)");
+    throw badRequest(
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+    );
   }
 }

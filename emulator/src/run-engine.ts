@@ -128,12 +128,21 @@ export class RunEngine {
           usage: op.usage,
           required_action: {
             type: "submit_tool_outputs",
-            submit_tool_outputs: { tool_calls: calls.map(({ id, function: fn }) => ({ id, type: "function", function: { name: fn.name, arguments: fn.arguments } })) },
+            submit_tool_outputs: {
+              tool_calls: calls.map(({ id, function: fn }) => ({
+                id,
+                type: "function",
+                function: { name: fn.name, arguments: fn.arguments },
+              })),
+            },
           },
         });
       }
       case "message_step": {
-        const step = newStep(run, op.step_id, op.at, { type: "message_creation", message_creation: { message_id: op.message_id } });
+        const step = newStep(run, op.step_id, op.at, {
+          type: "message_creation",
+          message_creation: { message_id: op.message_id },
+        });
         this.store.insert("step", step, run.id);
         this.emitStep(run.id, step, "created");
         this.emitStep(run.id, step, "in_progress");
@@ -151,7 +160,12 @@ export class RunEngine {
         const done: Message =
           op.status === "completed"
             ? { ...message, status: "completed", completed_at: at }
-            : { ...message, status: "incomplete", incomplete_at: at, incomplete_details: { reason: op.reason ?? "max_tokens" } };
+            : {
+                ...message,
+                status: "incomplete",
+                incomplete_at: at,
+                incomplete_details: { reason: op.reason ?? "max_tokens" },
+              };
         this.emitMessage(run.id, done, op.status);
         return run;
       }
@@ -160,19 +174,44 @@ export class RunEngine {
         const details = step.step_details;
         const step_details: RunStep["step_details"] =
           details.type === "tool_calls" && op.outputs
-            ? { ...details, tool_calls: details.tool_calls.map((call) => (call.type === "function" ? { ...call, function: { ...call.function, output: op.outputs?.[call.id] ?? null } } : call)) }
+            ? {
+                ...details,
+                tool_calls: details.tool_calls.map((call) =>
+                  call.type === "function"
+                    ? { ...call, function: { ...call.function, output: op.outputs?.[call.id] ?? null } }
+                    : call,
+                ),
+              }
             : details;
-        const last_error = op.last_error && op.last_error.code !== "invalid_prompt" ? { code: op.last_error.code, message: op.last_error.message } : null;
-        const done: RunStep = { ...step, status: op.status, step_details, usage: op.usage, last_error, completed_at: op.status === "completed" ? at : null, failed_at: op.status === "failed" ? at : null };
+        const last_error =
+          op.last_error && op.last_error.code !== "invalid_prompt"
+            ? { code: op.last_error.code, message: op.last_error.message }
+            : null;
+        const done: RunStep = {
+          ...step,
+          status: op.status,
+          step_details,
+          usage: op.usage,
+          last_error,
+          completed_at: op.status === "completed" ? at : null,
+          failed_at: op.status === "failed" ? at : null,
+        };
         this.emitStep(run.id, done, op.status);
         return run;
       }
       case "close_open": {
         const reason = op.status === "cancelled" ? "run_cancelled" : "run_expired";
         for (const message of this.store.all<Message>("message", run.id).filter((m) => m.status === "in_progress"))
-          this.emitMessage(run.id, { ...message, status: "incomplete", incomplete_at: at, incomplete_details: { reason } }, "incomplete");
+          this.emitMessage(
+            run.id,
+            { ...message, status: "incomplete", incomplete_at: at, incomplete_details: { reason } },
+            "incomplete",
+          );
         for (const step of this.store.all<RunStep>("step", run.id).filter((s) => s.status === "in_progress")) {
-          const closed: RunStep = op.status === "cancelled" ? { ...step, status: "cancelled", cancelled_at: at } : { ...step, status: "expired", expired_at: at };
+          const closed: RunStep =
+            op.status === "cancelled"
+              ? { ...step, status: "cancelled", cancelled_at: at }
+              : { ...step, status: "expired", expired_at: at };
           this.emitStep(run.id, closed, op.status);
         }
         return run;
@@ -207,15 +246,29 @@ export class RunEngine {
     const calls = step.step_details.tool_calls;
     // The first delta of a call names it, with empty arguments; later deltas carry only argument fragments (SDKs concatenate them).
     const deltaCall = op.call
-      ? { index: op.index, id: op.call.id, type: "function", function: { name: op.call.name, arguments: "", output: null } }
+      ? {
+          index: op.index,
+          id: op.call.id,
+          type: "function",
+          function: { name: op.call.name, arguments: "", output: null },
+        }
       : { index: op.index, type: "function", function: { arguments: op.fragment } };
-    if (op.call) calls[op.index] = { id: op.call.id, type: "function", function: { name: op.call.name, arguments: "", output: null } };
+    if (op.call)
+      calls[op.index] = {
+        id: op.call.id,
+        type: "function",
+        function: { name: op.call.name, arguments: "", output: null },
+      };
     else {
       const call = calls[op.index];
       if (call?.type === "function") call.function.arguments += op.fragment;
     }
     this.store.update(step);
-    this.store.appendEvent(run.id, "thread.run.step.delta", { id: step.id, object: "thread.run.step.delta", delta: { step_details: { type: "tool_calls", tool_calls: [deltaCall] } } });
+    this.store.appendEvent(run.id, "thread.run.step.delta", {
+      id: step.id,
+      object: "thread.run.step.delta",
+      delta: { step_details: { type: "tool_calls", tool_calls: [deltaCall] } },
+    });
   }
 
   private applyText(run: Run, state: RunState, op: Extract<Op, { type: "text" }>): void {
@@ -226,7 +279,11 @@ export class RunEngine {
     this.store.update(message);
     // Only the first delta carries `annotations: []`, as the upstream's do; later ones carry only the new text.
     const text = op.first ? { value: op.text, annotations: [] } : { value: op.text };
-    const delta: Record<string, unknown> = { id: message.id, object: "thread.message.delta", delta: { content: [{ index: 0, type: "text", text }] } };
+    const delta: Record<string, unknown> = {
+      id: message.id,
+      object: "thread.message.delta",
+      delta: { content: [{ index: 0, type: "text", text }] },
+    };
     if (state.knobs.stamp) delta.emulator_emitted_at_ms = Date.now();
     this.store.appendEvent(run.id, "thread.message.delta", delta);
   }
@@ -234,7 +291,8 @@ export class RunEngine {
   /** The run's usage is the sum of its steps'; a run that ended before any step counts its prompt only. */
   private runUsage(runId: string, state: RunState): Usage {
     const steps = this.store.all<RunStep>("step", runId).filter((step) => step.usage);
-    if (steps.length === 0) return { prompt_tokens: state.prompt_tokens, completion_tokens: 0, total_tokens: state.prompt_tokens };
+    if (steps.length === 0)
+      return { prompt_tokens: state.prompt_tokens, completion_tokens: 0, total_tokens: state.prompt_tokens };
     return steps.reduce<Usage>(
       (sum, { usage }) => ({
         prompt_tokens: sum.prompt_tokens + usage!.prompt_tokens,

@@ -20,14 +20,41 @@ export type TerminalStatus = "completed" | "incomplete" | "failed" | "cancelled"
 export type Op =
   | { type: "status"; at: number; status: "queued" | "in_progress" | "cancelling" }
   | { type: "tool_step"; at: number; step_id: string }
-  | { type: "tool_delta"; at: number; step_id: string; index: number; fragment: string; call?: { id: string; name: string } }
+  | {
+      type: "tool_delta";
+      at: number;
+      step_id: string;
+      index: number;
+      fragment: string;
+      call?: { id: string; name: string };
+    }
   | { type: "requires_action"; at: number; step_id: string; usage: Usage }
   | { type: "message_step"; at: number; step_id: string; message_id: string }
   | { type: "text"; at: number; message_id: string; text: string; first: boolean }
-  | { type: "message_done"; at: number; message_id: string; status: "completed" | "incomplete"; reason?: "max_tokens" | "run_failed" }
-  | { type: "step_done"; at: number; step_id: string; status: "completed" | "failed"; usage: Usage; last_error?: LastError; outputs?: Record<string, string> }
+  | {
+      type: "message_done";
+      at: number;
+      message_id: string;
+      status: "completed" | "incomplete";
+      reason?: "max_tokens" | "run_failed";
+    }
+  | {
+      type: "step_done";
+      at: number;
+      step_id: string;
+      status: "completed" | "failed";
+      usage: Usage;
+      last_error?: LastError;
+      outputs?: Record<string, string>;
+    }
   | { type: "close_open"; at: number; status: "cancelled" | "expired" }
-  | { type: "run_done"; at: number; status: TerminalStatus; last_error?: LastError; incomplete_reason?: "max_completion_tokens" | "max_prompt_tokens" };
+  | {
+      type: "run_done";
+      at: number;
+      status: TerminalStatus;
+      last_error?: LastError;
+      incomplete_reason?: "max_completion_tokens" | "max_prompt_tokens";
+    };
 
 export const LAST_ERROR_MESSAGES: Record<LastError["code"], string> = {
   server_error: "Sorry, something went wrong.",
@@ -35,7 +62,11 @@ export const LAST_ERROR_MESSAGES: Record<LastError["code"], string> = {
   invalid_prompt: "Invalid prompt: your prompt was flagged as potentially violating our usage policy.",
 };
 
-const usage = (prompt: number, completion: number): Usage => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
+const usage = (prompt: number, completion: number): Usage => ({
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  total_tokens: prompt + completion,
+});
 
 /**
  * Hands out increasing times, one knob-sized tick apart. Even flat out (tick 0) the first tick is a
@@ -64,7 +95,10 @@ function planReply(at: ReturnType<typeof clock>, knobs: RunKnobs, input: ReplyIn
   const budget = input.maxCompletionTokens === null ? Infinity : input.maxCompletionTokens - input.completionTokensUsed;
   const truncated = knobs.incomplete === "max_completion_tokens" || countTokens(input.reply) > budget;
   if (truncated) {
-    const keep = knobs.incomplete === "max_completion_tokens" ? Math.ceil(chunks.length / 2) : Math.floor(Math.max(0, budget) / knobs.words_per_delta);
+    const keep =
+      knobs.incomplete === "max_completion_tokens"
+        ? Math.ceil(chunks.length / 2)
+        : Math.floor(Math.max(0, budget) / knobs.words_per_delta);
     chunks = chunks.slice(0, keep);
   }
   if (knobs.fail) chunks = chunks.slice(0, Math.ceil(chunks.length / 2));
@@ -109,9 +143,20 @@ export function planFirstSegment(knobs: RunKnobs, input: FirstSegmentInput): Op[
   const at = clock(input.now, knobs.delta_ms);
   const ops: Op[] = [{ type: "status", at: at.tick(), status: "in_progress" }];
   if (knobs.fail === "invalid_prompt") {
-    return [...ops, { type: "run_done", at: at.tick(), status: "failed", last_error: { code: "invalid_prompt", message: LAST_ERROR_MESSAGES.invalid_prompt } }];
+    return [
+      ...ops,
+      {
+        type: "run_done",
+        at: at.tick(),
+        status: "failed",
+        last_error: { code: "invalid_prompt", message: LAST_ERROR_MESSAGES.invalid_prompt },
+      },
+    ];
   }
-  if (knobs.incomplete === "max_prompt_tokens" || (input.maxPromptTokens !== null && input.promptTokens > input.maxPromptTokens)) {
+  if (
+    knobs.incomplete === "max_prompt_tokens" ||
+    (input.maxPromptTokens !== null && input.promptTokens > input.maxPromptTokens)
+  ) {
     return [...ops, { type: "run_done", at: at.tick(), status: "incomplete", incomplete_reason: "max_prompt_tokens" }];
   }
   if (input.calls.length === 0) return [...ops, ...planReply(at, knobs, input)];
@@ -119,9 +164,22 @@ export function planFirstSegment(knobs: RunKnobs, input: FirstSegmentInput): Op[
   const step_id = newId("step");
   ops.push({ type: "tool_step", at: at.tick(), step_id });
   input.calls.forEach((call, index) => {
-    ops.push({ type: "tool_delta", at: at.tick(), step_id, index, fragment: "", call: { id: newId("call"), name: call.name } });
+    ops.push({
+      type: "tool_delta",
+      at: at.tick(),
+      step_id,
+      index,
+      fragment: "",
+      call: { id: newId("call"), name: call.name },
+    });
     for (let i = 0; i < call.arguments.length; i += ARGUMENT_FRAGMENT)
-      ops.push({ type: "tool_delta", at: at.tick(), step_id, index, fragment: call.arguments.slice(i, i + ARGUMENT_FRAGMENT) });
+      ops.push({
+        type: "tool_delta",
+        at: at.tick(),
+        step_id,
+        index,
+        fragment: call.arguments.slice(i, i + ARGUMENT_FRAGMENT),
+      });
   });
   const completion = input.calls.reduce((sum, call) => sum + countTokens(call.arguments.replace(/[{}",:]/g, " ")), 0);
   ops.push({ type: "requires_action", at: at.tick(), step_id, usage: usage(input.promptTokens, completion) });
@@ -139,7 +197,14 @@ export interface AfterToolsInput extends ReplyInput {
 export function planAfterTools(knobs: RunKnobs, input: AfterToolsInput): Op[] {
   const at = clock(input.now, knobs.delta_ms);
   return [
-    { type: "step_done", at: input.now, step_id: input.toolStepId, status: "completed", usage: input.toolUsage, outputs: input.outputs },
+    {
+      type: "step_done",
+      at: input.now,
+      step_id: input.toolStepId,
+      status: "completed",
+      usage: input.toolUsage,
+      outputs: input.outputs,
+    },
     { type: "status", at: input.now, status: "queued" },
     { type: "status", at: at.tick(), status: "in_progress" },
     ...planReply(at, knobs, input),

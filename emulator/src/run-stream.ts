@@ -23,12 +23,21 @@ export function sseResponse(source: StreamSource, runId: string, fromSeq: number
   const writer = writable.getWriter();
   pump(source, runId, fromSeq, faults, writer).catch((error: unknown) => {
     // A reader that went away makes writes reject; that ends this stream and nothing else.
-    if (!(error instanceof Error && /cancel|closed|disconnect/i.test(error.message))) console.error("emulator: stream failed", error);
+    if (!(error instanceof Error && /cancel|closed|disconnect/i.test(error.message)))
+      console.error("emulator: stream failed", error);
   });
-  return new Response(readable, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+  return new Response(readable, {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+  });
 }
 
-async function pump(source: StreamSource, runId: string, fromSeq: number, faults: StreamFaults, writer: WritableStreamDefaultWriter<Uint8Array>) {
+async function pump(
+  source: StreamSource,
+  runId: string,
+  fromSeq: number,
+  faults: StreamFaults,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+) {
   let seq = fromSeq;
   let sent = 0;
   for (;;) {

@@ -35,7 +35,8 @@ export const DEFAULT_SETTINGS: Settings = {
   http_errors: null,
 };
 
-const intVar = (value: string | undefined, fallback: number) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : fallback);
+const intVar = (value: string | undefined, fallback: number) =>
+  value !== undefined && /^\d+$/.test(value) ? Number(value) : fallback;
 
 /** Defaults, with the Worker's EMULATOR_* vars applied. */
 export function settingsFromEnv(env: Partial<Record<string, string>>): Settings {
@@ -53,7 +54,11 @@ export function patchSettings(current: Settings, patch: unknown): Settings {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const param = issue?.path.join(".") || null;
-    throw badRequest(`Invalid setting${param ? ` '${param}'` : ""}: ${issue?.message ?? "invalid value"}.`, param, "invalid_value");
+    throw badRequest(
+      `Invalid setting${param ? ` '${param}'` : ""}: ${issue?.message ?? "invalid value"}.`,
+      param,
+      "invalid_value",
+    );
   }
   return { ...current, ...parsed.data };
 }
@@ -70,17 +75,29 @@ export interface RunKnobs extends Omit<Settings, "http_errors"> {
 
 const KNOB_PREFIX = "emulator_";
 
-function metadataKnob<T>(metadata: Record<string, string>, name: string, parse: (value: string) => T | undefined): T | undefined {
+function metadataKnob<T>(
+  metadata: Record<string, string>,
+  name: string,
+  parse: (value: string) => T | undefined,
+): T | undefined {
   const raw = metadata[KNOB_PREFIX + name];
   if (raw === undefined) return undefined;
   const value = parse(raw);
-  if (value === undefined) throw badRequest(`Invalid emulator knob 'metadata.${KNOB_PREFIX}${name}': '${raw}' is not an accepted value.`, `metadata.${KNOB_PREFIX}${name}`, "invalid_value");
+  if (value === undefined)
+    throw badRequest(
+      `Invalid emulator knob 'metadata.${KNOB_PREFIX}${name}': '${raw}' is not an accepted value.`,
+      `metadata.${KNOB_PREFIX}${name}`,
+      "invalid_value",
+    );
   return value;
 }
 
 const wholeNumber = (min: number, max: number) => (value: string) =>
   /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max ? Number(value) : undefined;
-const oneOf = <T extends string>(values: readonly T[]) => (value: string) => (values as readonly string[]).includes(value) ? (value as T) : undefined;
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (value: string) =>
+    (values as readonly string[]).includes(value) ? (value as T) : undefined;
 
 /** `"500x2"`: the next 2 requests naming the run answer 500; `"429x1"` one 429 with `retry-after: 1`. */
 const httpErrorsKnob = (value: string): HttpErrorFault | undefined => {

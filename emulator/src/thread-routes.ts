@@ -4,7 +4,13 @@ import { ApiError, badRequest, toErrorResponse } from "./api-error";
 import { parsePageParams } from "./pagination";
 import { readJson, validateBody, validateMetadata, validateTools } from "./request-validation";
 import type { CreateMessageBody } from "./objects";
-import type { CreateRunBody, CreateThreadBody, RunAnswer, SubmitToolOutputsBody, ThreadService } from "./thread-service";
+import type {
+  CreateRunBody,
+  CreateThreadBody,
+  RunAnswer,
+  SubmitToolOutputsBody,
+  ThreadService,
+} from "./thread-service";
 
 /** The header through which the Worker hands a new thread its id (the id also names the Durable Object). */
 export const THREAD_ID_HEADER = "x-emulator-thread-id";
@@ -26,7 +32,8 @@ function validateMessages(messages: Array<{ metadata?: unknown }> | null | undef
 
 function validateInclude(c: Context) {
   for (const value of c.req.queries("include[]") ?? [])
-    if (!INCLUDE_VALUES.has(value)) throw badRequest(`Invalid value for 'include[]': '${value}' is not supported.`, "include[]", "invalid_value");
+    if (!INCLUDE_VALUES.has(value))
+      throw badRequest(`Invalid value for 'include[]': '${value}' is not supported.`, "include[]", "invalid_value");
 }
 
 async function answerRun(c: Context, answer: RunAnswer): Promise<Response> {
@@ -52,7 +59,10 @@ export function threadRoutes(service: ThreadService): Hono {
   });
 
   threads.post("/runs", async (c) => {
-    const input = await body<CreateRunBody & { thread?: CreateThreadBody; tool_resources?: unknown }>(c, "CreateThreadAndRunRequest");
+    const input = await body<CreateRunBody & { thread?: CreateThreadBody; tool_resources?: unknown }>(
+      c,
+      "CreateThreadAndRunRequest",
+    );
     validateMetadata(input.thread?.metadata, "thread.metadata");
     validateMessages(input.thread?.messages, "thread.messages");
     const { thread = {}, tool_resources, ...run } = input;
@@ -62,12 +72,26 @@ export function threadRoutes(service: ThreadService): Hono {
   });
 
   threads.get("/:thread_id", (c) => c.json(service.thread(c.req.param("thread_id"))));
-  threads.post("/:thread_id", async (c) => c.json(service.modifyThread(c.req.param("thread_id"), await body(c, "ModifyThreadRequest"))));
+  threads.post("/:thread_id", async (c) =>
+    c.json(service.modifyThread(c.req.param("thread_id"), await body(c, "ModifyThreadRequest"))),
+  );
   threads.delete("/:thread_id", async (c) => c.json(await service.deleteThread(c.req.param("thread_id"))));
 
-  threads.post("/:thread_id/messages", async (c) => c.json(service.createMessage(c.req.param("thread_id"), await body<CreateMessageBody>(c, "CreateMessageRequest"))));
-  threads.get("/:thread_id/messages", (c) => c.json(service.listMessages(c.req.param("thread_id"), parsePageParams(new URL(c.req.url).searchParams), c.req.query("run_id"))));
-  threads.get("/:thread_id/messages/:message_id", (c) => c.json(service.message(c.req.param("thread_id"), c.req.param("message_id"))));
+  threads.post("/:thread_id/messages", async (c) =>
+    c.json(service.createMessage(c.req.param("thread_id"), await body<CreateMessageBody>(c, "CreateMessageRequest"))),
+  );
+  threads.get("/:thread_id/messages", (c) =>
+    c.json(
+      service.listMessages(
+        c.req.param("thread_id"),
+        parsePageParams(new URL(c.req.url).searchParams),
+        c.req.query("run_id"),
+      ),
+    ),
+  );
+  threads.get("/:thread_id/messages/:message_id", (c) =>
+    c.json(service.message(c.req.param("thread_id"), c.req.param("message_id"))),
+  );
 
   threads.post("/:thread_id/runs", async (c) => {
     validateInclude(c);
@@ -75,7 +99,9 @@ export function threadRoutes(service: ThreadService): Hono {
     validateMessages(input.additional_messages, "additional_messages");
     return answerRun(c, await service.createRun(c.req.param("thread_id"), input));
   });
-  threads.get("/:thread_id/runs", (c) => c.json(service.listRuns(c.req.param("thread_id"), parsePageParams(new URL(c.req.url).searchParams))));
+  threads.get("/:thread_id/runs", (c) =>
+    c.json(service.listRuns(c.req.param("thread_id"), parsePageParams(new URL(c.req.url).searchParams))),
+  );
   threads.get("/:thread_id/runs/:run_id", (c) => {
     const { thread_id, run_id } = c.req.param();
     const run = service.run(thread_id, run_id);
@@ -83,15 +109,21 @@ export function threadRoutes(service: ThreadService): Hono {
     c.header("openai-poll-after-ms", String(service.knobs(run_id)?.poll_after_ms ?? 1000));
     return c.json(run);
   });
-  threads.post("/:thread_id/runs/:run_id", async (c) => c.json(service.modifyRun(c.req.param("thread_id"), c.req.param("run_id"), await body(c, "ModifyRunRequest"))));
-  threads.post("/:thread_id/runs/:run_id/cancel", (c) => c.json(service.cancelRun(c.req.param("thread_id"), c.req.param("run_id"))));
+  threads.post("/:thread_id/runs/:run_id", async (c) =>
+    c.json(service.modifyRun(c.req.param("thread_id"), c.req.param("run_id"), await body(c, "ModifyRunRequest"))),
+  );
+  threads.post("/:thread_id/runs/:run_id/cancel", (c) =>
+    c.json(service.cancelRun(c.req.param("thread_id"), c.req.param("run_id"))),
+  );
   threads.post("/:thread_id/runs/:run_id/submit_tool_outputs", async (c) => {
     const input = await body<SubmitToolOutputsBody>(c, "SubmitToolOutputsRunRequest");
     return answerRun(c, service.submitToolOutputs(c.req.param("thread_id"), c.req.param("run_id"), input));
   });
   threads.get("/:thread_id/runs/:run_id/steps", (c) => {
     validateInclude(c);
-    return c.json(service.steps(c.req.param("thread_id"), c.req.param("run_id"), parsePageParams(new URL(c.req.url).searchParams)));
+    return c.json(
+      service.steps(c.req.param("thread_id"), c.req.param("run_id"), parsePageParams(new URL(c.req.url).searchParams)),
+    );
   });
   threads.get("/:thread_id/runs/:run_id/steps/:step_id", (c) => {
     validateInclude(c);
@@ -105,4 +137,3 @@ export function threadRoutes(service: ThreadService): Hono {
   app.onError((error) => toErrorResponse(error));
   return app;
 }
-

@@ -1,6 +1,18 @@
 // Every operation on one thread and its runs, as the upstream performs it; the routes only parse and answer.
 import { ApiError, badRequest, notFound } from "./api-error";
-import { messageText, newMessage, newRun, newThread, type Assistant, type CreateMessageBody, type Message, type Run, type RunSettings, type RunStep, type Thread } from "./objects";
+import {
+  messageText,
+  newMessage,
+  newRun,
+  newThread,
+  type Assistant,
+  type CreateMessageBody,
+  type Message,
+  type Run,
+  type RunSettings,
+  type RunStep,
+  type Thread,
+} from "./objects";
 import type { PageParams } from "./pagination";
 import { plannedToolCalls, replyText, toolResultText, countTokens } from "./reply";
 import { ACTIVE_STATUSES, RunEngine, type RunState } from "./run-engine";
@@ -88,7 +100,11 @@ export class ThreadService {
 
   modifyThread(threadId: string, body: { metadata?: Record<string, string> | null; tool_resources?: unknown }): Thread {
     const thread = this.thread(threadId);
-    const updated: Thread = { ...thread, metadata: body.metadata ?? thread.metadata, tool_resources: (body.tool_resources ?? thread.tool_resources) as Thread["tool_resources"] };
+    const updated: Thread = {
+      ...thread,
+      metadata: body.metadata ?? thread.metadata,
+      tool_resources: (body.tool_resources ?? thread.tool_resources) as Thread["tool_resources"],
+    };
     this.store.update(updated);
     return updated;
   }
@@ -131,11 +147,13 @@ export class ThreadService {
     const thread = this.thread(threadId);
     const active = this.activeRun();
     if (active) throw badRequest(`Thread ${threadId} already has an active run ${active.id}.`);
-    if (!assistant) throw new ApiError(404, `No assistant found with id '${body.assistant_id}'.`, { param: "assistant_id" });
+    if (!assistant)
+      throw new ApiError(404, `No assistant found with id '${body.assistant_id}'.`, { param: "assistant_id" });
     const knobs = resolveKnobs(settings, body.metadata ?? {});
 
     const now = Date.now();
-    for (const message of body.additional_messages ?? []) this.store.insert("message", newMessage(threadId, now, message));
+    for (const message of body.additional_messages ?? [])
+      this.store.insert("message", newMessage(threadId, now, message));
     const { assistant_id: _, additional_messages: __, stream, ...overrides } = body;
     const run = newRun(threadId, now, knobs.expires_seconds, { ...overrides, assistant });
     this.store.insert("run", run);
@@ -143,7 +161,8 @@ export class ThreadService {
     const messages = this.store.all<Message>("message");
     const lastUser = messages.filter((message) => message.role === "user").at(-1);
     const userText = lastUser ? messageText(lastUser) : "";
-    const promptTokens = countTokens(run.instructions) + messages.reduce((sum, message) => sum + countTokens(messageText(message)), 0);
+    const promptTokens =
+      countTokens(run.instructions) + messages.reduce((sum, message) => sum + countTokens(messageText(message)), 0);
     const plan = planFirstSegment(knobs, {
       now,
       calls: plannedToolCalls(run.tools, run.tool_choice, run.parallel_tool_calls, userText),
@@ -153,7 +172,15 @@ export class ThreadService {
       maxPromptTokens: run.max_prompt_tokens,
       maxCompletionTokens: run.max_completion_tokens,
     });
-    const state: RunState = { plan, cursor: 0, knobs, prompt_tokens: promptTokens, tool_step_id: null, tool_usage: null, http_errors_left: knobs.http_errors?.count ?? 0 };
+    const state: RunState = {
+      plan,
+      cursor: 0,
+      knobs,
+      prompt_tokens: promptTokens,
+      tool_step_id: null,
+      tool_usage: null,
+      http_errors_left: knobs.http_errors?.count ?? 0,
+    };
     this.store.putState(run.id, state);
     if (threadCreated) this.store.appendEvent(run.id, "thread.created", thread);
     this.store.appendEvent(run.id, "thread.run.created", run);
@@ -210,15 +237,32 @@ export class ThreadService {
     const expected = run.required_action.submit_tool_outputs.tool_calls;
     const outputs: Record<string, string> = {};
     body.tool_outputs.forEach((item, index) => {
-      if (typeof item.tool_call_id !== "string") throw badRequest(`Missing required parameter: 'tool_outputs[${index}].tool_call_id'.`, `tool_outputs[${index}].tool_call_id`, "missing_required_parameter");
-      if (typeof item.output !== "string") throw badRequest(`Missing required parameter: 'tool_outputs[${index}].output'.`, `tool_outputs[${index}].output`, "missing_required_parameter");
-      if (item.tool_call_id in outputs) throw badRequest(`Duplicate tool output for tool call '${item.tool_call_id}'.`, `tool_outputs[${index}].tool_call_id`);
+      if (typeof item.tool_call_id !== "string")
+        throw badRequest(
+          `Missing required parameter: 'tool_outputs[${index}].tool_call_id'.`,
+          `tool_outputs[${index}].tool_call_id`,
+          "missing_required_parameter",
+        );
+      if (typeof item.output !== "string")
+        throw badRequest(
+          `Missing required parameter: 'tool_outputs[${index}].output'.`,
+          `tool_outputs[${index}].output`,
+          "missing_required_parameter",
+        );
+      if (item.tool_call_id in outputs)
+        throw badRequest(
+          `Duplicate tool output for tool call '${item.tool_call_id}'.`,
+          `tool_outputs[${index}].tool_call_id`,
+        );
       outputs[item.tool_call_id] = item.output;
     });
     const expectedIds = expected.map((call) => call.id);
     const given = Object.keys(outputs);
     if (given.length !== expectedIds.length || !expectedIds.every((id) => id in outputs))
-      throw badRequest(`Expected tool outputs for call_ids ${JSON.stringify(expectedIds)}, got ${JSON.stringify(given)}`, "tool_outputs");
+      throw badRequest(
+        `Expected tool outputs for call_ids ${JSON.stringify(expectedIds)}, got ${JSON.stringify(given)}`,
+        "tool_outputs",
+      );
 
     const fromSeq = this.store.lastEventSeq(runId);
     const knobs = state.knobs;
@@ -228,7 +272,11 @@ export class ThreadService {
     const ops = planAfterTools(knobs, {
       now,
       toolStepId: state.tool_step_id,
-      toolUsage: state.tool_usage ?? { prompt_tokens: state.prompt_tokens, completion_tokens: 0, total_tokens: state.prompt_tokens },
+      toolUsage: state.tool_usage ?? {
+        prompt_tokens: state.prompt_tokens,
+        completion_tokens: 0,
+        total_tokens: state.prompt_tokens,
+      },
       outputs,
       reply: toolResultText(results, knobs.reply_words),
       promptTokens,
@@ -253,13 +301,22 @@ export class ThreadService {
 
   private answer(run: Run, knobs: RunKnobs, stream: boolean | null | undefined, fromSeq: number): RunAnswer {
     if (!stream) return { run };
-    return { stream: sseResponse(this.streams, run.id, fromSeq, { cut_after: knobs.cut_after }), firstByteDelayMs: knobs.first_byte_ms };
+    return {
+      stream: sseResponse(this.streams, run.id, fromSeq, { cut_after: knobs.cut_after }),
+      firstByteDelayMs: knobs.first_byte_ms,
+    };
   }
 }
 
 /** The error an injected HTTP fault answers with, shaped as the upstream's own 429 or 5xx. */
 export function injectedHttpError(status: number, retryAfter: number): ApiError {
   if (status === 429)
-    return new ApiError(429, "Rate limit reached for requests. Please try again in 1s.", { type: "requests", code: "rate_limit_exceeded", headers: { "retry-after": String(retryAfter) } });
-  return new ApiError(status, "The server had an error while processing your request. Sorry about that!", { type: "server_error" });
+    return new ApiError(429, "Rate limit reached for requests. Please try again in 1s.", {
+      type: "requests",
+      code: "rate_limit_exceeded",
+      headers: { "retry-after": String(retryAfter) },
+    });
+  return new ApiError(status, "The server had an error while processing your request. Sorry about that!", {
+    type: "server_error",
+  });
 }

@@ -32,7 +32,8 @@ export async function claimThread(env: GatewayEnv, threadId: string, tenant: str
 }
 
 /** The same answer the upstream gives for a thread that does not exist: no hint that it does. */
-export const threadNotFound = (threadId: string) => new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${threadId}'.` });
+export const threadNotFound = (threadId: string) =>
+  new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${threadId}'.` });
 
 /**
  * A thread (and its runs, steps and messages) is reachable by the tenant that created it through
@@ -66,7 +67,10 @@ type RunInput = { assistant_id: string } & Partial<Record<(typeof OVERRIDES)[num
 /** The assistant must be allowed (globally and by the credential); overrides and the account's files need their scope. */
 export function assertMayRun(env: GatewayEnv, principal: Principal, input: RunInput): void {
   if (!mayRunAssistant(env, principal, input.assistant_id))
-    throw new TRPCError({ code: "FORBIDDEN", message: `assistant_id: assistant ${input.assistant_id} is not one this caller may run.` });
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: `assistant_id: assistant ${input.assistant_id} is not one this caller may run.`,
+    });
   if (principal.override) return;
   const overridden = OVERRIDES.filter((field) => input[field] !== undefined && input[field] !== null);
   const resources = upstreamResourceFields(input);
@@ -75,5 +79,8 @@ export function assertMayRun(env: GatewayEnv, principal: Principal, input: RunIn
     ...(overridden.length > 0 ? [`overriding the assistant's ${overridden.join(", ")}`] : []),
     ...(resources.length > 0 ? ["naming the upstream account's files or vector stores"] : []),
   ];
-  throw new TRPCError({ code: "FORBIDDEN", message: `${[...overridden, ...resources].join(", ")}: ${what.join(" and ")} needs the runcast:override scope.` });
+  throw new TRPCError({
+    code: "FORBIDDEN",
+    message: `${[...overridden, ...resources].join(", ")}: ${what.join(" and ")} needs the runcast:override scope.`,
+  });
 }

@@ -27,7 +27,10 @@ export function parseApiKeys(raw: string | undefined): Map<string, ApiKeyEntry> 
     throw new Error("RUNCAST_API_KEYS is not valid JSON");
   }
   const list = keyList.safeParse(parsed);
-  if (!list.success) throw new Error(`RUNCAST_API_KEYS is malformed: ${list.error.issues[0]?.path.join(".") ?? ""} ${list.error.issues[0]?.message ?? ""}`);
+  if (!list.success)
+    throw new Error(
+      `RUNCAST_API_KEYS is malformed: ${list.error.issues[0]?.path.join(".") ?? ""} ${list.error.issues[0]?.message ?? ""}`,
+    );
   return new Map(list.data.map((entry) => [entry.sha256, entry]));
 }
 

@@ -15,15 +15,21 @@ export const HOW_TO_CONFIGURE =
  */
 export function authSetting(env: GatewayEnv): AuthSetting {
   const raw = env.RUNCAST_AUTH_MODE?.trim();
-  if (!raw) return selectUpstream(env).kind === "emulator" ? { mode: "none" } : { mode: "refuse", reason: `A real upstream is configured but no authentication. ${HOW_TO_CONFIGURE}` };
+  if (!raw)
+    return selectUpstream(env).kind === "emulator"
+      ? { mode: "none" }
+      : { mode: "refuse", reason: `A real upstream is configured but no authentication. ${HOW_TO_CONFIGURE}` };
   if (raw === "none") return { mode: "none" };
   const modes = raw.split(",").map((mode) => mode.trim());
-  if (modes.every((mode) => mode === "jwt" || mode === "keys")) return { modes: new Set(modes as Array<"jwt" | "keys">) };
+  if (modes.every((mode) => mode === "jwt" || mode === "keys"))
+    return { modes: new Set(modes as Array<"jwt" | "keys">) };
   return { mode: "refuse", reason: `RUNCAST_AUTH_MODE is "${raw}", which is not a mode. ${HOW_TO_CONFIGURE}` };
 }
 
 /** The global assistant allow-list (RUNCAST_ALLOWED_ASSISTANTS, comma-separated), or null for any. */
 export function allowedAssistants(env: GatewayEnv): string[] | null {
-  const list = env.RUNCAST_ALLOWED_ASSISTANTS?.split(",").map((id) => id.trim()).filter(Boolean);
+  const list = env.RUNCAST_ALLOWED_ASSISTANTS?.split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
   return list && list.length > 0 ? list : null;
 }

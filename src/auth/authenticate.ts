@@ -19,24 +19,39 @@ function misconfigured(message: string, problem: string): TRPCError {
 function scopesOf(payload: JWTPayload): string[] {
   const scope = payload.scope;
   const scopes = payload.scopes ?? payload.scp;
-  return [...(typeof scope === "string" ? scope.split(" ") : []), ...(Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : [])];
+  return [
+    ...(typeof scope === "string" ? scope.split(" ") : []),
+    ...(Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : []),
+  ];
 }
 
 /** The earlier of `exp` and `iat` plus the max age, in ms; verification has made sure one of them is there. */
 function expiryOf(payload: JWTPayload, maxAgeSeconds: number | null): number {
-  const ends = [payload.exp, maxAgeSeconds !== null && payload.iat !== undefined ? payload.iat + maxAgeSeconds : undefined];
+  const ends = [
+    payload.exp,
+    maxAgeSeconds !== null && payload.iat !== undefined ? payload.iat + maxAgeSeconds : undefined,
+  ];
   return Math.min(...ends.filter((end): end is number => typeof end === "number")) * 1000;
 }
 
 /** Why a token's claims were refused, in words a client can act on. */
 function claimRefusal(error: errors.JWTExpired | errors.JWTClaimValidationFailed): TRPCError {
-  if (error instanceof errors.JWTExpired) return unauthorized(error.claim === "iat" ? "The token is older than this gateway accepts (`iat`)." : "The token has expired.");
-  if (error.reason === "missing" && error.claim === "exp") return unauthorized("The token has no expiry (`exp`); only tokens that expire are accepted.");
-  if (error.reason === "missing" && error.claim === "iat") return unauthorized("The token has no issue time (`iat`), so its age cannot be checked.");
+  if (error instanceof errors.JWTExpired)
+    return unauthorized(
+      error.claim === "iat" ? "The token is older than this gateway accepts (`iat`)." : "The token has expired.",
+    );
+  if (error.reason === "missing" && error.claim === "exp")
+    return unauthorized("The token has no expiry (`exp`); only tokens that expire are accepted.");
+  if (error.reason === "missing" && error.claim === "iat")
+    return unauthorized("The token has no issue time (`iat`), so its age cannot be checked.");
   return unauthorized(`The token's \`${error.claim}\` claim is not accepted.`);
 }
 
-async function verifyJwt(env: GatewayEnv, { key, algorithms, maxAgeSeconds }: JwtVerifier, token: string): Promise<Principal> {
+async function verifyJwt(
+  env: GatewayEnv,
+  { key, algorithms, maxAgeSeconds }: JwtVerifier,
+  token: string,
+): Promise<Principal> {
   const options = {
     algorithms,
     ...(env.RUNCAST_JWT_ISSUER ? { issuer: env.RUNCAST_JWT_ISSUER } : {}),
@@ -46,16 +61,28 @@ async function verifyJwt(env: GatewayEnv, { key, algorithms, maxAgeSeconds }: Jw
   };
   try {
     const { payload } = await jwtVerify(token, key, options);
-    if (typeof payload.sub !== "string" || payload.sub.length === 0) throw unauthorized("The token has no subject (`sub`).");
-    if (payload.sub.length > MAX_TENANT_LENGTH) throw unauthorized(`The token's subject (\`sub\`) is longer than ${MAX_TENANT_LENGTH} characters.`);
-    const assistants = Array.isArray(payload.assistants) ? payload.assistants.filter((a): a is string => typeof a === "string") : null;
+    if (typeof payload.sub !== "string" || payload.sub.length === 0)
+      throw unauthorized("The token has no subject (`sub`).");
+    if (payload.sub.length > MAX_TENANT_LENGTH)
+      throw unauthorized(`The token's subject (\`sub\`) is longer than ${MAX_TENANT_LENGTH} characters.`);
+    const assistants = Array.isArray(payload.assistants)
+      ? payload.assistants.filter((a): a is string => typeof a === "string")
+      : null;
     return principalFrom(payload.sub, scopesOf(payload), assistants, expiryOf(payload, maxAgeSeconds));
   } catch (error) {
     if (error instanceof TRPCError) throw error;
-    if (error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed) throw claimRefusal(error);
+    if (error instanceof errors.JWTExpired || error instanceof errors.JWTClaimValidationFailed)
+      throw claimRefusal(error);
     // The key set could not be had (an unreachable or broken RUNCAST_JWKS_URL): the gateway is at fault, not the token.
-    if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)
-      throw misconfigured("The gateway could not load its JWT keys (RUNCAST_JWKS_URL or RUNCAST_JWKS); try again later.", `JWT keys unavailable: ${error instanceof Error ? error.name : "unknown"}`);
+    if (
+      !(error instanceof errors.JOSEError) ||
+      error instanceof errors.JWKSTimeout ||
+      error instanceof errors.JWKSInvalid
+    )
+      throw misconfigured(
+        "The gateway could not load its JWT keys (RUNCAST_JWKS_URL or RUNCAST_JWKS); try again later.",
+        `JWT keys unavailable: ${error instanceof Error ? error.name : "unknown"}`,
+      );
     throw unauthorized("The token is not valid.");
   }
 }
@@ -68,16 +95,25 @@ export async function authenticate(env: GatewayEnv, token: string | null): Promi
   const setting = authSetting(env);
   if ("mode" in setting && setting.mode === "refuse") throw unavailable(setting.reason);
   if ("mode" in setting) return DEVELOPER;
-  if (!token) throw unauthorized("Send a credential: `Authorization: Bearer <token>` (or the `token` connection param on subscriptions).");
+  if (!token)
+    throw unauthorized(
+      "Send a credential: `Authorization: Bearer <token>` (or the `token` connection param on subscriptions).",
+    );
   const material = verificationMaterial(env);
   if (setting.modes.has("jwt") && (looksLikeJwt(token) || !setting.modes.has("keys"))) {
-    if (material.jwt === null) throw unavailable("jwt mode needs RUNCAST_JWT_SECRET, RUNCAST_JWKS or RUNCAST_JWKS_URL.");
+    if (material.jwt === null)
+      throw unavailable("jwt mode needs RUNCAST_JWT_SECRET, RUNCAST_JWKS or RUNCAST_JWKS_URL.");
     // The problem names the setting and never quotes it, so the caller (and whoever runs the gateway) learns what to fix.
-    if (isUnusable(material.jwt)) throw misconfigured(`The gateway's JWT verification is misconfigured: ${material.jwt.problem}`, material.jwt.problem);
+    if (isUnusable(material.jwt))
+      throw misconfigured(
+        `The gateway's JWT verification is misconfigured: ${material.jwt.problem}`,
+        material.jwt.problem,
+      );
     return verifyJwt(env, material.jwt, token);
   }
   // The list's problem may name an entry's field or key; only the log gets it.
-  if (isUnusable(material.keys)) throw misconfigured("The gateway's API key list is misconfigured.", material.keys.problem);
+  if (isUnusable(material.keys))
+    throw misconfigured("The gateway's API key list is misconfigured.", material.keys.problem);
   const principal = await principalForKey(material.keys, token);
   if (!principal) throw unauthorized("Unknown API key.");
   return principal;

@@ -1,7 +1,8 @@
 // Durations in settings (RUNCAST_JWT_MAX_AGE): whole seconds, or a number with a unit, as jose's own durations read.
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_557_600 };
-const DURATION = /^(\d+(?:\.\d+)?) ?(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)?$/i;
+const DURATION =
+  /^(\d+(?:\.\d+)?) ?(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)?$/i;
 
 /**
  * Seconds for `"900"`, `"15m"`, `"1.5 hours"` or `"7d"`; null for anything else, or for less than a

@@ -29,14 +29,22 @@ const tenantRuns = (env: GatewayEnv, tenant: string) => env.TENANT_RUNS.get(env.
  * bound to the run by the creation step as soon as the run exists (bindRunSlot), given back if creation
  * fails. The run's hub frees it when the run ends.
  */
-export async function withRunSlot(env: GatewayEnv, principal: Principal, create: (reservation: string) => Promise<Run>): Promise<Run> {
+export async function withRunSlot(
+  env: GatewayEnv,
+  principal: Principal,
+  create: (reservation: string) => Promise<Run>,
+): Promise<Run> {
   const limit = Number(env.RUNCAST_MAX_ACTIVE_RUNS ?? 10);
   const runs = tenantRuns(env, principal.tenant);
   const slot = await runs.reserve(limit);
   if (!slot.ok) {
     const message = `Tenant ${principal.tenant} already has ${slot.active} active runs (the limit is ${limit}); wait for one to finish.`;
     // When a run will end is unknown; its expiry is only the latest bound, so callers are asked back sooner.
-    throw new TRPCError({ code: "TOO_MANY_REQUESTS", message, cause: new RetryLater(message, Math.min(slot.retryAfterSeconds, ACTIVE_RUNS_RETRY_SECONDS)) });
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message,
+      cause: new RetryLater(message, Math.min(slot.retryAfterSeconds, ACTIVE_RUNS_RETRY_SECONDS)),
+    });
   }
   try {
     return await create(slot.id);
@@ -51,4 +59,5 @@ export const bindRunSlot = (env: GatewayEnv, tenant: string, reservation: string
   tenantRuns(env, tenant).bind(reservation, run.id, run.expires_at === null ? null : run.expires_at * 1000);
 
 /** Called by a run's hub when the run ends. */
-export const releaseRunSlot = (env: GatewayEnv, tenant: string, runId: string) => tenantRuns(env, tenant).release(runId);
+export const releaseRunSlot = (env: GatewayEnv, tenant: string, runId: string) =>
+  tenantRuns(env, tenant).release(runId);

@@ -26,10 +26,27 @@ export const MAX_TENANT_LENGTH = 256;
 /** Scope names, in a JWT's `scope` claim (space-separated) or `scopes` array, or an API key's `scopes`. */
 export const SCOPES = { admin: "runcast:admin", override: "runcast:override" } as const;
 
-export function principalFrom(tenant: string, scopes: Iterable<string>, assistants: string[] | null, expiresAt: number | null): Principal {
+export function principalFrom(
+  tenant: string,
+  scopes: Iterable<string>,
+  assistants: string[] | null,
+  expiresAt: number | null,
+): Principal {
   const granted = new Set(scopes);
-  return { tenant, admin: granted.has(SCOPES.admin), override: granted.has(SCOPES.override) || granted.has(SCOPES.admin), assistants, expiresAt };
+  return {
+    tenant,
+    admin: granted.has(SCOPES.admin),
+    override: granted.has(SCOPES.override) || granted.has(SCOPES.admin),
+    assistants,
+    expiresAt,
+  };
 }
 
 /** `none` mode (development): one tenant that may do everything. */
-export const DEVELOPER: Principal = { tenant: "developer", admin: true, override: true, assistants: null, expiresAt: null };
+export const DEVELOPER: Principal = {
+  tenant: "developer",
+  admin: true,
+  override: true,
+  assistants: null,
+  expiresAt: null,
+};

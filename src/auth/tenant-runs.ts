@@ -49,7 +49,8 @@ export class TenantRuns extends DurableObject<GatewayEnv> {
   }
 
   private live(now: number): Array<[string, number]> {
-    for (const [key, { until }] of this.ctx.storage.kv.list<{ until: number }>({ prefix: "bound:" })) if (until <= now) this.ctx.storage.kv.delete(key);
+    for (const [key, { until }] of this.ctx.storage.kv.list<{ until: number }>({ prefix: "bound:" }))
+      if (until <= now) this.ctx.storage.kv.delete(key);
     const slots: Array<[string, number]> = [];
     for (const [key, until] of this.ctx.storage.kv.list<number>({ prefix: "slot:" })) {
       if (until > now) slots.push([key, until]);

@@ -11,7 +11,8 @@ export interface RunResources {
 }
 
 const attaches = (message: MessageInput) => (message.attachments?.length ?? 0) > 0;
-const showsImageFile = (message: MessageInput) => Array.isArray(message.content) && message.content.some((part) => part.type === "image_file");
+const showsImageFile = (message: MessageInput) =>
+  Array.isArray(message.content) && message.content.some((part) => part.type === "image_file");
 
 /**
  * The field paths, in the caller's terms, that name an upstream file or vector store: `tool_resources`

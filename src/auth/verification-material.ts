@@ -38,7 +38,9 @@ function jwtVerifier(env: GatewayEnv): VerificationMaterial["jwt"] {
   if (key === null || isUnusable(key)) return key;
   if (!env.RUNCAST_JWT_MAX_AGE?.trim()) return { ...key, maxAgeSeconds: null };
   const maxAgeSeconds = durationSeconds(env.RUNCAST_JWT_MAX_AGE);
-  return maxAgeSeconds === null ? { problem: "RUNCAST_JWT_MAX_AGE is not a duration: give seconds (`900`) or a number and unit (`15m`)." } : { ...key, maxAgeSeconds };
+  return maxAgeSeconds === null
+    ? { problem: "RUNCAST_JWT_MAX_AGE is not a duration: give seconds (`900`) or a number and unit (`15m`)." }
+    : { ...key, maxAgeSeconds };
 }
 
 /** An inline JWKS (RUNCAST_JWKS) needs no fetch; a URL is fetched and its keys cached by jose; else the shared secret. */
@@ -59,7 +61,8 @@ function jwtKey(env: GatewayEnv): Omit<JwtVerifier, "maxAgeSeconds"> | Unusable 
   }
   if (env.RUNCAST_JWKS_URL) {
     const url = URL.parse(env.RUNCAST_JWKS_URL);
-    if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return { problem: "RUNCAST_JWKS_URL is not an http(s) URL." };
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
+      return { problem: "RUNCAST_JWKS_URL is not an http(s) URL." };
     return { key: createRemoteJWKSet(url), algorithms: asymmetric };
   }
   if (env.RUNCAST_JWT_SECRET) {
@@ -76,7 +79,14 @@ let cached: { config: string; material: VerificationMaterial } | undefined;
  * every call answers the same until the setting is fixed, and the cache only ever holds a whole build.
  */
 export function verificationMaterial(env: GatewayEnv): VerificationMaterial {
-  const config = [env.RUNCAST_AUTH_MODE, env.RUNCAST_JWT_SECRET, env.RUNCAST_JWKS_URL, env.RUNCAST_JWKS, env.RUNCAST_JWT_MAX_AGE, env.RUNCAST_API_KEYS].join("\u0000");
+  const config = [
+    env.RUNCAST_AUTH_MODE,
+    env.RUNCAST_JWT_SECRET,
+    env.RUNCAST_JWKS_URL,
+    env.RUNCAST_JWKS,
+    env.RUNCAST_JWT_MAX_AGE,
+    env.RUNCAST_API_KEYS,
+  ].join("\u0000");
   if (cached?.config !== config) cached = { config, material: { keys: apiKeys(env), jwt: jwtVerifier(env) } };
   return cached.material;
 }

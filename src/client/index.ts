@@ -61,7 +61,19 @@ export function createRuncastClient(options: RuncastClientOptions): RuncastClien
     ],
   });
   const watch = (ref: RunRef, handlers: WatchHandlers, watchOptions?: WatchOptions) =>
-    watchRun({ url, client, ...(options.token ? { token: options.token } : {}), ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}) }, ref, handlers, watchOptions);
+    watchRun(
+      {
+        url,
+        client,
+        ...(options.token ? { token: options.token } : {}),
+        ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+      },
+      ref,
+      handlers,
+      watchOptions,
+    );
   // The tRPC client is a proxy in which every name is a procedure path; watchRun is added in front of it.
-  return new Proxy(client, { get: (target, key, receiver) => (key === "watchRun" ? watch : Reflect.get(target, key, receiver)) }) as RuncastClient;
+  return new Proxy(client, {
+    get: (target, key, receiver) => (key === "watchRun" ? watch : Reflect.get(target, key, receiver)),
+  }) as RuncastClient;
 }

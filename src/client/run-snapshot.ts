@@ -23,14 +23,27 @@ export interface RunSnapshot {
   done: boolean;
 }
 
-export const emptySnapshot = (): RunSnapshot => ({ run: null, status: null, messages: [], toolCalls: [], pendingToolCallIds: [], lastEventId: null, done: false });
+export const emptySnapshot = (): RunSnapshot => ({
+  run: null,
+  status: null,
+  messages: [],
+  toolCalls: [],
+  pendingToolCallIds: [],
+  lastEventId: null,
+  done: false,
+});
 
 const TERMINAL = new Set(["completed", "failed", "cancelled", "expired", "incomplete"]);
 
-const textOf = (content: Array<{ type: string; text?: { value?: string } }>) => content.map((part) => (part.type === "text" ? (part.text?.value ?? "") : "")).join("");
+const textOf = (content: Array<{ type: string; text?: { value?: string } }>) =>
+  content.map((part) => (part.type === "text" ? (part.text?.value ?? "") : "")).join("");
 
 /** Folds one event into the snapshot (a new object); returns the text it added, if any. */
-export function applyEvent(snapshot: RunSnapshot, id: string, { event, data }: RunEvent): { snapshot: RunSnapshot; textDelta: string; messageId: string | null } {
+export function applyEvent(
+  snapshot: RunSnapshot,
+  id: string,
+  { event, data }: RunEvent,
+): { snapshot: RunSnapshot; textDelta: string; messageId: string | null } {
   const next: RunSnapshot = { ...snapshot, messages: snapshot.messages.slice(), lastEventId: id };
   let textDelta = "";
   let messageId: string | null = null;
@@ -80,4 +93,5 @@ export function applyEvent(snapshot: RunSnapshot, id: string, { event, data }: R
 }
 
 /** The latest assistant message's text: what a chat shows as the reply. */
-export const replyText = (snapshot: RunSnapshot) => snapshot.messages.filter((message) => message.role === "assistant").at(-1)?.text ?? "";
+export const replyText = (snapshot: RunSnapshot) =>
+  snapshot.messages.filter((message) => message.role === "assistant").at(-1)?.text ?? "";

@@ -75,7 +75,12 @@ function restore(store: SnapshotStore | undefined, ref: RunRef): RunSnapshot {
  *   onDone: ({ status }) => console.log("run ended", status),
  * }, { persist: sessionStorage });
  */
-export function watchRun(context: WatchContext, ref: RunRef, handlers: WatchHandlers, options: WatchOptions = {}): Watch {
+export function watchRun(
+  context: WatchContext,
+  ref: RunRef,
+  handlers: WatchHandlers,
+  options: WatchOptions = {},
+): Watch {
   let snapshot = restore(options.persist, ref);
   let stopped = false;
   const seen = () => Number(snapshot.lastEventId ?? 0);
@@ -139,7 +144,8 @@ export function watchRun(context: WatchContext, ref: RunRef, handlers: WatchHand
         handlers.onEvent?.(data, id);
         if (applied.textDelta && applied.messageId) handlers.onText?.(applied.textDelta, applied.messageId, snapshot);
         if (snapshot.status && snapshot.status !== previous) handlers.onStatus?.(snapshot.status, snapshot);
-        if (data.event === "thread.run.requires_action" || data.event === "runcast.tool_outputs") handlers.onToolCalls?.(snapshot);
+        if (data.event === "thread.run.requires_action" || data.event === "runcast.tool_outputs")
+          handlers.onToolCalls?.(snapshot);
         handlers.onUpdate?.(snapshot);
       },
       onError: (error) => {

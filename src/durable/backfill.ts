@@ -37,9 +37,13 @@ export function backfill(view: RunView, snapshot: UpstreamSnapshot): SyntheticEv
   for (const step of snapshot.steps ?? []) {
     const seen = view.get(step.id);
     if (!seen) events.push({ event: "thread.run.step.created", data: { ...step, status: "in_progress" } });
-    const message = step.step_details.type === "message_creation" ? messages.get(step.step_details.message_creation.message_id) : undefined;
+    const message =
+      step.step_details.type === "message_creation"
+        ? messages.get(step.step_details.message_creation.message_id)
+        : undefined;
     if (message) events.push(...messageEvents(view, message));
-    if (step.status !== "in_progress" && seen?.status !== step.status) events.push({ event: `thread.run.step.${step.status}`, data: step });
+    if (step.status !== "in_progress" && seen?.status !== step.status)
+      events.push({ event: `thread.run.step.${step.status}`, data: step });
   }
   if (runChanged && (endsSegment(run.status) || !view.has(run.id))) events.push(runEvent);
   return events;
@@ -48,13 +52,34 @@ export function backfill(view: RunView, snapshot: UpstreamSnapshot): SyntheticEv
 function messageEvents(view: RunView, message: Message): SyntheticEvent[] {
   const events: SyntheticEvent[] = [];
   const seen = view.get(message.id);
-  if (!seen) events.push({ event: "thread.message.created", data: { ...message, status: "in_progress", content: [], completed_at: null, incomplete_at: null, incomplete_details: null } });
+  if (!seen)
+    events.push({
+      event: "thread.message.created",
+      data: {
+        ...message,
+        status: "in_progress",
+        content: [],
+        completed_at: null,
+        incomplete_at: null,
+        incomplete_details: null,
+      },
+    });
   const text = messageText(message);
   const delivered = seen?.textLength ?? 0;
   if (text.length > delivered) {
     const value = text.slice(delivered);
-    events.push({ event: "thread.message.delta", data: { id: message.id, object: "thread.message.delta", delta: { content: [{ index: 0, type: "text", text: delivered === 0 ? { value, annotations: [] } : { value } }] } } });
+    events.push({
+      event: "thread.message.delta",
+      data: {
+        id: message.id,
+        object: "thread.message.delta",
+        delta: {
+          content: [{ index: 0, type: "text", text: delivered === 0 ? { value, annotations: [] } : { value } }],
+        },
+      },
+    });
   }
-  if (message.status !== "in_progress" && seen?.status !== message.status) events.push({ event: `thread.message.${message.status}`, data: message });
+  if (message.status !== "in_progress" && seen?.status !== message.status)
+    events.push({ event: `thread.message.${message.status}`, data: message });
   return events;
 }

@@ -19,7 +19,11 @@ export interface SocketPrincipal {
 }
 
 /** The part of an authenticated caller a socket keeps (in its attachment, so it survives hibernation). */
-export const socketPrincipal = (principal: { tenant: string; admin: boolean; expiresAt?: number | null }): SocketPrincipal => ({
+export const socketPrincipal = (principal: {
+  tenant: string;
+  admin: boolean;
+  expiresAt?: number | null;
+}): SocketPrincipal => ({
   tenant: principal.tenant,
   admin: principal.admin,
   expiresAt: principal.expiresAt ?? null,
@@ -113,7 +117,18 @@ export class Connections {
   }
 
   add(ws: WebSocket, ref: RunRef, principal: SocketPrincipal | null, authDeadline: number | null): SocketState {
-    const state: SocketState = { ref, subs: [], pings: [], acked: 0, principal, authDeadline, denied: false, queue: Promise.resolve(), budget: freshBudget(this.limits, Date.now()), authenticating: false };
+    const state: SocketState = {
+      ref,
+      subs: [],
+      pings: [],
+      acked: 0,
+      principal,
+      authDeadline,
+      denied: false,
+      queue: Promise.resolve(),
+      budget: freshBudget(this.limits, Date.now()),
+      authenticating: false,
+    };
     this.states.set(ws, state);
     this.persist(ws, state);
     return state;
@@ -138,7 +153,8 @@ export class Connections {
    */
   count(tenant?: string): number {
     let count = 0;
-    for (const state of this.states.values()) if (state.principal && !state.denied && (tenant === undefined || state.principal.tenant === tenant)) count++;
+    for (const state of this.states.values())
+      if (state.principal && !state.denied && (tenant === undefined || state.principal.tenant === tenant)) count++;
     return count;
   }
 
@@ -152,7 +168,8 @@ export class Connections {
   /** The earliest deadline of a socket still authenticating (or refused and silent): a few seconds away at most. */
   nextDeadline(): number | null {
     let next: number | null = null;
-    for (const state of this.states.values()) if (state.authDeadline !== null && (next === null || state.authDeadline < next)) next = state.authDeadline;
+    for (const state of this.states.values())
+      if (state.authDeadline !== null && (next === null || state.authDeadline < next)) next = state.authDeadline;
     return next;
   }
 
@@ -177,10 +194,20 @@ export class Connections {
    */
   persist(ws: WebSocket, state: SocketState): void {
     try {
-      ws.serializeAttachment({ ref: state.ref, subs: state.subs.map((sub) => sub.id), principal: state.principal, authDeadline: state.authDeadline, denied: state.denied } satisfies SocketAttachment);
+      ws.serializeAttachment({
+        ref: state.ref,
+        subs: state.subs.map((sub) => sub.id),
+        principal: state.principal,
+        authDeadline: state.authDeadline,
+        denied: state.denied,
+      } satisfies SocketAttachment);
     } catch (error) {
       if (ws.readyState !== WebSocket.OPEN) return; // The socket is gone; nothing to keep.
-      throw new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: "This socket's state (subscription ids and credentials) is too large to keep.", cause: error });
+      throw new TRPCError({
+        code: "PAYLOAD_TOO_LARGE",
+        message: "This socket's state (subscription ids and credentials) is too large to keep.",
+        cause: error,
+      });
     }
   }
 

@@ -30,7 +30,9 @@ export class EventLog {
     const view = this.currentView();
     return events.map(({ event, data }) => {
       const text = JSON.stringify(data);
-      const { seq } = this.sql.exec<{ seq: number }>("INSERT INTO events (event, data, at) VALUES (?, ?, ?) RETURNING seq", event, text, now).one();
+      const { seq } = this.sql
+        .exec<{ seq: number }>("INSERT INTO events (event, data, at) VALUES (?, ?, ?) RETURNING seq", event, text, now)
+        .one();
       const entry = applyToView(view, event, data);
       if (entry) this.saveEntry((data as { id: string }).id, entry);
       return { seq, event, data: text };
@@ -39,13 +41,22 @@ export class EventLog {
 
   /** Events after `seq`, oldest first, at most `limit`. */
   after(seq: number, limit = 1000): LoggedEvent[] {
-    return this.sql.exec<{ seq: number; event: string; data: string }>("SELECT seq, event, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit).toArray();
+    return this.sql
+      .exec<{ seq: number; event: string; data: string }>(
+        "SELECT seq, event, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        seq,
+        limit,
+      )
+      .toArray();
   }
 
   /** A last event id this log never issued (another run's, say) cannot be resumed from. */
   assertIssued(after: number): void {
     if (after > this.lastSeq())
-      throw new TRPCError({ code: "BAD_REQUEST", message: `lastEventId: ${after} is past this run's last event; resume only from an id this subscription returned.` });
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `lastEventId: ${after} is past this run's last event; resume only from an id this subscription returned.`,
+      });
   }
 
   lastSeq(): number {
@@ -54,13 +65,25 @@ export class EventLog {
 
   currentView(): RunView {
     if (!this.view) {
-      const rows = this.sql.exec<{ id: string; kind: ViewEntry["kind"]; status: string; text_length: number }>("SELECT id, kind, status, text_length FROM view").toArray();
-      this.view = new Map(rows.map((row) => [row.id, { kind: row.kind, status: row.status, textLength: row.text_length }]));
+      const rows = this.sql
+        .exec<{ id: string; kind: ViewEntry["kind"]; status: string; text_length: number }>(
+          "SELECT id, kind, status, text_length FROM view",
+        )
+        .toArray();
+      this.view = new Map(
+        rows.map((row) => [row.id, { kind: row.kind, status: row.status, textLength: row.text_length }]),
+      );
     }
     return this.view;
   }
 
   private saveEntry(id: string, entry: ViewEntry) {
-    this.sql.exec("INSERT OR REPLACE INTO view (id, kind, status, text_length) VALUES (?, ?, ?, ?)", id, entry.kind, entry.status, entry.textLength);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO view (id, kind, status, text_length) VALUES (?, ?, ?, ?)",
+      id,
+      entry.kind,
+      entry.status,
+      entry.textLength,
+    );
   }
 }

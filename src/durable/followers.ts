@@ -5,7 +5,8 @@ import { eventLine, HEARTBEAT_LINE, type FollowUntil } from "./hub-contract";
 import { isTerminalEvent, SEGMENT_END_EVENTS } from "./hub-state";
 
 /** Whether `event` ends what a follower asked for: the run's end, or the end of the current segment. */
-export const endsFollow = (until: FollowUntil, event: string) => (until === "segment" ? SEGMENT_END_EVENTS.has(event) : isTerminalEvent(event));
+export const endsFollow = (until: FollowUntil, event: string) =>
+  until === "segment" ? SEGMENT_END_EVENTS.has(event) : isTerminalEvent(event);
 
 interface FollowOptions {
   after: number;
@@ -53,7 +54,9 @@ export class Follower {
       },
       { highWaterMark: HIGH_WATER_MARK },
     );
-    this.response = new Response(stream, { headers: { "content-type": "application/x-ndjson", "cache-control": "no-cache" } });
+    this.response = new Response(stream, {
+      headers: { "content-type": "application/x-ndjson", "cache-control": "no-cache" },
+    });
   }
 
   /** New events were appended: a follower waiting for them reads on. */
@@ -67,7 +70,8 @@ export class Follower {
   checkLag(head: number, now: number, lag: { maxLagEvents: number; lagGraceMs: number }): void {
     if (head - this.after <= lag.maxLagEvents) this.behindSince = null;
     else if (this.behindSince === null) this.behindSince = now;
-    else if (now - this.behindSince > lag.lagGraceMs) this.fail("subscriber fell too far behind; resume with its last event id");
+    else if (now - this.behindSince > lag.lagGraceMs)
+      this.fail("subscriber fell too far behind; resume with its last event id");
   }
 
   /**

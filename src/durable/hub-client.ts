@@ -11,31 +11,65 @@ import type { StartRequest, Submitted } from "./hub-contract";
 export const hubFor = (env: GatewayEnv, runId: string) => env.RUN_HUB.get(env.RUN_HUB.idFromName(runId));
 
 /** Creates a run through a fresh creation step, which answers as soon as the upstream has created it. */
-export const startRun = (env: GatewayEnv, request: StartRequest): Promise<Run> => unwrap(env.RUN_STARTER.get(env.RUN_STARTER.newUniqueId()).start(request));
+export const startRun = (env: GatewayEnv, request: StartRequest): Promise<Run> =>
+  unwrap(env.RUN_STARTER.get(env.RUN_STARTER.newUniqueId()).start(request));
 
 /** From the run's hub while it holds the run, else from the upstream. */
-export async function retrieveRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string): Promise<{ run: Run; pollAfterMs: number | null }> {
+export async function retrieveRun(
+  env: GatewayEnv,
+  provider: RunsProvider,
+  threadId: string,
+  runId: string,
+): Promise<{ run: Run; pollAfterMs: number | null }> {
   return (await unwrap(hubFor(env, runId).retrieve(threadId, runId))) ?? provider.retrieveRun(threadId, runId);
 }
 
-export const submitToolOutputs = (env: GatewayEnv, threadId: string, runId: string, outputs: ToolOutput[]): Promise<Submitted> =>
-  unwrap(hubFor(env, runId).submitToolOutputs(threadId, runId, outputs));
+export const submitToolOutputs = (
+  env: GatewayEnv,
+  threadId: string,
+  runId: string,
+  outputs: ToolOutput[],
+): Promise<Submitted> => unwrap(hubFor(env, runId).submitToolOutputs(threadId, runId, outputs));
 
 /** Through the hub when it holds the run, so its copy (and every later read) agrees; else upstream directly. */
-export async function updateRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string, metadata: Record<string, string> | null): Promise<Run> {
-  return (await unwrap(hubFor(env, runId).update(threadId, runId, metadata))) ?? provider.updateRun(threadId, runId, metadata);
+export async function updateRun(
+  env: GatewayEnv,
+  provider: RunsProvider,
+  threadId: string,
+  runId: string,
+  metadata: Record<string, string> | null,
+): Promise<Run> {
+  return (
+    (await unwrap(hubFor(env, runId).update(threadId, runId, metadata))) ??
+    provider.updateRun(threadId, runId, metadata)
+  );
 }
 
 /** Through the hub, so its subscribers hear of it; a run the hub does not hold is cancelled upstream directly. */
-export async function cancelRun(env: GatewayEnv, provider: RunsProvider, threadId: string, runId: string): Promise<Run> {
+export async function cancelRun(
+  env: GatewayEnv,
+  provider: RunsProvider,
+  threadId: string,
+  runId: string,
+): Promise<Run> {
   return (await unwrap(hubFor(env, runId).cancel(threadId, runId))) ?? provider.cancelRun(threadId, runId);
 }
 
 /** A follow request the hub refused, as the tRPC error it stands for. */
 export async function hubRefusal(response: Response): Promise<TRPCError> {
-  const body = (await response.json().catch(() => ({}))) as { error?: string; code?: TRPCError["code"]; retry_after?: number };
-  const code = body.code ?? (response.status === 404 ? "NOT_FOUND" : response.status === 429 ? "TOO_MANY_REQUESTS" : "BAD_GATEWAY");
+  const body = (await response.json().catch(() => ({}))) as {
+    error?: string;
+    code?: TRPCError["code"];
+    retry_after?: number;
+  };
+  const code =
+    body.code ??
+    (response.status === 404 ? "NOT_FOUND" : response.status === 429 ? "TOO_MANY_REQUESTS" : "BAD_GATEWAY");
   const message = body.error ?? "The run's hub refused the request.";
   // A retry hint (an upstream 429 met while the hub took the run up) travels on, as tRPC data and REST's retry-after.
-  return new TRPCError({ code, message, ...(body.retry_after != null ? { cause: new RetryLater(message, body.retry_after) } : {}) });
+  return new TRPCError({
+    code,
+    message,
+    ...(body.retry_after != null ? { cause: new RetryLater(message, body.retry_after) } : {}),
+  });
 }

@@ -8,7 +8,9 @@ import type { LoggedEvent } from "./event-log";
 // ---- Types across RPC. ----
 
 /** A run to create, the creating tenant (who owns a new thread), and the active-run slot reserved for it. */
-export type StartRequest = ({ kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }) & {
+export type StartRequest = (
+  { kind: "run"; thread_id: string; params: RunParams } | { kind: "threadAndRun"; params: CreateThreadAndRunInput }
+) & {
   tenant: string;
   reservation: string;
 };
@@ -58,7 +60,11 @@ export function followRequest(query: FollowQuery, signal?: AbortSignal): Request
  * A subscriber's socket upgrade, forwarded into the hub. The principal is set only by the Worker, which has
  * authenticated the upgrade; a client's own header of that name is dropped, so a client cannot claim one.
  */
-export function socketRequest(ref: { thread_id: string; run_id: string }, clientHeaders: Headers, principal: SocketPrincipal | null): Request {
+export function socketRequest(
+  ref: { thread_id: string; run_id: string },
+  clientHeaders: Headers,
+  principal: SocketPrincipal | null,
+): Request {
   const headers = new Headers(clientHeaders);
   headers.delete(PRINCIPAL_HEADER);
   if (principal) headers.set(PRINCIPAL_HEADER, JSON.stringify(principal));
@@ -79,7 +85,12 @@ export function parseHubRequest(request: Request): HubRequest {
   const run_id = url.searchParams.get("run_id") ?? "";
   if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
     const principal = request.headers.get(PRINCIPAL_HEADER);
-    return { kind: "socket", thread_id, run_id, principal: principal ? (JSON.parse(principal) as SocketPrincipal) : null };
+    return {
+      kind: "socket",
+      thread_id,
+      run_id,
+      principal: principal ? (JSON.parse(principal) as SocketPrincipal) : null,
+    };
   }
   if (url.pathname !== "/follow") return { kind: "unknown" };
   const after = Number(url.searchParams.get("after") ?? 0);
@@ -98,7 +109,8 @@ export function parseHubRequest(request: Request): HubRequest {
 const encoder = new TextEncoder();
 
 /** One logged event as a line; its data is already JSON text and goes in as it is. */
-export const eventLine = (event: LoggedEvent) => encoder.encode(`{"seq":${event.seq},"event":${JSON.stringify(event.event)},"data":${event.data}}\n`);
+export const eventLine = (event: LoggedEvent) =>
+  encoder.encode(`{"seq":${event.seq},"event":${JSON.stringify(event.event)},"data":${event.data}}\n`);
 
 /** A blank line: nothing to deliver, but writing it is how a follower learns its reader has gone. */
 export const HEARTBEAT_LINE = encoder.encode("\n");
@@ -134,7 +146,8 @@ export function parseEvents(): TransformStream<Uint8Array, StreamedEvent | typeo
 export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamedEvent> {
   const reader = body.pipeThrough(parseEvents()).getReader();
   try {
-    for (let next = await reader.read(); !next.done; next = await reader.read()) if (next.value !== HEARTBEAT) yield next.value;
+    for (let next = await reader.read(); !next.done; next = await reader.read())
+      if (next.value !== HEARTBEAT) yield next.value;
   } finally {
     // Stopping early (the subscriber left) releases the hub's response.
     await reader.cancel().catch(() => undefined);

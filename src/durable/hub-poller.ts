@@ -38,8 +38,10 @@ export class HubPoller {
    */
   watched(): boolean {
     const state = this.hub.store.get();
-    if (!state || state.stream.open || state.terminalAt !== null || state.settled || state.poll.at === null) return false;
-    const soonest = Date.now() + pollDelay(this.hub.config, state.poll.attempt, this.hub.subscriberCount(), state.poll.hintMs);
+    if (!state || state.stream.open || state.terminalAt !== null || state.settled || state.poll.at === null)
+      return false;
+    const soonest =
+      Date.now() + pollDelay(this.hub.config, state.poll.attempt, this.hub.subscriberCount(), state.poll.hintMs);
     if (soonest >= state.poll.at) return false;
     state.poll.at = soonest;
     this.hub.store.put(state);

@@ -15,15 +15,22 @@ export async function asResult<T>(work: () => Promise<T> | T): Promise<HubResult
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    if (error instanceof TRPCError) return { ok: false, error: { kind: "trpc", code: error.code, message: error.message } };
-    if (error instanceof UpstreamError) return { ok: false, error: { kind: "upstream", message: error.message, failure: error.failure, details: error.details } };
+    if (error instanceof TRPCError)
+      return { ok: false, error: { kind: "trpc", code: error.code, message: error.message } };
+    if (error instanceof UpstreamError)
+      return {
+        ok: false,
+        error: { kind: "upstream", message: error.message, failure: error.failure, details: error.details },
+      };
     throw error;
   }
 }
 
 /** The rebuilt error, as the procedures and REST routes expect it. */
 export function toError(error: HubError): TRPCError | UpstreamError {
-  return error.kind === "trpc" ? new TRPCError({ code: error.code, message: error.message }) : new UpstreamError(error.message, error.failure, error.details);
+  return error.kind === "trpc"
+    ? new TRPCError({ code: error.code, message: error.message })
+    : new UpstreamError(error.message, error.failure, error.details);
 }
 
 /** Unpacks a result on the Worker's side, throwing the rebuilt error. */

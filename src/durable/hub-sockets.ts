@@ -12,7 +12,16 @@ import { toError, type HubResult } from "./hub-result";
 import { isTerminalEvent, type HubState } from "./hub-state";
 import type { Submitted } from "./hub-contract";
 import { spend } from "./socket-budget";
-import { errorFrame, eventFrame, parseClientFrame, resultFrame, startedFrame, stoppedFrame, type ClientMessage, type RequestId } from "./ws-protocol";
+import {
+  errorFrame,
+  eventFrame,
+  parseClientFrame,
+  resultFrame,
+  startedFrame,
+  stoppedFrame,
+  type ClientMessage,
+  type RequestId,
+} from "./ws-protocol";
 
 /** What the sockets may ask of the hub. */
 export interface HubActions {
@@ -27,7 +36,11 @@ export interface HubActions {
   admitted(): Promise<void>;
   /** Whether the caller's tenant may add one more subscriber to this run. */
   hasRoomFor(tenant: string): boolean;
-  submit(threadId: string, runId: string, outputs: Array<{ tool_call_id: string; output: string }>): Promise<HubResult<Submitted>>;
+  submit(
+    threadId: string,
+    runId: string,
+    outputs: Array<{ tool_call_id: string; output: string }>,
+  ): Promise<HubResult<Submitted>>;
   cancel(threadId: string, runId: string): Promise<HubResult<Run | null>>;
   retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run } | null>>;
 }
@@ -50,10 +63,17 @@ const MAX_PINGS = 16;
 
 const decoder = new TextDecoder();
 
-function validated<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: unknown } }, input: unknown): T {
+function validated<T>(
+  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: unknown } },
+  input: unknown,
+): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new TRPCError({ code: "BAD_REQUEST", message: describeIssues(inputIssues(parsed.error) ?? []), cause: parsed.error });
+  throw new TRPCError({
+    code: "BAD_REQUEST",
+    message: describeIssues(inputIssues(parsed.error) ?? []),
+    cause: parsed.error,
+  });
 }
 
 export class HubSockets {
@@ -70,21 +90,44 @@ export class HubSockets {
     const socket = this.connections.get(ws);
     if (!socket) return;
     // In bytes, as documented: a string can be up to 3 bytes per UTF-16 unit, so only long ones are encoded to measure.
-    const size = typeof raw !== "string" ? raw.byteLength : raw.length * 3 <= this.config.maxFrameBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
-    if (size > this.config.maxFrameBytes) return this.refuse(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
-    const frame = parseClientFrame(typeof raw === "string" ? raw : decoder.decode(raw), this.config.maxMessagesPerFrame);
+    const size =
+      typeof raw !== "string"
+        ? raw.byteLength
+        : raw.length * 3 <= this.config.maxFrameBytes
+          ? raw.length
+          : new TextEncoder().encode(raw).byteLength;
+    if (size > this.config.maxFrameBytes)
+      return this.refuse(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
+    const frame = parseClientFrame(
+      typeof raw === "string" ? raw : decoder.decode(raw),
+      this.config.maxMessagesPerFrame,
+    );
     // Every message counts against the socket's budget, except the PONGs the hub itself asked for.
     const solicited = frame.messages[0]?.type === "pong" && socket.pings.length > 0;
-    const spent = solicited ? "ok" : spend(socket.budget, frame.count, socket.principal !== null, this.config, Date.now());
-    if (spent === "beforeAuth") return this.refuse(ws, CLOSE.unauthenticated, `authenticate first: at most ${this.config.maxMessagesBeforeAuth} messages before the token`);
-    if (spent === "rate") return this.refuse(ws, CLOSE.policy, `too many messages: at most ${this.config.socketMessagesPerSecond} per second`);
+    const spent = solicited
+      ? "ok"
+      : spend(socket.budget, frame.count, socket.principal !== null, this.config, Date.now());
+    if (spent === "beforeAuth")
+      return this.refuse(
+        ws,
+        CLOSE.unauthenticated,
+        `authenticate first: at most ${this.config.maxMessagesBeforeAuth} messages before the token`,
+      );
+    if (spent === "rate")
+      return this.refuse(
+        ws,
+        CLOSE.policy,
+        `too many messages: at most ${this.config.socketMessagesPerSecond} per second`,
+      );
     // A batch longer than a frame may carry: no client within the limits sends one, and the requests in it cannot be answered.
-    if (frame.count > this.config.maxMessagesPerFrame) return this.refuse(ws, CLOSE.policy, `a frame may carry at most ${this.config.maxMessagesPerFrame} messages`);
+    if (frame.count > this.config.maxMessagesPerFrame)
+      return this.refuse(ws, CLOSE.policy, `a frame may carry at most ${this.config.maxMessagesPerFrame} messages`);
     // In order, one at a time: a subscription sent right behind its connection params waits for them to be checked.
     const handled = socket.queue.then(async () => {
       for (const message of frame.messages) await this.handle(ws, socket, message);
       // A socket that may not see the run has had its answer: it is closed rather than left holding a connection.
-      if (socket.denied && frame.messages.some((message) => message.type === "call")) this.refuse(ws, CLOSE.notFound, "no such run for this caller");
+      if (socket.denied && frame.messages.some((message) => message.type === "call"))
+        this.refuse(ws, CLOSE.notFound, "no such run for this caller");
     });
     socket.queue = handled.catch(() => undefined);
     await handled;
@@ -108,21 +151,44 @@ export class HubSockets {
         this.connections.send(ws, stoppedFrame(message.id));
         return;
       case "invalid":
-        this.connections.send(ws, errorFrame(message.id, new TRPCError({ code: "PARSE_ERROR", message: message.message })));
+        this.connections.send(
+          ws,
+          errorFrame(message.id, new TRPCError({ code: "PARSE_ERROR", message: message.message })),
+        );
         return;
       case "call":
         try {
-          if (!socket.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Authenticate first: send the `token` connection param (wsLink's connectionParams)." });
+          if (!socket.principal)
+            throw new TRPCError({
+              code: "UNAUTHORIZED",
+              message: "Authenticate first: send the `token` connection param (wsLink's connectionParams).",
+            });
           // A socket lives longer than its token may: each call is checked against the credential's expiry.
           if (socket.principal.expiresAt !== null && Date.now() >= socket.principal.expiresAt) {
-            this.connections.send(ws, errorFrame(message.id, new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }), message.path));
+            this.connections.send(
+              ws,
+              errorFrame(
+                message.id,
+                new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }),
+                message.path,
+              ),
+            );
             return this.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
           }
           await this.call(ws, socket, message);
         } catch (error) {
-          const trpcError = error instanceof TRPCError ? error : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
+          const trpcError =
+            error instanceof TRPCError
+              ? error
+              : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
           if (!(error instanceof TRPCError)) console.error(`RunHub socket call: ${describeFailure(error)}`);
-          this.connections.send(ws, errorFrame(message.id, trpcError, message.path, { fields: inputIssues(trpcError.cause), upstream: upstreamData(trpcError.cause) }));
+          this.connections.send(
+            ws,
+            errorFrame(message.id, trpcError, message.path, {
+              fields: inputIssues(trpcError.cause),
+              upstream: upstreamData(trpcError.cause),
+            }),
+          );
         }
         return;
     }
@@ -138,20 +204,30 @@ export class HubSockets {
       principal = await this.hub.authenticate(token);
     } catch (error) {
       const limited = error instanceof TRPCError && error.code === "TOO_MANY_REQUESTS";
-      return this.refuse(ws, limited ? CLOSE.tryAgainLater : CLOSE.unauthenticated, error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed");
+      return this.refuse(
+        ws,
+        limited ? CLOSE.tryAgainLater : CLOSE.unauthenticated,
+        error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed",
+      );
     }
     try {
       await this.hub.admit(socket.ref.thread_id, socket.ref.run_id, principal);
     } catch (error) {
       const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
       // The upstream failing while the run is looked up is worth a retry, and the socket says so at once.
-      if (refusal?.code !== "NOT_FOUND") return this.refuse(ws, CLOSE.tryAgainLater, (refusal?.message ?? "the run could not be looked up").slice(0, 120));
+      if (refusal?.code !== "NOT_FOUND")
+        return this.refuse(
+          ws,
+          CLOSE.tryAgainLater,
+          (refusal?.message ?? "the run could not be looked up").slice(0, 120),
+        );
       // Another tenant's run, or none at all: the socket's next call is answered as for a missing run, then it is
       // closed (4004); if it asks nothing, it is closed after the auth timeout.
       socket.denied = true;
       socket.authDeadline = Date.now() + this.config.authTimeoutMs;
     }
-    if (!socket.denied && !this.hub.hasRoomFor(principal.tenant)) return this.refuse(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
+    if (!socket.denied && !this.hub.hasRoomFor(principal.tenant))
+      return this.refuse(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
     socket.principal = principal;
     socket.authenticating = false;
     if (!socket.denied) socket.authDeadline = null;
@@ -167,7 +243,10 @@ export class HubSockets {
    * was retired are closed without it, so they reconnect and resume at once.
    */
   private refuse(ws: WebSocket, code: number, reason: string): void {
-    this.connections.send(ws, errorFrame(null, new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason })));
+    this.connections.send(
+      ws,
+      errorFrame(null, new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason })),
+    );
     this.connections.close(ws, code, reason);
   }
 
@@ -199,26 +278,48 @@ export class HubSockets {
     if (next !== null) this.deadlineTimer = setTimeout(() => this.watchDeadlines(), Math.max(0, next - now) + 5);
   }
 
-  private async call(ws: WebSocket, socket: SocketState, message: Extract<ClientMessage, { type: "call" }>): Promise<void> {
+  private async call(
+    ws: WebSocket,
+    socket: SocketState,
+    message: Extract<ClientMessage, { type: "call" }>,
+  ): Promise<void> {
     const route = `${message.method} ${message.path}`;
     await this.hub.enforceRate(socket.principal!);
-    if (socket.denied) throw new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${socket.ref.thread_id}'.` });
+    if (socket.denied)
+      throw new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${socket.ref.thread_id}'.` });
     switch (route) {
       case "subscription runs.events": {
-        const input = validated(runEventsInput, message.lastEventId === undefined ? message.input : { ...(message.input as object), lastEventId: message.lastEventId });
+        const input = validated(
+          runEventsInput,
+          message.lastEventId === undefined
+            ? message.input
+            : { ...(message.input as object), lastEventId: message.lastEventId },
+        );
         this.ownRun(input);
         const after = Number(input.lastEventId ?? 0);
         // A replay sends the whole backlog at once: it is paid for from the socket's budget, so a frame of
         // subscriptions to a long log cannot make the hub send without bound.
         const backlog = Math.max(0, this.log().lastSeq() - after);
-        if (spend(socket.budget, Math.ceil(backlog / REPLAYED_EVENTS_PER_MESSAGE), true, this.config, Date.now()) === "rate")
-          return this.refuse(ws, CLOSE.policy, `too many replayed events: at most ${this.config.socketMessagesPerSecond * REPLAYED_EVENTS_PER_MESSAGE} per second`);
+        if (
+          spend(socket.budget, Math.ceil(backlog / REPLAYED_EVENTS_PER_MESSAGE), true, this.config, Date.now()) ===
+          "rate"
+        )
+          return this.refuse(
+            ws,
+            CLOSE.policy,
+            `too many replayed events: at most ${this.config.socketMessagesPerSecond * REPLAYED_EVENTS_PER_MESSAGE} per second`,
+          );
         return this.subscribe(ws, socket, message.id, after);
       }
       case "mutation runs.submitToolOutputs": {
         const input = validated(submitToolOutputsInput, message.input);
         this.ownRun(input);
-        return this.answer(ws, message.id, this.hub.submit(input.thread_id, input.run_id, input.tool_outputs), (submitted) => submitted.run);
+        return this.answer(
+          ws,
+          message.id,
+          this.hub.submit(input.thread_id, input.run_id, input.tool_outputs),
+          (submitted) => submitted.run,
+        );
       }
       case "mutation runs.cancel": {
         const input = validated(runRef, message.input);
@@ -228,10 +329,18 @@ export class HubSockets {
       case "query runs.retrieve": {
         const input = validated(runRef, message.input);
         this.ownRun(input);
-        return this.answer(ws, message.id, this.hub.retrieve(input.thread_id, input.run_id), (found) => found?.run ?? null);
+        return this.answer(
+          ws,
+          message.id,
+          this.hub.retrieve(input.thread_id, input.run_id),
+          (found) => found?.run ?? null,
+        );
       }
       default:
-        throw new TRPCError({ code: "METHOD_NOT_SUPPORTED", message: `A run's socket serves runs.events, runs.submitToolOutputs, runs.cancel and runs.retrieve, not ${route}.` });
+        throw new TRPCError({
+          code: "METHOD_NOT_SUPPORTED",
+          message: `A run's socket serves runs.events, runs.submitToolOutputs, runs.cancel and runs.retrieve, not ${route}.`,
+        });
     }
   }
 
@@ -239,10 +348,18 @@ export class HubSockets {
   private ownRun(input: { thread_id: string; run_id: string }): void {
     const state = this.hub.state();
     if (!state || state.thread_id !== input.thread_id || state.run_id !== input.run_id)
-      throw new TRPCError({ code: "NOT_FOUND", message: `Run ${input.run_id} on thread ${input.thread_id} is not served by this socket.` });
+      throw new TRPCError({
+        code: "NOT_FOUND",
+        message: `Run ${input.run_id} on thread ${input.thread_id} is not served by this socket.`,
+      });
   }
 
-  private async answer<T>(ws: WebSocket, id: RequestId, result: Promise<HubResult<T>>, output: (value: T) => unknown): Promise<void> {
+  private async answer<T>(
+    ws: WebSocket,
+    id: RequestId,
+    result: Promise<HubResult<T>>,
+    output: (value: T) => unknown,
+  ): Promise<void> {
     const settled = await result;
     if (!settled.ok) {
       const error = toError(settled.error);
@@ -254,8 +371,13 @@ export class HubSockets {
 
   /** Backlog, then live: the replay and the registration happen with no await between, so no event falls in a gap. */
   private subscribe(ws: WebSocket, socket: SocketState, id: RequestId, after: number): void {
-    if (socket.subs.some((sub) => sub.id === id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
-    if (socket.subs.length >= MAX_SUBSCRIPTIONS_PER_SOCKET) throw new TRPCError({ code: "BAD_REQUEST", message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.` });
+    if (socket.subs.some((sub) => sub.id === id))
+      throw new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` });
+    if (socket.subs.length >= MAX_SUBSCRIPTIONS_PER_SOCKET)
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.`,
+      });
     const log = this.log();
     log.assertIssued(after);
     this.connections.send(ws, startedFrame(id));
@@ -307,7 +429,11 @@ export class HubSockets {
       if (last > 0) this.ping(ws, socket, last);
       const oldest = socket.pings[0];
       if (last - socket.acked > this.config.maxLagEvents && oldest && now - oldest[1] > this.config.lagGraceMs)
-        this.connections.close(ws, CLOSE.fellBehind, "subscriber fell too far behind; reconnect with your last event id to resume");
+        this.connections.close(
+          ws,
+          CLOSE.fellBehind,
+          "subscriber fell too far behind; reconnect with your last event id to resume",
+        );
     }
   }
 

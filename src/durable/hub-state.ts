@@ -39,19 +39,29 @@ export const SEGMENT_END_EVENTS = new Set([
   "thread.run.expired",
 ]);
 
-export const isTerminalEvent = (event: string) => SEGMENT_END_EVENTS.has(event) && event !== "thread.run.requires_action";
+export const isTerminalEvent = (event: string) =>
+  SEGMENT_END_EVENTS.has(event) && event !== "thread.run.requires_action";
 
 /** `thread.run.*` events carry the run itself; `thread.run.step.*` carry a step. */
 export const isRunEvent = (event: string) => event.startsWith("thread.run.") && !event.startsWith("thread.run.step.");
 
 /** A run the hub takes up: created through Runcast (a stream is open) or found upstream (it will be polled). */
-export function newHubState(run: Run, threadId: string, options: { streamOpen: boolean; slotTenant: string | null; hintMs?: number | null }): HubState {
+export function newHubState(
+  run: Run,
+  threadId: string,
+  options: { streamOpen: boolean; slotTenant: string | null; hintMs?: number | null },
+): HubState {
   return {
     thread_id: threadId,
     run_id: run.id,
     slotTenant: options.slotTenant,
     run,
-    stream: { generation: 1, open: options.streamOpen, source: options.streamOpen ? "relay" : "hub", lastEventAt: Date.now() },
+    stream: {
+      generation: 1,
+      open: options.streamOpen,
+      source: options.streamOpen ? "relay" : "hub",
+      lastEventAt: Date.now(),
+    },
     poll: { attempt: 0, hintMs: options.hintMs ?? null, at: null },
     version: 0,
     terminalAt: null,

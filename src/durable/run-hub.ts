@@ -27,7 +27,13 @@ import { pump, readUntil } from "./stream-pump";
 import { roundOf, ToolOutputs } from "./tool-outputs";
 
 /** The upstream's own answer for a run that does not exist, field for field, so either reads the same on every surface. */
-const runNotFound = (runId: string) => new UpstreamError(`No run found with id '${runId}'.`, "http", { status: 404, type: "invalid_request_error", param: null, code: null });
+const runNotFound = (runId: string) =>
+  new UpstreamError(`No run found with id '${runId}'.`, "http", {
+    status: 404,
+    type: "invalid_request_error",
+    param: null,
+    code: null,
+  });
 
 export class RunHub extends DurableObject<GatewayEnv> {
   private log: EventLog;
@@ -162,12 +168,19 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
     if (!refusal) {
       console.error(`RunHub.${method}: ${describeFailure(error)}`);
-      return Response.json({ error: "The run's hub failed to handle this request.", code: "INTERNAL_SERVER_ERROR" }, { status: 500 });
+      return Response.json(
+        { error: "The run's hub failed to handle this request.", code: "INTERNAL_SERVER_ERROR" },
+        { status: 500 },
+      );
     }
     // An upstream that refuses the gateway's credentials or fails is the operator's business: logged, safely.
-    if (refusal.code === "BAD_GATEWAY" || refusal.code === "GATEWAY_TIMEOUT") console.warn(`RunHub.${method}: ${describeFailure(error)}`);
+    if (refusal.code === "BAD_GATEWAY" || refusal.code === "GATEWAY_TIMEOUT")
+      console.warn(`RunHub.${method}: ${describeFailure(error)}`);
     const retryAfter = error instanceof UpstreamError ? error.details.retryAfter : null;
-    return Response.json({ error: refusal.message, code: refusal.code, ...(retryAfter != null ? { retry_after: retryAfter } : {}) }, { status: getHTTPStatusCodeFromError(refusal) });
+    return Response.json(
+      { error: refusal.message, code: refusal.code, ...(retryAfter != null ? { retry_after: retryAfter } : {}) },
+      { status: getHTTPStatusCodeFromError(refusal) },
+    );
   }
 
   // ---- RPC from the creation step (run-starter.ts) and the Worker. ----
@@ -242,9 +255,19 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const closed = this.submitting === round || state.submittedRound === round;
       // A complete round neither on its way nor submitted was orphaned by a restart mid-submission (the marker
       // of a submission in flight lives in memory): the upstream took nothing we know of, so it is collected anew.
-      if (!closed && state.run.status === "requires_action" && this.outputs.collected(state.run).complete) this.outputs.clear(state.run);
+      if (!closed && state.run.status === "requires_action" && this.outputs.collected(state.run).complete)
+        this.outputs.clear(state.run);
       const collected = this.outputs.add(state.run, outputs, closed);
-      this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: collected.received, pending: collected.pending } }], Date.now());
+      this.append(
+        state,
+        [
+          {
+            event: "runcast.tool_outputs",
+            data: { run_id: state.run_id, received: collected.received, pending: collected.pending },
+          },
+        ],
+        Date.now(),
+      );
       const fromSeq = this.log.lastSeq();
       if (!collected.complete) return { run: state.run, fromSeq, pending: collected.pending };
 
@@ -255,8 +278,20 @@ export class RunHub extends DurableObject<GatewayEnv> {
       } catch (error) {
         // The upstream took nothing: this request's outputs come back out, so the same outputs can be sent again.
         state = this.store.get()!;
-        const reopened = this.outputs.remove(state.run, outputs.map((output) => output.tool_call_id));
-        this.append(state, [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received: reopened.received, pending: reopened.pending } }], Date.now());
+        const reopened = this.outputs.remove(
+          state.run,
+          outputs.map((output) => output.tool_call_id),
+        );
+        this.append(
+          state,
+          [
+            {
+              event: "runcast.tool_outputs",
+              data: { run_id: state.run_id, received: reopened.received, pending: reopened.pending },
+            },
+          ],
+          Date.now(),
+        );
         throw toUpstreamError(error);
       } finally {
         this.submitting = null;
@@ -284,7 +319,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const state = this.store.get()!;
       state.run = { ...state.run, metadata: updated.metadata };
       // A finished (or settled) run's subscribers have all been stopped: its log is closed, and only reads see the change.
-      if (state.terminalAt === null && !state.settled) this.append(state, [{ event: "runcast.run_updated", data: { run_id: state.run_id, metadata: updated.metadata } }], Date.now());
+      if (state.terminalAt === null && !state.settled)
+        this.append(
+          state,
+          [{ event: "runcast.run_updated", data: { run_id: state.run_id, metadata: updated.metadata } }],
+          Date.now(),
+        );
       else this.store.put(state);
       return updated;
     });
@@ -302,7 +342,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const run = await this.provider().cancelRun(state.thread_id, state.run_id);
       const current = this.store.get()!;
       // Only when nothing newer was logged meanwhile (a stream's or a poll's `cancelled`, say) is `cancelling` news.
-      if (!current.stream.open && current.version === version) this.append(current, backfill(this.log.currentView(), { run }), Date.now());
+      if (!current.stream.open && current.version === version)
+        this.append(current, backfill(this.log.currentView(), { run }), Date.now());
       if (!current.stream.open) {
         this.poller.plan(current, Date.now(), true);
         await this.schedule();
@@ -326,7 +367,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
     const pair = new WebSocketPair();
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
-    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, principal ? null : Date.now() + this.config.authTimeoutMs);
+    this.connections.add(
+      pair[1],
+      { thread_id: threadId, run_id: runId },
+      principal,
+      principal ? null : Date.now() + this.config.authTimeoutMs,
+    );
     if (!principal) {
       this.sockets.watchDeadlines();
       return new Response(null, { status: 101, webSocket: pair[0] });
@@ -371,11 +417,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
    */
   private refusal(tenant: string | null): string | null {
     this.sockets.closeOverdue(Date.now());
-    if (this.connections.size + this.followers.size >= this.config.maxSubscribers) return `This run already has ${this.config.maxSubscribers} subscribers, the most it accepts.`;
+    if (this.connections.size + this.followers.size >= this.config.maxSubscribers)
+      return `This run already has ${this.config.maxSubscribers} subscribers, the most it accepts.`;
     // Sockets that hold no seat yet get only a share of them, so they cannot lock out those that authenticate.
     if (tenant === null && this.connections.unadmitted >= this.config.maxUnauthenticatedSockets)
       return `This run already has ${this.config.maxUnauthenticatedSockets} sockets waiting to authenticate, the most it accepts.`;
-    if (tenant !== null && !this.hasRoomFor(tenant)) return `Tenant ${tenant} already has ${this.perTenantLimit} subscribers on this run, the most one tenant may have.`;
+    if (tenant !== null && !this.hasRoomFor(tenant))
+      return `Tenant ${tenant} already has ${this.perTenantLimit} subscribers on this run, the most one tenant may have.`;
     return null;
   }
 
@@ -404,7 +452,9 @@ export class RunHub extends DurableObject<GatewayEnv> {
   /** The run no longer counts against its tenant's active runs. */
   private releaseSlot(state: HubState): void {
     if (state.slotTenant)
-      releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) => console.warn(`RunHub: could not release a run slot: ${describeFailure(error)}`));
+      releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) =>
+        console.warn(`RunHub: could not release a run slot: ${describeFailure(error)}`),
+      );
   }
 
   // ---- Streams the hub reads itself. ----
@@ -438,7 +488,11 @@ export class RunHub extends DurableObject<GatewayEnv> {
   }
 
   /** The rest of a continuation, read as the creation step reads the first segment (stream-pump.ts). */
-  private async consume(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, generation: number): Promise<void> {
+  private async consume(
+    stream: UpstreamStream,
+    iterator: AsyncIterator<UpstreamEvent>,
+    generation: number,
+  ): Promise<void> {
     await pump(stream, iterator, (events) => this.ingest(generation, events), "RunHub");
     // Only this stream's own slot is cleared: a newer one may have replaced it.
     if (this.ownStream === stream) this.ownStream = null;
@@ -503,7 +557,9 @@ export class RunHub extends DurableObject<GatewayEnv> {
     if (!state) return;
     // An admitted socket's token expiry is met by the same alarm (admitted sockets exist only where a run is held).
     const expiry = this.connections.nextExpiry();
-    await this.ctx.storage.setAlarm(Math.min(nextAlarm(this.scheduleState(state), Date.now(), this.config), expiry ?? Infinity));
+    await this.ctx.storage.setAlarm(
+      Math.min(nextAlarm(this.scheduleState(state), Date.now(), this.config), expiry ?? Infinity),
+    );
   }
 
   private async onAlarm(): Promise<void> {
@@ -568,7 +624,8 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   /** After retention: subscribers are told, storage is deleted; later calls fall back to the upstream. */
   private async retire(): Promise<void> {
-    for (const [ws] of [...this.connections.entries()]) this.connections.close(ws, CLOSE.retired, "run retired: its log was deleted after the retention period");
+    for (const [ws] of [...this.connections.entries()])
+      this.connections.close(ws, CLOSE.retired, "run retired: its log was deleted after the retention period");
     this.followers.failAll("run retired: its log was deleted after the retention period");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

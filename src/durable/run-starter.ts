@@ -25,7 +25,10 @@ export class RunStarter extends DurableObject<GatewayEnv> {
     return asResult(async () => {
       const provider = providerFor(this.env);
       if (!provider) throw new UpstreamError("No upstream is configured.", "network");
-      const stream = request.kind === "run" ? await provider.streamRun(request.thread_id, request.params) : await provider.streamThreadAndRun(request.params);
+      const stream =
+        request.kind === "run"
+          ? await provider.streamRun(request.thread_id, request.params)
+          : await provider.streamThreadAndRun(request.params);
       const iterator = stream[Symbol.asyncIterator]();
       let run: Run;
       let generation: number;
@@ -38,7 +41,12 @@ export class RunStarter extends DurableObject<GatewayEnv> {
         if (request.kind === "threadAndRun") await claimThread(this.env, run.thread_id, request.tenant);
         // The slot is bound to the run before the hub can see the run end and free it.
         await bindRunSlot(this.env, request.tenant, request.reservation, run);
-        generation = await hubFor(this.env, run.id).begin({ thread_id: run.thread_id, run, events: head, slotTenant: request.tenant });
+        generation = await hubFor(this.env, run.id).begin({
+          thread_id: run.thread_id,
+          run,
+          events: head,
+          slotTenant: request.tenant,
+        });
       } catch (error) {
         // Nobody will read this stream: the upstream connection is released.
         stream.abort();
@@ -54,14 +62,22 @@ export class RunStarter extends DurableObject<GatewayEnv> {
   }
 
   /** Forwards the rest of the first segment into the hub (in batches, stream-pump.ts), then tells it the stream ended. */
-  private async forward(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, hub: Hub, runId: string, generation: number): Promise<void> {
+  private async forward(
+    stream: UpstreamStream,
+    iterator: AsyncIterator<UpstreamEvent>,
+    hub: Hub,
+    runId: string,
+    generation: number,
+  ): Promise<void> {
     this.forwarding = true;
     await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
     await pump(stream, iterator, (events) => hub.ingest(generation, events), "RunStarter");
     this.forwarding = false;
     // A fresh stub, since the one used so far may be broken: the hub then polls at once rather than waiting out the silence.
     const fresh = hubFor(this.env, runId);
-    await fresh.streamEnded(generation).catch((error: unknown) => console.error(`RunStarter: hub unreachable: ${describeFailure(error)}`));
+    await fresh
+      .streamEnded(generation)
+      .catch((error: unknown) => console.error(`RunStarter: hub unreachable: ${describeFailure(error)}`));
     await this.ctx.storage.deleteAlarm();
   }
 }

@@ -11,7 +11,8 @@ export interface ViewEntry {
 
 export type RunView = Map<string, ViewEntry>;
 
-const textOf = (message: Pick<Message, "content">) => message.content.map((part) => (part.type === "text" ? part.text.value : "")).join("");
+const textOf = (message: Pick<Message, "content">) =>
+  message.content.map((part) => (part.type === "text" ? part.text.value : "")).join("");
 
 /** Folds one appended event into the view. */
 export function applyToView(view: RunView, event: string, data: unknown): ViewEntry | null {
@@ -22,7 +23,11 @@ export function applyToView(view: RunView, event: string, data: unknown): ViewEn
   if (event === "thread.message.delta") {
     const delta = data as { delta?: { content?: Array<{ type?: string; text?: { value?: string } }> } };
     const added = (delta.delta?.content ?? []).reduce((sum, part) => sum + (part.text?.value?.length ?? 0), 0);
-    entry = { kind: "message", status: previous?.status ?? "in_progress", textLength: (previous?.textLength ?? 0) + added };
+    entry = {
+      kind: "message",
+      status: previous?.status ?? "in_progress",
+      textLength: (previous?.textLength ?? 0) + added,
+    };
   } else if (event === "thread.run.step.delta") {
     return null;
   } else if (event.startsWith("thread.run.step.")) {

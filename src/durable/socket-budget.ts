@@ -18,13 +18,20 @@ export interface BudgetLimits {
 /** A burst may reach twice the sustained rate, and always at least one full batch. */
 const capacity = (limits: BudgetLimits) => Math.max(2 * limits.socketMessagesPerSecond, limits.maxMessagesPerFrame);
 
-export const freshBudget = (limits: BudgetLimits, now: number): Budget => ({ tokens: capacity(limits), at: now, beforeAuth: 0 });
+export const freshBudget = (limits: BudgetLimits, now: number): Budget => ({
+  tokens: capacity(limits),
+  at: now,
+  beforeAuth: 0,
+});
 
 export type Spent = "ok" | "rate" | "beforeAuth";
 
 /** Takes `count` messages from the budget: "ok", or which limit they broke (the socket is then closed). */
 export function spend(budget: Budget, count: number, authenticated: boolean, limits: BudgetLimits, now: number): Spent {
-  budget.tokens = Math.min(capacity(limits), budget.tokens + ((now - budget.at) / 1000) * limits.socketMessagesPerSecond);
+  budget.tokens = Math.min(
+    capacity(limits),
+    budget.tokens + ((now - budget.at) / 1000) * limits.socketMessagesPerSecond,
+  );
   budget.at = now;
   if (!authenticated) {
     budget.beforeAuth += count;

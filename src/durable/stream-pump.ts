@@ -32,7 +32,12 @@ export async function readUntil(
  * the next one. Stops when `deliver` refuses (false, or it throws: the hub was reset or moved), releasing the
  * upstream connection; resolves once everything read has been delivered or refused.
  */
-export async function pump(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, deliver: (events: UpstreamEvent[]) => Promise<boolean>, who: string): Promise<PumpEnd> {
+export async function pump(
+  stream: UpstreamStream,
+  iterator: AsyncIterator<UpstreamEvent>,
+  deliver: (events: UpstreamEvent[]) => Promise<boolean>,
+  who: string,
+): Promise<PumpEnd> {
   const buffer: UpstreamEvent[] = [];
   let sending: Promise<void> | null = null;
   let accepted = true;

@@ -10,12 +10,15 @@ export interface Collected {
   pending: string[];
 }
 
-const SCHEMA = "CREATE TABLE IF NOT EXISTS tool_outputs (round TEXT NOT NULL, tool_call_id TEXT NOT NULL, output TEXT NOT NULL, PRIMARY KEY (round, tool_call_id))";
+const SCHEMA =
+  "CREATE TABLE IF NOT EXISTS tool_outputs (round TEXT NOT NULL, tool_call_id TEXT NOT NULL, output TEXT NOT NULL, PRIMARY KEY (round, tool_call_id))";
 
 /** A round is one requires_action, named by its calls' ids; a later requires_action starts a new round. */
-export const roundOf = (run: Run) => (run.required_action?.submit_tool_outputs.tool_calls ?? []).map((call) => call.id).join(",");
+export const roundOf = (run: Run) =>
+  (run.required_action?.submit_tool_outputs.tool_calls ?? []).map((call) => call.id).join(",");
 
-const alreadyAnswered = (callId: string) => new TRPCError({ code: "CONFLICT", message: `Tool call ${callId} already has its output.` });
+const alreadyAnswered = (callId: string) =>
+  new TRPCError({ code: "CONFLICT", message: `Tool call ${callId} already has its output.` });
 
 export class ToolOutputs {
   constructor(private readonly sql: SqlStorage) {}
@@ -36,14 +39,32 @@ export class ToolOutputs {
     const calls = waiting ? run.required_action!.submit_tool_outputs.tool_calls.map((call) => call.id) : [];
     const seen = new Set<string>();
     for (const { tool_call_id } of outputs) {
-      if (seen.has(tool_call_id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Tool call ${tool_call_id} appears twice in this request.` });
+      if (seen.has(tool_call_id))
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `Tool call ${tool_call_id} appears twice in this request.`,
+        });
       seen.add(tool_call_id);
       if (answered.has(tool_call_id) || (closed && calls.includes(tool_call_id))) throw alreadyAnswered(tool_call_id);
-      if (!waiting) throw new TRPCError({ code: "BAD_REQUEST", message: `Run ${run.id} is not waiting for tool outputs (status ${run.status}).` });
-      if (!calls.includes(tool_call_id)) throw new TRPCError({ code: "BAD_REQUEST", message: `Tool call ${tool_call_id} is not one the run is waiting for (${calls.join(", ")}).` });
+      if (!waiting)
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `Run ${run.id} is not waiting for tool outputs (status ${run.status}).`,
+        });
+      if (!calls.includes(tool_call_id))
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `Tool call ${tool_call_id} is not one the run is waiting for (${calls.join(", ")}).`,
+        });
     }
     const round = roundOf(run);
-    for (const { tool_call_id, output } of outputs) this.sql.exec("INSERT INTO tool_outputs (round, tool_call_id, output) VALUES (?, ?, ?)", round, tool_call_id, output);
+    for (const { tool_call_id, output } of outputs)
+      this.sql.exec(
+        "INSERT INTO tool_outputs (round, tool_call_id, output) VALUES (?, ?, ?)",
+        round,
+        tool_call_id,
+        output,
+      );
     return this.collected(run);
   }
 
@@ -62,17 +83,29 @@ export class ToolOutputs {
   /** Takes outputs back out (their submission failed upstream), so they can be sent again. */
   remove(run: Run, toolCallIds: string[]): Collected {
     const round = roundOf(run);
-    for (const id of toolCallIds) this.sql.exec("DELETE FROM tool_outputs WHERE round = ? AND tool_call_id = ?", round, id);
+    for (const id of toolCallIds)
+      this.sql.exec("DELETE FROM tool_outputs WHERE round = ? AND tool_call_id = ?", round, id);
     return this.collected(run);
   }
 
   collected(run: Run): Collected {
     const round = roundOf(run);
     const calls = (run.required_action?.submit_tool_outputs.tool_calls ?? []).map((call) => call.id);
-    const stored = new Map(this.sql.exec<{ tool_call_id: string; output: string }>("SELECT tool_call_id, output FROM tool_outputs WHERE round = ?", round).toArray().map((row) => [row.tool_call_id, row.output]));
+    const stored = new Map(
+      this.sql
+        .exec<{ tool_call_id: string; output: string }>(
+          "SELECT tool_call_id, output FROM tool_outputs WHERE round = ?",
+          round,
+        )
+        .toArray()
+        .map((row) => [row.tool_call_id, row.output]),
+    );
     const received = calls.filter((id) => stored.has(id));
     const pending = calls.filter((id) => !stored.has(id));
-    const complete = pending.length === 0 && calls.length > 0 ? calls.map((id) => ({ tool_call_id: id, output: stored.get(id)! })) : null;
+    const complete =
+      pending.length === 0 && calls.length > 0
+        ? calls.map((id) => ({ tool_call_id: id, output: stored.get(id)! }))
+        : null;
     return { complete, received, pending };
   }
 }

@@ -11,29 +11,52 @@ export type ClientMessage =
   | { type: "pong" }
   | { type: "connectionParams"; data: Record<string, string> | null }
   | { type: "stop"; id: RequestId }
-  | { type: "call"; id: RequestId; method: "query" | "mutation" | "subscription"; path: string; input: unknown; lastEventId?: string }
+  | {
+      type: "call";
+      id: RequestId;
+      method: "query" | "mutation" | "subscription";
+      path: string;
+      input: unknown;
+      lastEventId?: string;
+    }
   | { type: "invalid"; id: RequestId | null; message: string };
 
 /** Inputs pass through as JSON; tRPC's default transformer is the identity. */
-const identity = { input: { serialize: (v: unknown) => v, deserialize: (v: unknown) => v }, output: { serialize: (v: unknown) => v, deserialize: (v: unknown) => v } };
+const identity = {
+  input: { serialize: (v: unknown) => v, deserialize: (v: unknown) => v },
+  output: { serialize: (v: unknown) => v, deserialize: (v: unknown) => v },
+};
 
 /** Request ids are kept in the socket's hibernation attachment, which the platform bounds: long ones are refused. */
 export const MAX_REQUEST_ID_LENGTH = 128;
 
 function parseOne(value: unknown): ClientMessage {
   const id = (value as { id?: unknown })?.id;
-  if (typeof id === "string" && id.length > MAX_REQUEST_ID_LENGTH) return { type: "invalid", id: null, message: `\`id\` is limited to ${MAX_REQUEST_ID_LENGTH} characters` };
+  if (typeof id === "string" && id.length > MAX_REQUEST_ID_LENGTH)
+    return { type: "invalid", id: null, message: `\`id\` is limited to ${MAX_REQUEST_ID_LENGTH} characters` };
   const requestId = typeof id === "string" || typeof id === "number" ? id : null;
   if ((value as { method?: unknown })?.method === "connectionParams") {
     const data = (value as { data?: unknown }).data;
-    const valid = data === null || (typeof data === "object" && !Array.isArray(data) && Object.values(data as object).every((v) => typeof v === "string"));
-    return valid ? { type: "connectionParams", data: data as Record<string, string> | null } : { type: "invalid", id: requestId, message: "connectionParams must be an object of strings" };
+    const valid =
+      data === null ||
+      (typeof data === "object" &&
+        !Array.isArray(data) &&
+        Object.values(data as object).every((v) => typeof v === "string"));
+    return valid
+      ? { type: "connectionParams", data: data as Record<string, string> | null }
+      : { type: "invalid", id: requestId, message: "connectionParams must be an object of strings" };
   }
   try {
     const message = parseTRPCMessage(value, identity);
     if (message.id === null) return { type: "invalid", id: null, message: "`id` is required" };
     if (message.method === "subscription.stop") return { type: "stop", id: message.id };
-    const call: ClientMessage = { type: "call", id: message.id, method: message.method, path: message.params.path, input: message.params.input };
+    const call: ClientMessage = {
+      type: "call",
+      id: message.id,
+      method: message.method,
+      path: message.params.path,
+      input: message.params.input,
+    };
     if (message.params.lastEventId !== undefined) call.lastEventId = message.params.lastEventId;
     return call;
   } catch (error) {
@@ -63,13 +86,29 @@ export function parseClientFrame(frame: string, maxMessages: number): ClientFram
   }
   if (!Array.isArray(parsed)) return { messages: [parseOne(parsed)], count: 1 };
   const count = Math.max(1, parsed.length);
-  if (parsed.length === 0) return { messages: [{ type: "invalid", id: null, message: "a batch must hold at least one message" }], count };
-  if (parsed.length > maxMessages) return { messages: [{ type: "invalid", id: null, message: `a frame may carry at most ${maxMessages} messages; this one has ${parsed.length}` }], count };
+  if (parsed.length === 0)
+    return { messages: [{ type: "invalid", id: null, message: "a batch must hold at least one message" }], count };
+  if (parsed.length > maxMessages)
+    return {
+      messages: [
+        {
+          type: "invalid",
+          id: null,
+          message: `a frame may carry at most ${maxMessages} messages; this one has ${parsed.length}`,
+        },
+      ],
+      count,
+    };
   const messages = parsed.map(parseOne);
   const index = messages.findIndex((message) => message.type === "invalid");
   if (index < 0) return { messages, count };
   const invalid = messages[index] as Extract<ClientMessage, { type: "invalid" }>;
-  return { messages: [{ type: "invalid", id: null, message: `batch item ${index}: ${invalid.message}; nothing in this batch was done` }], count };
+  return {
+    messages: [
+      { type: "invalid", id: null, message: `batch item ${index}: ${invalid.message}; nothing in this batch was done` },
+    ],
+    count,
+  };
 }
 
 export const startedFrame = (id: RequestId) => JSON.stringify({ id, result: { type: "started" } });
@@ -85,6 +124,10 @@ export const resultFrame = (id: RequestId, data: unknown) => JSON.stringify({ id
 export function errorFrame(id: RequestId | null, error: TRPCError, path?: string, extra: Record<string, unknown> = {}) {
   return JSON.stringify({
     id,
-    error: { code: TRPC_ERROR_CODES_BY_KEY[error.code], message: error.message, data: { code: error.code, httpStatus: getHTTPStatusCodeFromError(error), ...(path ? { path } : {}), ...extra } },
+    error: {
+      code: TRPC_ERROR_CODES_BY_KEY[error.code],
+      message: error.message,
+      data: { code: error.code, httpStatus: getHTTPStatusCodeFromError(error), ...(path ? { path } : {}), ...extra },
+    },
   });
 }

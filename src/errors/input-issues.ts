@@ -7,7 +7,10 @@ export interface FieldIssue {
 }
 
 export const inputIssues = (error: unknown): FieldIssue[] | undefined =>
-  error instanceof z.ZodError ? error.issues.map((issue) => ({ field: issue.path.join(".") || "(input)", message: issue.message })) : undefined;
+  error instanceof z.ZodError
+    ? error.issues.map((issue) => ({ field: issue.path.join(".") || "(input)", message: issue.message }))
+    : undefined;
 
 /** `thread_id: must be a thread id: …; limit: …`, so the message alone says what to fix. */
-export const describeIssues = (issues: FieldIssue[]) => issues.map(({ field, message }) => `${field}: ${message}`).join("; ");
+export const describeIssues = (issues: FieldIssue[]) =>
+  issues.map(({ field, message }) => `${field}: ${message}`).join("; ");

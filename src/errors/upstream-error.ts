@@ -35,7 +35,8 @@ function retryAfterSeconds(headers: Headers | undefined): number | null {
 /** Turns what the `openai` SDK throws into an UpstreamError; anything else is rethrown untouched. */
 export function toUpstreamError(error: unknown): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (error instanceof APIConnectionTimeoutError) return new UpstreamError("The upstream did not answer in time.", "timeout");
+  if (error instanceof APIConnectionTimeoutError)
+    return new UpstreamError("The upstream did not answer in time.", "timeout");
   if (error instanceof APIUserAbortError) throw error;
   if (error instanceof APIConnectionError) return new UpstreamError("The upstream could not be reached.", "network");
   if (error instanceof APIError && error.status !== undefined) {
@@ -59,7 +60,8 @@ export function toUpstreamError(error: unknown): UpstreamError {
  * compatible upstream or proxy may not mask it).
  */
 export function describeFailure(error: unknown): string {
-  const upstream = error instanceof UpstreamError ? error : error instanceof APIError ? safely(() => toUpstreamError(error)) : null;
+  const upstream =
+    error instanceof UpstreamError ? error : error instanceof APIError ? safely(() => toUpstreamError(error)) : null;
   if (upstream) {
     const { status, type, code, requestId } = upstream.details;
     return `upstream ${upstream.failure}${status ? ` ${status}` : ""}${type ? ` type=${type}` : ""}${code ? ` code=${code}` : ""}${requestId ? ` request=${requestId}` : ""}`;

@@ -34,22 +34,49 @@ function withRateLimitPassThrough(inner: typeof fetch): typeof fetch {
 /** The emulator is reached through its service binding; the host name is never resolved. */
 const EMULATOR_BASE_URL = "http://emulator.runcast.internal/v1";
 
-export function createClient(upstream: Exclude<Upstream, { kind: "none" }>, baseFetch: typeof fetch = (input, init) => fetch(input, init)): OpenAI {
+export function createClient(
+  upstream: Exclude<Upstream, { kind: "none" }>,
+  baseFetch: typeof fetch = (input, init) => fetch(input, init),
+): OpenAI {
   const common = { maxRetries: READ_RETRIES, timeout: REQUEST_TIMEOUT_MS };
   switch (upstream.kind) {
     case "openai":
-      return new OpenAI({ ...common, apiKey: upstream.apiKey, baseURL: upstream.baseURL ?? null, organization: upstream.organization ?? null, project: upstream.project ?? null, fetch: withRateLimitPassThrough(baseFetch) });
+      return new OpenAI({
+        ...common,
+        apiKey: upstream.apiKey,
+        baseURL: upstream.baseURL ?? null,
+        organization: upstream.organization ?? null,
+        project: upstream.project ?? null,
+        fetch: withRateLimitPassThrough(baseFetch),
+      });
     case "azure":
-      return new AzureOpenAI({ ...common, endpoint: upstream.endpoint, apiKey: upstream.apiKey, apiVersion: upstream.apiVersion, fetch: withRateLimitPassThrough(baseFetch) });
+      return new AzureOpenAI({
+        ...common,
+        endpoint: upstream.endpoint,
+        apiKey: upstream.apiKey,
+        apiVersion: upstream.apiVersion,
+        fetch: withRateLimitPassThrough(baseFetch),
+      });
     case "emulator": {
       const emulator = upstream.emulator;
-      return new OpenAI({ ...common, apiKey: "emulator", baseURL: EMULATOR_BASE_URL, fetch: withRateLimitPassThrough((input, init) => emulator.fetch(new Request(input, init))) });
+      return new OpenAI({
+        ...common,
+        apiKey: "emulator",
+        baseURL: EMULATOR_BASE_URL,
+        fetch: withRateLimitPassThrough((input, init) => emulator.fetch(new Request(input, init))),
+      });
     }
   }
 }
 
 function toListPage<T extends { id: string }>(page: { data: T[]; has_more: boolean }): ListPage<T> {
-  return { object: "list", data: page.data, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null, has_more: page.has_more };
+  return {
+    object: "list",
+    data: page.data,
+    first_id: page.data[0]?.id ?? null,
+    last_id: page.data.at(-1)?.id ?? null,
+    has_more: page.has_more,
+  };
 }
 
 function toUpstreamStream(stream: Stream<AssistantStreamEvent>): UpstreamStream {
@@ -61,7 +88,9 @@ function toUpstreamStream(stream: Stream<AssistantStreamEvent>): UpstreamStream 
       } catch (error) {
         // A body that breaks mid-stream surfaces as a plain error, not an APIError: it is a network failure all the same.
         if (error instanceof APIUserAbortError || (error instanceof Error && error.name === "AbortError")) throw error;
-        throw error instanceof APIError ? toUpstreamError(error) : new UpstreamError("The upstream's stream broke off.", "network");
+        throw error instanceof APIError
+          ? toUpstreamError(error)
+          : new UpstreamError("The upstream's stream broke off.", "network");
       }
     },
   };
@@ -81,9 +110,23 @@ export function assistantsProvider(client: OpenAI, upstream: Upstream): RunsProv
   return {
     name: describeUpstream(upstream) ?? "none",
     createRun: (threadId, params) => call(() => runs.create(threadId, params as RunCreateParamsNonStreaming, WRITE)),
-    createThreadAndRun: (params) => call(() => client.beta.threads.createAndRun(params as ThreadCreateAndRunParamsNonStreaming, WRITE)),
-    streamRun: (threadId, params) => call(async () => toUpstreamStream(await runs.create(threadId, { ...(params as RunCreateParamsNonStreaming), stream: true }, WRITE))),
-    streamThreadAndRun: (params) => call(async () => toUpstreamStream(await client.beta.threads.createAndRun({ ...(params as ThreadCreateAndRunParamsNonStreaming), stream: true }, WRITE))),
+    createThreadAndRun: (params) =>
+      call(() => client.beta.threads.createAndRun(params as ThreadCreateAndRunParamsNonStreaming, WRITE)),
+    streamRun: (threadId, params) =>
+      call(async () =>
+        toUpstreamStream(
+          await runs.create(threadId, { ...(params as RunCreateParamsNonStreaming), stream: true }, WRITE),
+        ),
+      ),
+    streamThreadAndRun: (params) =>
+      call(async () =>
+        toUpstreamStream(
+          await client.beta.threads.createAndRun(
+            { ...(params as ThreadCreateAndRunParamsNonStreaming), stream: true },
+            WRITE,
+          ),
+        ),
+      ),
     retrieveRun: (threadId, runId) =>
       call(async () => {
         const { data, response } = await runs.retrieve(runId, { thread_id: threadId }).withResponse();
@@ -92,13 +135,21 @@ export function assistantsProvider(client: OpenAI, upstream: Upstream): RunsProv
       }),
     listRuns: (threadId, query) => call(async () => toListPage(await runs.list(threadId, query))),
     updateRun: (threadId, runId, metadata) => call(() => runs.update(runId, { thread_id: threadId, metadata }, WRITE)),
-    submitToolOutputs: (threadId, runId, outputs) => call(() => runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs }, WRITE)),
+    submitToolOutputs: (threadId, runId, outputs) =>
+      call(() => runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs }, WRITE)),
     streamSubmitToolOutputs: (threadId, runId, outputs) =>
-      call(async () => toUpstreamStream(await runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs, stream: true }, WRITE))),
+      call(async () =>
+        toUpstreamStream(
+          await runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs, stream: true }, WRITE),
+        ),
+      ),
     cancelRun: (threadId, runId) => call(() => runs.cancel(runId, { thread_id: threadId }, WRITE)),
-    listSteps: (threadId, runId, query) => call(async () => toListPage(await runs.steps.list(runId, { thread_id: threadId, ...query }))),
-    retrieveStep: (threadId, runId, stepId, include) => call(() => runs.steps.retrieve(stepId, { thread_id: threadId, run_id: runId, ...(include ? { include } : {}) })),
-    listMessages: (threadId, query) => call(async () => toListPage(await client.beta.threads.messages.list(threadId, query))),
+    listSteps: (threadId, runId, query) =>
+      call(async () => toListPage(await runs.steps.list(runId, { thread_id: threadId, ...query }))),
+    retrieveStep: (threadId, runId, stepId, include) =>
+      call(() => runs.steps.retrieve(stepId, { thread_id: threadId, run_id: runId, ...(include ? { include } : {}) })),
+    listMessages: (threadId, query) =>
+      call(async () => toListPage(await client.beta.threads.messages.list(threadId, query))),
     listAssistants: (query) => call(async () => toListPage(await client.beta.assistants.list(query))),
   };
 }

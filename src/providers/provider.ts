@@ -3,7 +3,14 @@ import type { Assistant } from "openai/resources/beta/assistants";
 import type { Message } from "openai/resources/beta/threads/messages";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import type { RunStep } from "openai/resources/beta/threads/runs/steps";
-import type { CreateRunInput, CreateThreadAndRunInput, ListMessagesInput, ListRunsInput, ListStepsInput, ToolOutput } from "../schemas/runs";
+import type {
+  CreateRunInput,
+  CreateThreadAndRunInput,
+  ListMessagesInput,
+  ListRunsInput,
+  ListStepsInput,
+  ToolOutput,
+} from "../schemas/runs";
 
 export type { Assistant, Message, Run, RunStep };
 

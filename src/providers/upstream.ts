@@ -26,7 +26,13 @@ export function selectUpstream(env: UpstreamSettings & { EMULATOR?: Fetcher }): 
   }
   const endpoint = present(env.AZURE_OPENAI_ENDPOINT);
   const azureKey = present(env.AZURE_OPENAI_API_KEY);
-  if (endpoint && azureKey) return { kind: "azure", endpoint, apiKey: azureKey, apiVersion: present(env.OPENAI_API_VERSION) ?? DEFAULT_AZURE_API_VERSION };
+  if (endpoint && azureKey)
+    return {
+      kind: "azure",
+      endpoint,
+      apiKey: azureKey,
+      apiVersion: present(env.OPENAI_API_VERSION) ?? DEFAULT_AZURE_API_VERSION,
+    };
   if (env.EMULATOR) return { kind: "emulator", emulator: env.EMULATOR };
   return { kind: "none" };
 }

@@ -1,6 +1,13 @@
 // useRun: a React hook over watchRun, in its own entry (`runcast/react`) so the Worker's bundle never carries React.
 import { useEffect, useState } from "react";
-import { emptySnapshot, replyText, type RuncastClient, type RunRef, type RunSnapshot, type WatchOptions } from "../client";
+import {
+  emptySnapshot,
+  replyText,
+  type RuncastClient,
+  type RunRef,
+  type RunSnapshot,
+  type WatchOptions,
+} from "../client";
 
 export interface RunState extends RunSnapshot {
   /** The latest assistant message's text. */
@@ -16,7 +23,10 @@ export interface RunState extends RunSnapshot {
  * return <p aria-live="polite">{run.text}</p>;
  */
 export function useRun(client: RuncastClient, ref: RunRef | null, options?: WatchOptions): RunState {
-  const [state, setState] = useState<{ snapshot: RunSnapshot; error: unknown }>({ snapshot: emptySnapshot(), error: null });
+  const [state, setState] = useState<{ snapshot: RunSnapshot; error: unknown }>({
+    snapshot: emptySnapshot(),
+    error: null,
+  });
   const threadId = ref?.thread_id;
   const runId = ref?.run_id;
   useEffect(() => {
@@ -24,7 +34,10 @@ export function useRun(client: RuncastClient, ref: RunRef | null, options?: Watc
     setState({ snapshot: emptySnapshot(), error: null });
     const watch = client.watchRun(
       { thread_id: threadId, run_id: runId },
-      { onUpdate: (snapshot) => setState({ snapshot, error: null }), onError: (error) => setState((current) => ({ ...current, error })) },
+      {
+        onUpdate: (snapshot) => setState({ snapshot, error: null }),
+        onError: (error) => setState((current) => ({ ...current, error })),
+      },
       options,
     );
     return () => watch.stop();

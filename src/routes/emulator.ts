@@ -13,7 +13,14 @@ export const emulatorRoutes = new Hono<{ Bindings: GatewayEnv }>().all("/emulato
   const upstream = selectUpstream(c.env);
   const setting = authSetting(c.env);
   if (upstream.kind !== "emulator" || !("mode" in setting && setting.mode === "none"))
-    return c.json({ error: { message: "Not found: the emulator is only exposed while it is the upstream and authentication is `none`." } }, 404);
+    return c.json(
+      {
+        error: {
+          message: "Not found: the emulator is only exposed while it is the upstream and authentication is `none`.",
+        },
+      },
+      404,
+    );
   const url = new URL(c.req.url);
   url.pathname = url.pathname.replace(/^\/emulator/, "");
   return upstream.emulator.fetch(new Request(url, c.req.raw));

@@ -6,7 +6,11 @@ import type { GatewayEnv } from "../env";
 
 type Env = { Bindings: GatewayEnv };
 
-const allowedOrigins = (env: GatewayEnv) => (env.RUNCAST_CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean);
+const allowedOrigins = (env: GatewayEnv) =>
+  (env.RUNCAST_CORS_ORIGINS ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
 
 /**
  * Only origins in RUNCAST_CORS_ORIGINS get CORS headers, each echoed back by name: never a wildcard.
@@ -15,7 +19,14 @@ const allowedOrigins = (env: GatewayEnv) => (env.RUNCAST_CORS_ORIGINS ?? "").spl
 export const corsGuard: MiddlewareHandler<Env> = (c, next) =>
   cors({
     origin: (origin) => (allowedOrigins(c.env).includes(origin) ? origin : null),
-    allowHeaders: ["authorization", "content-type", "last-event-id", "openai-beta", "x-stainless-retry-count", "x-stainless-helper-method"],
+    allowHeaders: [
+      "authorization",
+      "content-type",
+      "last-event-id",
+      "openai-beta",
+      "x-stainless-retry-count",
+      "x-stainless-helper-method",
+    ],
     allowMethods: ["GET", "POST", "OPTIONS"],
     exposeHeaders: ["openai-poll-after-ms", "retry-after", "x-upstream-request-id"],
     maxAge: 600,
@@ -28,5 +39,15 @@ export const bodyGuard: MiddlewareHandler<Env> = (c, next) =>
   bodyLimit({
     maxSize: Number(c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES),
     onError: (c) =>
-      c.json({ error: { message: `The request body is larger than ${c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES} bytes.`, type: "invalid_request_error", param: null, code: "payload_too_large" } }, 413),
+      c.json(
+        {
+          error: {
+            message: `The request body is larger than ${c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES} bytes.`,
+            type: "invalid_request_error",
+            param: null,
+            code: "payload_too_large",
+          },
+        },
+        413,
+      ),
   })(c, next);

@@ -10,8 +10,20 @@ interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-export function restError(message: string, status: number, fields: Partial<ErrorBody["error"]> = {}, headers: Record<string, string> = {}): Response {
-  const body: ErrorBody = { error: { message, type: fields.type ?? "invalid_request_error", param: fields.param ?? null, code: fields.code ?? null } };
+export function restError(
+  message: string,
+  status: number,
+  fields: Partial<ErrorBody["error"]> = {},
+  headers: Record<string, string> = {},
+): Response {
+  const body: ErrorBody = {
+    error: {
+      message,
+      type: fields.type ?? "invalid_request_error",
+      param: fields.param ?? null,
+      code: fields.code ?? null,
+    },
+  };
   return Response.json(body, { status, headers });
 }
 
@@ -20,7 +32,12 @@ export function restError(message: string, status: number, fields: Partial<Error
  * class it would against the upstream); everything else is described by the gateway.
  */
 export function toRestError(error: unknown): Response {
-  const trpcError = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error });
+  const trpcError =
+    error instanceof TRPCError
+      ? error
+      : error instanceof UpstreamError
+        ? toTRPCError(error)
+        : new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause: error });
   const issues = inputIssues(trpcError.cause);
   if (issues) return restError(describeIssues(issues), 400, { param: issues[0]?.field ?? null, code: "invalid_value" });
 
@@ -40,5 +57,10 @@ export function toRestError(error: unknown): Response {
   const unexpected = trpcError.code === "INTERNAL_SERVER_ERROR";
   if (unexpected) console.error("rest: unexpected error", trpcError.cause ?? trpcError);
   const message = unexpected ? "The gateway failed to handle this request." : trpcError.message;
-  return restError(message, status, { type: status >= 500 ? "server_error" : "invalid_request_error", code: trpcError.code.toLowerCase() }, headers);
+  return restError(
+    message,
+    status,
+    { type: status >= 500 ? "server_error" : "invalid_request_error", code: trpcError.code.toLowerCase() },
+    headers,
+  );
 }

@@ -21,7 +21,10 @@ const createCaller = createCallerFactory(appRouter);
  * Runs one procedure for a REST request and answers with its result, or the error in the upstream's
  * shape. Inputs are passed as received (`as never`): the procedure's own schema validates them.
  */
-async function answer(c: Context<Env>, call: (caller: ReturnType<typeof createCaller>) => Promise<unknown>): Promise<Response> {
+async function answer(
+  c: Context<Env>,
+  call: (caller: ReturnType<typeof createCaller>) => Promise<unknown>,
+): Promise<Response> {
   const resHeaders = new Headers();
   try {
     const result = await call(callerFor(c, resHeaders));
@@ -32,10 +35,12 @@ async function answer(c: Context<Env>, call: (caller: ReturnType<typeof createCa
 }
 
 /** The SDK's `apiKey` arrives as `Authorization: Bearer …`: it is the caller's Runcast credential. */
-const callerFor = (c: Context<Env>, resHeaders = new Headers()) => createCaller(createContext({ env: c.env, resHeaders, token: bearerToken(c.req.header("authorization")) }));
+const callerFor = (c: Context<Env>, resHeaders = new Headers()) =>
+  createCaller(createContext({ env: c.env, resHeaders, token: bearerToken(c.req.header("authorization")) }));
 
 /** For the streaming routes that talk to the hub directly: the same checks a procedure makes first. */
-const authorize = (c: Context<Env>, threadId: string) => authorizeThread(c.env, bearerToken(c.req.header("authorization")), threadId);
+const authorize = (c: Context<Env>, threadId: string) =>
+  authorizeThread(c.env, bearerToken(c.req.header("authorization")), threadId);
 
 /** A JSON object body; anything else is the upstream's "could not parse" 400. */
 async function jsonBody(c: Context<Env>): Promise<Record<string, unknown>> {
@@ -45,9 +50,12 @@ async function jsonBody(c: Context<Env>): Promise<Record<string, unknown>> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new HTTPException(400, { res: restError("We could not parse the JSON body of your request. The API expects a JSON payload.", 400) });
+    throw new HTTPException(400, {
+      res: restError("We could not parse the JSON body of your request. The API expects a JSON payload.", 400),
+    });
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new HTTPException(400, { res: restError("The request body must be a JSON object.", 400) });
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new HTTPException(400, { res: restError("The request body must be a JSON object.", 400) });
   return parsed as Record<string, unknown>;
 }
 
@@ -55,12 +63,18 @@ async function jsonBody(c: Context<Env>): Promise<Record<string, unknown>> {
 function streamFlag(body: Record<string, unknown>): { stream: boolean; body: Record<string, unknown> } {
   const { stream, ...rest } = body;
   if (stream !== undefined && stream !== null && typeof stream !== "boolean")
-    throw new HTTPException(400, { res: restError("Invalid type for 'stream': expected a boolean.", 400, { param: "stream", code: "invalid_type" }) });
+    throw new HTTPException(400, {
+      res: restError("Invalid type for 'stream': expected a boolean.", 400, { param: "stream", code: "invalid_type" }),
+    });
   return { stream: stream === true, body: rest };
 }
 
 /** Creates a run; with `stream: true` the answer is the run's first segment, from the hub, in the upstream's SSE format. */
-async function create(c: Context<Env>, raw: Record<string, unknown>, call: (caller: ReturnType<typeof createCaller>, body: Record<string, unknown>) => Promise<Run>) {
+async function create(
+  c: Context<Env>,
+  raw: Record<string, unknown>,
+  call: (caller: ReturnType<typeof createCaller>, body: Record<string, unknown>) => Promise<Run>,
+) {
   const { stream, body } = streamFlag(raw);
   if (!stream) return answer(c, (api) => call(api, body));
   let run: Run;
@@ -91,9 +105,17 @@ export const restRoutes = new Hono<Env>().basePath("/v1");
 const threads = "/threads/:thread_id";
 const run = `${threads}/runs/:run_id`;
 
-restRoutes.post("/threads/runs", async (c) => create(c, await jsonBody(c), (api, body) => api.runs.createThreadAndRun(body as never)));
-restRoutes.post(`${threads}/runs`, async (c) => create(c, await jsonBody(c), (api, body) => api.runs.create({ ...body, thread_id: c.req.param("thread_id") } as never)));
-restRoutes.get(`${threads}/runs`, (c) => answer(c, (api) => api.runs.list({ ...listQuery(c), thread_id: c.req.param("thread_id") } as never)));
+restRoutes.post("/threads/runs", async (c) =>
+  create(c, await jsonBody(c), (api, body) => api.runs.createThreadAndRun(body as never)),
+);
+restRoutes.post(`${threads}/runs`, async (c) =>
+  create(c, await jsonBody(c), (api, body) =>
+    api.runs.create({ ...body, thread_id: c.req.param("thread_id") } as never),
+  ),
+);
+restRoutes.get(`${threads}/runs`, (c) =>
+  answer(c, (api) => api.runs.list({ ...listQuery(c), thread_id: c.req.param("thread_id") } as never)),
+);
 restRoutes.get(run, (c) => answer(c, (api) => api.runs.retrieve(c.req.param())));
 restRoutes.post(run, async (c) => {
   const body = await jsonBody(c);
@@ -109,7 +131,12 @@ restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
     // Input first, as a procedure does: a malformed id is a 400 describing the field, never a lookup that echoes it.
     if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", cause: input.error });
     const { tenant } = await authorize(c, input.data.thread_id);
-    const { fromSeq } = await submitToolOutputs(c.env, input.data.thread_id, input.data.run_id, input.data.tool_outputs);
+    const { fromSeq } = await submitToolOutputs(
+      c.env,
+      input.data.thread_id,
+      input.data.run_id,
+      input.data.tool_outputs,
+    );
     return sseFromHub(c.env, input.data.thread_id, input.data.run_id, fromSeq, "segment", tenant, c.req.raw.signal);
   } catch (error) {
     return toRestError(error);
@@ -122,19 +149,37 @@ restRoutes.get(`${run}/events`, async (c) => {
     const ids = runRef.safeParse(c.req.param());
     if (!ids.success) throw new TRPCError({ code: "BAD_REQUEST", cause: ids.error });
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
-    if (!/^\d{1,15}$/.test(lastEventId)) return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, { param: "Last-Event-ID", code: "invalid_value" });
+    if (!/^\d{1,15}$/.test(lastEventId))
+      return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, {
+        param: "Last-Event-ID",
+        code: "invalid_value",
+      });
     const { tenant } = await authorize(c, ids.data.thread_id);
-    return await sseFromHub(c.env, ids.data.thread_id, ids.data.run_id, Number(lastEventId), "terminal", tenant, c.req.raw.signal);
+    return await sseFromHub(
+      c.env,
+      ids.data.thread_id,
+      ids.data.run_id,
+      Number(lastEventId),
+      "terminal",
+      tenant,
+      c.req.raw.signal,
+    );
   } catch (error) {
     return toRestError(error);
   }
 });
-restRoutes.get(`${run}/steps`, (c) => answer(c, (api) => api.runs.steps.list({ ...listQuery(c), ...c.req.param() } as never)));
+restRoutes.get(`${run}/steps`, (c) =>
+  answer(c, (api) => api.runs.steps.list({ ...listQuery(c), ...c.req.param() } as never)),
+);
 restRoutes.get(`${run}/steps/:step_id`, (c) => {
   const include = c.req.queries("include[]");
   return answer(c, (api) => api.runs.steps.retrieve({ ...(include ? { include } : {}), ...c.req.param() } as never));
 });
-restRoutes.get(`${threads}/messages`, (c) => answer(c, (api) => api.threads.messages.list({ ...listQuery(c, ["run_id"]), thread_id: c.req.param("thread_id") } as never)));
+restRoutes.get(`${threads}/messages`, (c) =>
+  answer(c, (api) =>
+    api.threads.messages.list({ ...listQuery(c, ["run_id"]), thread_id: c.req.param("thread_id") } as never),
+  ),
+);
 
 restRoutes.onError((error) => (error instanceof HTTPException ? error.getResponse() : toRestError(error)));
 // Last, so it only answers what no route above matched; a sub-app's notFound is not used once mounted.

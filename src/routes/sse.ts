@@ -31,8 +31,20 @@ export function ndjsonToSse(): { writable: WritableStream<Uint8Array>; readable:
   return { writable: events.writable, readable: events.readable.pipeThrough(frames) };
 }
 
-export async function sseFromHub(env: GatewayEnv, threadId: string, runId: string, after: number, until: "terminal" | "segment", tenant: string, signal?: AbortSignal): Promise<Response> {
-  const response = await hubFor(env, runId).fetch(followRequest({ thread_id: threadId, run_id: runId, after, until, tenant }, signal));
+export async function sseFromHub(
+  env: GatewayEnv,
+  threadId: string,
+  runId: string,
+  after: number,
+  until: "terminal" | "segment",
+  tenant: string,
+  signal?: AbortSignal,
+): Promise<Response> {
+  const response = await hubFor(env, runId).fetch(
+    followRequest({ thread_id: threadId, run_id: runId, after, until, tenant }, signal),
+  );
   if (!response.ok || !response.body) return toRestError(await hubRefusal(response));
-  return new Response(response.body.pipeThrough(ndjsonToSse()), { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+  return new Response(response.body.pipeThrough(ndjsonToSse()), {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+  });
 }

@@ -20,10 +20,14 @@ import { toRestError } from "./rest-errors";
 export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:thread_id/runs/:run_id", async (c) => {
   const ids = runRef.safeParse(c.req.param());
   if (!ids.success) return c.json({ error: describeIssues(inputIssues(ids.error) ?? []) }, 400);
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return c.json({ error: "Expected a WebSocket upgrade: subscribe with @trpc/client's wsLink." }, 426);
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+    return c.json({ error: "Expected a WebSocket upgrade: subscribe with @trpc/client's wsLink." }, 426);
   const authorization = c.req.header("authorization");
   const token = bearerToken(authorization);
-  if (authorization && !token) return toRestError(new TRPCError({ code: "UNAUTHORIZED", message: "The Authorization header must be `Bearer <token>`." }));
+  if (authorization && !token)
+    return toRestError(
+      new TRPCError({ code: "UNAUTHORIZED", message: "The Authorization header must be `Bearer <token>`." }),
+    );
   // With a token, or where no token is needed (`none`) or none would help (a refusal), the Worker decides now.
   let principal: SocketPrincipal | null = null;
   if (token || !("modes" in authSetting(c.env))) {

@@ -40,7 +40,11 @@ export async function filteredPage<T extends { id: string }>({
   let cursor = backward ? query.before : query.after;
   let more = true;
   for (let pages = 0; pages < maxPages && more && kept.length < limit; pages++) {
-    const page = await fetchPage({ ...query, limit, ...(cursor === undefined ? {} : backward ? { before: cursor } : { after: cursor }) });
+    const page = await fetchPage({
+      ...query,
+      limit,
+      ...(cursor === undefined ? {} : backward ? { before: cursor } : { after: cursor }),
+    });
     const items = backward ? [...page.data].reverse() : page.data;
     let examined = 0;
     for (const item of items) {

@@ -15,7 +15,11 @@ const UNEXPECTED = "The gateway failed to handle this request.";
  * tRPC turns anything else thrown into INTERNAL_SERVER_ERROR carrying the thrown error's own message,
  * which is written for logs (a platform fault, a parser quoting its input), so that message is replaced.
  */
-const wrapsPlainError = (error: TRPCError) => error.code === "INTERNAL_SERVER_ERROR" && error.cause !== undefined && !(error.cause instanceof TRPCError) && error.message === error.cause.message;
+const wrapsPlainError = (error: TRPCError) =>
+  error.code === "INTERNAL_SERVER_ERROR" &&
+  error.cause !== undefined &&
+  !(error.cause instanceof TRPCError) &&
+  error.message === error.cause.message;
 
 const t = initTRPC.context<Context>().create({
   // Never send stack traces, whatever the environment claims to be.
@@ -28,7 +32,12 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: fields ? describeIssues(fields) : wrapsPlainError(error) ? UNEXPECTED : shape.message,
-      data: { ...shape.data, fields, upstream: upstreamData(error.cause), retry_after: error.cause instanceof RetryLater ? error.cause.retryAfterSeconds : undefined },
+      data: {
+        ...shape.data,
+        fields,
+        upstream: upstreamData(error.cause),
+        retry_after: error.cause instanceof RetryLater ? error.cause.retryAfterSeconds : undefined,
+      },
     };
   },
 });
@@ -46,7 +55,11 @@ const mapsUpstreamErrors = t.middleware(async ({ next }) => {
 /** Needs a configured upstream; without one every call says how to configure it. */
 const hasUpstream = t.middleware(({ ctx, next }) => {
   if (!ctx.provider)
-    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "No upstream is configured: set OPENAI_API_KEY (or AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY) as secrets." });
+    throw new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message:
+        "No upstream is configured: set OPENAI_API_KEY (or AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY) as secrets.",
+    });
   return next({ ctx: { ...ctx, provider: ctx.provider } });
 });
 

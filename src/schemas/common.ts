@@ -4,11 +4,17 @@ import { upstreamId } from "./ids";
 
 /** Up to 16 pairs, keys of at most 64 characters, values of at most 512 (the upstream's documented limits). */
 export const metadata = z
-  .record(z.string(), z.string({ error: "metadata values must be strings" }).max(512, { error: "metadata values are at most 512 characters" }))
+  .record(
+    z.string(),
+    z
+      .string({ error: "metadata values must be strings" })
+      .max(512, { error: "metadata values are at most 512 characters" }),
+  )
   // Keys are checked here, not by a key schema: zod reports a failing key only as "Invalid key in record".
   .superRefine((value, ctx) => {
     for (const key of Object.keys(value))
-      if (key.length > 64) ctx.addIssue({ code: "custom", path: [key], message: "metadata keys are at most 64 characters" });
+      if (key.length > 64)
+        ctx.addIssue({ code: "custom", path: [key], message: "metadata keys are at most 64 characters" });
     if (Object.keys(value).length > 16) ctx.addIssue({ code: "custom", message: "metadata holds at most 16 pairs" });
   });
 
@@ -22,13 +28,23 @@ export const listQuery = {
 const detail = z.enum(["auto", "low", "high"]).optional();
 const contentPart = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("text"), text: z.string() }),
-  z.strictObject({ type: z.literal("image_file"), image_file: z.strictObject({ file_id: upstreamId("a file"), detail }) }),
+  z.strictObject({
+    type: z.literal("image_file"),
+    image_file: z.strictObject({ file_id: upstreamId("a file"), detail }),
+  }),
   z.strictObject({ type: z.literal("image_url"), image_url: z.strictObject({ url: z.url(), detail }) }),
 ]);
 
 const attachment = z.strictObject({
   file_id: upstreamId("a file"),
-  tools: z.array(z.discriminatedUnion("type", [z.strictObject({ type: z.literal("code_interpreter") }), z.strictObject({ type: z.literal("file_search") })])).optional(),
+  tools: z
+    .array(
+      z.discriminatedUnion("type", [
+        z.strictObject({ type: z.literal("code_interpreter") }),
+        z.strictObject({ type: z.literal("file_search") }),
+      ]),
+    )
+    .optional(),
 });
 
 /** A message as the upstream's CreateMessageRequest takes it (thread creation, `additional_messages`). */
@@ -40,7 +56,9 @@ export const messageInput = z.strictObject({
 });
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const functionName = z.string().regex(FUNCTION_NAME, { error: 'function names use letters, digits, "_" and "-", at most 64 characters' });
+const functionName = z
+  .string()
+  .regex(FUNCTION_NAME, { error: 'function names use letters, digits, "_" and "-", at most 64 characters' });
 
 export const tool = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("code_interpreter") }),
@@ -49,13 +67,23 @@ export const tool = z.discriminatedUnion("type", [
     file_search: z
       .strictObject({
         max_num_results: z.number().int().min(1).max(50).optional(),
-        ranking_options: z.strictObject({ ranker: z.enum(["auto", "default_2024_08_21"]).optional(), score_threshold: z.number().min(0).max(1) }).optional(),
+        ranking_options: z
+          .strictObject({
+            ranker: z.enum(["auto", "default_2024_08_21"]).optional(),
+            score_threshold: z.number().min(0).max(1),
+          })
+          .optional(),
       })
       .optional(),
   }),
   z.strictObject({
     type: z.literal("function"),
-    function: z.strictObject({ name: functionName, description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
+    function: z.strictObject({
+      name: functionName,
+      description: z.string().optional(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
   }),
 ]);
 
@@ -72,7 +100,12 @@ const responseFormat = z.union([
   z.strictObject({ type: z.literal("json_object") }),
   z.strictObject({
     type: z.literal("json_schema"),
-    json_schema: z.strictObject({ name: functionName, description: z.string().optional(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
+    json_schema: z.strictObject({
+      name: functionName,
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
   }),
 ]);
 
@@ -88,7 +121,9 @@ export const runOptions = {
   top_p: z.number().min(0).max(1).nullish(),
   max_prompt_tokens: tokenLimit,
   max_completion_tokens: tokenLimit,
-  truncation_strategy: z.strictObject({ type: z.enum(["auto", "last_messages"]), last_messages: z.number().int().min(1).nullish() }).nullish(),
+  truncation_strategy: z
+    .strictObject({ type: z.enum(["auto", "last_messages"]), last_messages: z.number().int().min(1).nullish() })
+    .nullish(),
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.nullish(),

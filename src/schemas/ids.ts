@@ -8,7 +8,9 @@ import { z } from "zod";
 const ID_FORM = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 export const upstreamId = (what: string) =>
-  z.string({ error: `must be ${what} id (a string)` }).regex(ID_FORM, { error: `must be ${what} id: letters, digits, "_" and "-", at most 128 characters` });
+  z
+    .string({ error: `must be ${what} id (a string)` })
+    .regex(ID_FORM, { error: `must be ${what} id: letters, digits, "_" and "-", at most 128 characters` });
 
 export const threadId = upstreamId("a thread");
 export const runId = upstreamId("a run");

@@ -46,7 +46,10 @@ export const retrieveStepInput = runRef.extend({ step_id: stepId, include });
 
 /** The live event subscription: from the start, or after the last event id a subscriber saw. */
 export const runEventsInput = runRef.extend({
-  lastEventId: z.string().regex(/^\d{1,15}$/, { error: "must be an event id returned by this subscription" }).nullish(),
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,15}$/, { error: "must be an event id returned by this subscription" })
+    .nullish(),
 });
 
 export const listAssistantsInput = z.strictObject({ ...listQuery });

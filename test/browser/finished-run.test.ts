@@ -1,7 +1,17 @@
 // A run's link opened after the run ended shows the whole run; the page works from the keyboard alone.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessibleBasics, launchChromium, openDemo, replyOf, runFromUrl, screenshot, storedReply, waitForAssistants, waitForStatus } from "./helpers";
+import {
+  expectAccessibleBasics,
+  launchChromium,
+  openDemo,
+  replyOf,
+  runFromUrl,
+  screenshot,
+  storedReply,
+  waitForAssistants,
+  waitForStatus,
+} from "./helpers";
 
 describe("a finished run's link", () => {
   let browser: Browser;
@@ -32,7 +42,9 @@ describe("a finished run's link", () => {
     await waitForStatus(late.page, "completed");
     expect(await late.page.getByTestId("run").getAttribute("data-done")).toBe("true");
     expect(await replyOf(late.page)).toBe(stored);
-    await expect.poll(() => late.page.getByTestId("prompt").textContent(), { timeout: 20_000 }).toBe("Show me the whole run later");
+    await expect
+      .poll(() => late.page.getByTestId("prompt").textContent(), { timeout: 20_000 })
+      .toBe("Show me the whole run later");
     await expect.poll(() => late.page.getByTestId("watchers").textContent(), { timeout: 20_000 }).toMatch(/^\d+$/);
     expect(await late.page.getByTestId("tool-form").count()).toBe(0);
     await expectAccessibleBasics(late.page);
@@ -50,9 +62,14 @@ describe("a finished run's link", () => {
   });
 
   it("a link to a run that does not exist says so instead of waiting", async () => {
-    const { page, context, errors } = await openDemo(browser, "/?thread=thread_NoSuchThread0000000000000&run=run_NoSuchRun00000000000000000");
+    const { page, context, errors } = await openDemo(
+      browser,
+      "/?thread=thread_NoSuchThread0000000000000&run=run_NoSuchRun00000000000000000",
+    );
     await page.getByTestId("run-missing").waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId("run-missing").textContent()).toMatch(/^This run cannot be shown: No thread found with id 'thread_NoSuchThread0000000000000'/);
+    expect(await page.getByTestId("run-missing").textContent()).toMatch(
+      /^This run cannot be shown: No thread found with id 'thread_NoSuchThread0000000000000'/,
+    );
     expect(await page.getByTestId("run-status").count()).toBe(0);
     await screenshot(page, "missing-run");
     expect(errors).toEqual([]);

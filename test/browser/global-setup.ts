@@ -22,7 +22,9 @@ function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -67,7 +69,15 @@ export default async function setup(project: TestProject) {
   const persist = await mkdtemp(path.join(tmpdir(), "runcast-browser-"));
   const bin = path.resolve("node_modules/.bin");
   const args = ["scripts/wrangler.js", "dev", "-c", "wrangler.toml", "-c", "emulator/wrangler.toml", "--env", "dev"];
-  args.push("--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persist, "--show-interactive-dev-session=false");
+  args.push(
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persist,
+    "--show-interactive-dev-session=false",
+  );
   const child = spawn(process.execPath, args, {
     env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` },
     stdio: ["ignore", "pipe", "pipe"],
@@ -90,7 +100,9 @@ export default async function setup(project: TestProject) {
   for (;;) {
     if (exited(child)) {
       await saveLog();
-      throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before /health answered:\n${log.slice(-4000)}`);
+      throw new Error(
+        `wrangler dev exited (${child.exitCode ?? child.signalCode}) before /health answered:\n${log.slice(-4000)}`,
+      );
     }
     try {
       const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });

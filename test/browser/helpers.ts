@@ -25,7 +25,8 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** A fresh browser (playwright gives it a fresh user data dir). */
-export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 
 export interface DemoPage {
   page: Page;
@@ -71,7 +72,11 @@ export const replyOf = async (page: Page) => (await page.getByTestId("reply").te
 export const wordCount = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 export async function waitForStatus(page: Page, status: string, timeout = 60_000): Promise<void> {
-  await page.waitForFunction((expected) => document.querySelector('[data-testid="run-status"]')?.textContent === expected, status, { timeout });
+  await page.waitForFunction(
+    (expected) => document.querySelector('[data-testid="run-status"]')?.textContent === expected,
+    status,
+    { timeout },
+  );
 }
 
 /** The run's assistant message as the emulator stored it: what every page must end up showing. */
@@ -80,7 +85,9 @@ export async function storedReply(ref: RunRef): Promise<string> {
     headers: { authorization: "Bearer browser-tests", "openai-beta": "assistants=v2" },
   });
   expect(response.status).toBe(200);
-  const page = (await response.json()) as { data: Array<{ role: string; run_id: string | null; content: Array<{ type: string; text?: { value: string } }> }> };
+  const page = (await response.json()) as {
+    data: Array<{ role: string; run_id: string | null; content: Array<{ type: string; text?: { value: string } }> }>;
+  };
   const messages = page.data.filter((message) => message.role === "assistant" && message.run_id === ref.run_id);
   expect(messages).toHaveLength(1);
   return messages[0]!.content.map((part) => part.text?.value ?? "").join("");
@@ -90,7 +97,11 @@ export async function storedReply(ref: RunRef): Promise<string> {
 export async function createAssistant(body: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${baseUrl()}/emulator/v1/assistants`, {
     method: "POST",
-    headers: { authorization: "Bearer browser-tests", "openai-beta": "assistants=v2", "content-type": "application/json" },
+    headers: {
+      authorization: "Bearer browser-tests",
+      "openai-beta": "assistants=v2",
+      "content-type": "application/json",
+    },
     body: JSON.stringify({ model: "gpt-4o", ...body }),
   });
   expect(response.status).toBe(200);
@@ -105,16 +116,21 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Accessibility mechanics a screen reader depends on: every control has a label or name, the reply is a live region. */
 export async function expectAccessibleBasics(page: Page): Promise<void> {
-  const unnamed = await page.evaluate(() =>
-    [
-      ...Array.from(document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>("input, select, textarea"))
-        .filter((control) => (control.labels?.length ?? 0) === 0 && !control.getAttribute("aria-label") && !control.getAttribute("aria-labelledby"))
-        .map((control) => control.outerHTML),
-      ...Array.from(document.querySelectorAll("button"))
-        .filter((button) => !button.textContent?.trim() && !button.getAttribute("aria-label"))
-        .map((button) => button.outerHTML),
-    ],
-  );
+  const unnamed = await page.evaluate(() => [
+    ...Array.from(
+      document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>("input, select, textarea"),
+    )
+      .filter(
+        (control) =>
+          (control.labels?.length ?? 0) === 0 &&
+          !control.getAttribute("aria-label") &&
+          !control.getAttribute("aria-labelledby"),
+      )
+      .map((control) => control.outerHTML),
+    ...Array.from(document.querySelectorAll("button"))
+      .filter((button) => !button.textContent?.trim() && !button.getAttribute("aria-label"))
+      .map((button) => button.outerHTML),
+  ]);
   expect(unnamed).toEqual([]);
   expect(await page.getByTestId("reply").getAttribute("aria-live")).toBe("polite");
   expect(await page.locator('[role="status"]').count()).toBeGreaterThan(0);

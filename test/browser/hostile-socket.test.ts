@@ -32,7 +32,14 @@ interface Opened {
 
 async function open(threadId: string, runId: string): Promise<Opened> {
   const ws = new WebSocket(`${wsBase}/ws/threads/${threadId}/runs/${runId}`);
-  const opened: Opened = { ws, frames: [], bytes: 0, closed: new Promise((resolve) => ws.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason }))) };
+  const opened: Opened = {
+    ws,
+    frames: [],
+    bytes: 0,
+    closed: new Promise((resolve) =>
+      ws.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason })),
+    ),
+  };
   ws.addEventListener("message", (event) => {
     const data = String(event.data);
     opened.bytes += data.length;
@@ -49,7 +56,11 @@ async function open(threadId: string, runId: string): Promise<Opened> {
 
 async function post<T>(path: string, body: unknown): Promise<T> {
   // The emulator wants a key and the Assistants beta header, as the upstream would; the gateway (auth `none` in dev) ignores them.
-  const headers = { authorization: "Bearer browser-tests", "openai-beta": "assistants=v2", "content-type": "application/json" };
+  const headers = {
+    authorization: "Bearer browser-tests",
+    "openai-beta": "assistants=v2",
+    "content-type": "application/json",
+  };
   const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
@@ -57,7 +68,11 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 
 describe("hostile sockets against a live run (wrangler dev)", () => {
   it("frames of 32,000 items: at most one answer each, closed with 1008, memory flat, the run's subscriber unharmed", async () => {
-    const assistant = await post<{ id: string }>("/emulator/v1/assistants", { model: "gpt-4o", name: "Plain", instructions: "Answer briefly." });
+    const assistant = await post<{ id: string }>("/emulator/v1/assistants", {
+      model: "gpt-4o",
+      name: "Plain",
+      instructions: "Answer briefly.",
+    });
     // A run that streams for a few seconds: 150 deltas, 20 ms apart, watched by one subscriber.
     const watchedRun = async () => {
       const run = await post<{ id: string; thread_id: string }>("/v1/threads/runs", {
@@ -66,12 +81,19 @@ describe("hostile sockets against a live run (wrangler dev)", () => {
         metadata: { emulator_delta_ms: "20", emulator_reply_words: "150" },
       });
       const subscriber = await open(run.thread_id, run.id);
-      subscriber.ws.send(JSON.stringify({ id: 1, method: "subscription", params: { path: "runs.events", input: { thread_id: run.thread_id, run_id: run.id } } }));
+      subscriber.ws.send(
+        JSON.stringify({
+          id: 1,
+          method: "subscription",
+          params: { path: "runs.events", input: { thread_id: run.thread_id, run_id: run.id } },
+        }),
+      );
       return { run, subscriber };
     };
     const finished = async (subscriber: Opened) => {
       const deadline = Date.now() + 30_000;
-      while (!subscriber.frames.some((frame) => frame.includes('"type":"stopped"')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (!subscriber.frames.some((frame) => frame.includes('"type":"stopped"')) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
     };
     // A first run with no attack warms the runtime up (code compiled, heaps grown), so what follows measures the attack.
     const warmUp = await watchedRun();
@@ -83,7 +105,8 @@ describe("hostile sockets against a live run (wrangler dev)", () => {
     const hostile = `[${Array<string>(32_000).fill("0").join(",")}]`;
     const attackers = await Promise.all(Array.from({ length: 5 }, () => open(run.thread_id, run.id)));
     // Fifteen frames in all (three per socket); a socket closed by the first frame takes no more.
-    for (let round = 0; round < 3; round++) for (const attacker of attackers) if (attacker.ws.readyState === WebSocket.OPEN) attacker.ws.send(hostile);
+    for (let round = 0; round < 3; round++)
+      for (const attacker of attackers) if (attacker.ws.readyState === WebSocket.OPEN) attacker.ws.send(hostile);
     const closes = await Promise.all(attackers.map((attacker) => attacker.closed));
     const retrieveStarted = Date.now();
     const retrieved = await fetch(`${baseUrl}/v1/threads/${run.thread_id}/runs/${run.id}`);
@@ -98,14 +121,19 @@ describe("hostile sockets against a live run (wrangler dev)", () => {
 
     // The subscriber gets the whole run: every event id once, in order, to the terminal event.
     await finished(subscriber);
-    const ids = subscriber.frames.map((frame) => JSON.parse(frame) as { result?: { type: string; id?: string } }).filter((frame) => frame.result?.type === "data").map((frame) => Number(frame.result!.id));
+    const ids = subscriber.frames
+      .map((frame) => JSON.parse(frame) as { result?: { type: string; id?: string } })
+      .filter((frame) => frame.result?.type === "data")
+      .map((frame) => Number(frame.result!.id));
     expect(ids.length).toBeGreaterThan(150);
     expect(ids).toEqual(Array.from({ length: ids.length }, (_, index) => index + 1));
     subscriber.ws.close();
 
     const after = await workerdRss();
     const grewMb = (after - before) / 2 ** 20;
-    console.log(`hostile frames: 15 sent, answers ${attackers.map((a) => a.frames.length).join("/")}, workerd RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB, retrieve ${retrieveMs} ms`);
+    console.log(
+      `hostile frames: 15 sent, answers ${attackers.map((a) => a.frames.length).join("/")}, workerd RSS ${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MiB, retrieve ${retrieveMs} ms`,
+    );
     // Before the fix, fifteen such frames grew the runtime by about 545 MB (the review's figure). The run's own work
     // grows workerd's RSS by 90 to 130 MiB here with no attack at all (heaps, caches), so the bound leaves room for that.
     expect(grewMb).toBeLessThan(200);

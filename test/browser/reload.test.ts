@@ -2,7 +2,17 @@
 // with the whole text, nothing missing and nothing twice.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, openDemo, replyOf, screenshot, sendMessage, storedReply, waitForAssistants, waitForStatus, wordCount } from "./helpers";
+import {
+  launchChromium,
+  openDemo,
+  replyOf,
+  screenshot,
+  sendMessage,
+  storedReply,
+  waitForAssistants,
+  waitForStatus,
+  wordCount,
+} from "./helpers";
 
 /** The inputs of the `runs.events` subscriptions the page sends on its run's WebSocket. */
 function recordSubscriptions(page: Page): Array<Record<string, unknown>> {
@@ -11,8 +21,12 @@ function recordSubscriptions(page: Page): Array<Record<string, unknown>> {
     socket.on("framesent", ({ payload }) => {
       if (typeof payload !== "string") return;
       try {
-        const message = JSON.parse(payload) as { method?: string; params?: { path?: string; input?: Record<string, unknown> } };
-        if (message.method === "subscription" && message.params?.path === "runs.events") inputs.push(message.params.input ?? {});
+        const message = JSON.parse(payload) as {
+          method?: string;
+          params?: { path?: string; input?: Record<string, unknown> };
+        };
+        if (message.method === "subscription" && message.params?.path === "runs.events")
+          inputs.push(message.params.input ?? {});
       } catch {
         // Not JSON: not a tRPC message.
       }
@@ -52,7 +66,9 @@ describe("a page reloaded mid-stream", () => {
       await waitForStreamedWords(page, words);
       expect(await page.getByTestId("run-status").textContent()).toBe("in_progress");
       const before = await replyOf(page);
-      const saved = JSON.parse((await page.evaluate((storageKey) => sessionStorage.getItem(storageKey), key)) ?? "null") as { lastEventId: string | null } | null;
+      const saved = JSON.parse(
+        (await page.evaluate((storageKey) => sessionStorage.getItem(storageKey), key)) ?? "null",
+      ) as { lastEventId: string | null } | null;
       expect(Number(saved?.lastEventId)).toBeGreaterThan(0);
 
       subscriptions.length = 0;

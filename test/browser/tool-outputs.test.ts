@@ -1,10 +1,29 @@
 // Tool calls: whoever watches the run may answer them, and every page follows the run to its end.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAssistant, expectAccessibleBasics, launchChromium, openDemo, replyOf, screenshot, sendMessage, statusOf, storedReply, waitForAssistants, waitForStatus } from "./helpers";
+import {
+  createAssistant,
+  expectAccessibleBasics,
+  launchChromium,
+  openDemo,
+  replyOf,
+  screenshot,
+  sendMessage,
+  statusOf,
+  storedReply,
+  waitForAssistants,
+  waitForStatus,
+} from "./helpers";
 
 const callStates = (page: import("playwright-core").Page) =>
-  page.getByTestId("tool-call").evaluateAll((calls) => calls.map((call) => `${call.querySelector("code")?.textContent}:${call.getAttribute("data-pending") === "true" ? "pending" : "answered"}`));
+  page
+    .getByTestId("tool-call")
+    .evaluateAll((calls) =>
+      calls.map(
+        (call) =>
+          `${call.querySelector("code")?.textContent}:${call.getAttribute("data-pending") === "true" ? "pending" : "answered"}`,
+      ),
+    );
 
 describe("tool outputs from another page", () => {
   let browser: Browser;
@@ -22,7 +41,9 @@ describe("tool outputs from another page", () => {
 
     await first.page.getByTestId("tool-form").waitFor({ timeout: 30_000 });
     expect(await first.page.getByTestId("run-status").textContent()).toBe("requires_action");
-    expect(await first.page.getByTestId("tool-call").locator("label").textContent()).toBe('Output of get_weather(city: "Paris")');
+    expect(await first.page.getByTestId("tool-call").locator("label").textContent()).toBe(
+      'Output of get_weather(city: "Paris")',
+    );
     expect(await callStates(first.page)).toEqual(["get_weather:pending"]);
     await expectAccessibleBasics(first.page);
 
@@ -68,7 +89,11 @@ describe("tool outputs from another page", () => {
     await second.page.getByTestId("submit-tool-outputs").click();
 
     // The first page learns from the hub that get_weather is answered, and only get_time is left.
-    await first.page.waitForFunction(() => document.querySelector('[data-testid="tool-call"]')?.getAttribute("data-pending") === "false", null, { timeout: 20_000 });
+    await first.page.waitForFunction(
+      () => document.querySelector('[data-testid="tool-call"]')?.getAttribute("data-pending") === "false",
+      null,
+      { timeout: 20_000 },
+    );
     expect(await callStates(first.page)).toEqual(["get_weather:answered", "get_time:pending"]);
     expect(await first.page.getByTestId("tool-pending-count").textContent()).toMatch(/^1 of 2 calls still pending/);
     expect(await first.page.getByLabel('Output of get_weather(city: "Paris")').isDisabled()).toBe(true);

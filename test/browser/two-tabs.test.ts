@@ -1,7 +1,17 @@
 // Two people watch one run: the first starts it, the second opens its link while it streams.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseUrl, launchChromium, openDemo, replyOf, screenshot, sendMessage, storedReply, waitForAssistants, waitForStatus } from "./helpers";
+import {
+  baseUrl,
+  launchChromium,
+  openDemo,
+  replyOf,
+  screenshot,
+  sendMessage,
+  storedReply,
+  waitForAssistants,
+  waitForStatus,
+} from "./helpers";
 
 describe("two pages watch one run", () => {
   let browser: Browser;
@@ -25,7 +35,10 @@ describe("two pages watch one run", () => {
 
     // Each page polls runs.watchers: both see the other one while the run goes on.
     const twoWatching = () => document.querySelector('[data-testid="watchers"]')?.textContent === "2";
-    await Promise.all([first.page.waitForFunction(twoWatching, null, { timeout: 20_000 }), second.page.waitForFunction(twoWatching, null, { timeout: 20_000 })]);
+    await Promise.all([
+      first.page.waitForFunction(twoWatching, null, { timeout: 20_000 }),
+      second.page.waitForFunction(twoWatching, null, { timeout: 20_000 }),
+    ]);
     expect(await second.page.getByTestId("run").getAttribute("data-done")).toBe("false");
 
     await Promise.all([waitForStatus(first.page, "completed"), waitForStatus(second.page, "completed")]);

@@ -5,10 +5,18 @@ import { request } from "node:http";
 import { describe, expect, inject, it } from "vitest";
 
 const baseUrl = inject("baseUrl");
-const EMULATOR_HEADERS = { authorization: "Bearer browser-tests", "openai-beta": "assistants=v2", "content-type": "application/json" };
+const EMULATOR_HEADERS = {
+  authorization: "Bearer browser-tests",
+  "openai-beta": "assistants=v2",
+  "content-type": "application/json",
+};
 
 async function post<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers: EMULATOR_HEADERS, body: JSON.stringify(body) });
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: EMULATOR_HEADERS,
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -40,12 +48,27 @@ async function watchers(threadId: string, runId: string): Promise<number> {
 
 describe("HTTP subscribers whose connections are destroyed (wrangler dev)", () => {
   it("REST SSE and tRPC SSE ghosts give their seats back within seconds while the run waits for tool outputs", async () => {
-    const tool = { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
-    const assistant = await post<{ id: string }>("/emulator/v1/assistants", { model: "gpt-4o", name: "Weather", tools: [tool] });
-    const run = await post<{ id: string; thread_id: string }>("/v1/threads/runs", { assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "get_weather Oslo" }] } });
+    const tool = {
+      type: "function",
+      function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
+    };
+    const assistant = await post<{ id: string }>("/emulator/v1/assistants", {
+      model: "gpt-4o",
+      name: "Weather",
+      tools: [tool],
+    });
+    const run = await post<{ id: string; thread_id: string }>("/v1/threads/runs", {
+      assistant_id: assistant.id,
+      thread: { messages: [{ role: "user", content: "get_weather Oslo" }] },
+    });
     const events = `/v1/threads/${run.thread_id}/runs/${run.id}/events`;
     const trpc = `/trpc/runs.events?input=${encodeURIComponent(JSON.stringify({ thread_id: run.thread_id, run_id: run.id }))}`;
-    await Promise.all([ghost(events, "thread.run.requires_action"), ghost(events, "thread.run.requires_action"), ghost(trpc, "thread.run.requires_action"), ghost(trpc, "thread.run.requires_action")]);
+    await Promise.all([
+      ghost(events, "thread.run.requires_action"),
+      ghost(events, "thread.run.requires_action"),
+      ghost(trpc, "thread.run.requires_action"),
+      ghost(trpc, "thread.run.requires_action"),
+    ]);
 
     const gone = Date.now();
     let count = await watchers(run.thread_id, run.id);

@@ -7,7 +7,8 @@ import type { GatewayEnv } from "../../src/env";
 export const GATEWAY = "http://runcast.test";
 
 /** Sends a request into the gateway Worker under test. */
-export const gatewayFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
+export const gatewayFetch = (input: RequestInfo | URL, init?: RequestInit) =>
+  exports.default.fetch(new Request(input, init));
 
 /**
  * Sends a request for `${GATEWAY}/emulator/…` to the emulator: through the gateway's mount in `none` mode (the
@@ -33,16 +34,28 @@ export function emulatorSdk(options: { maxRetries?: number; fetch?: typeof fetch
   });
 }
 
-const upstreamHeaders = { authorization: "Bearer test-key", "openai-beta": "assistants=v2", "content-type": "application/json" };
+const upstreamHeaders = {
+  authorization: "Bearer test-key",
+  "openai-beta": "assistants=v2",
+  "content-type": "application/json",
+};
 
 /** Plain HTTP to the emulator's API, with the headers the upstream requires. */
 export function emulatorRequest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  return emulatorFetch(`${GATEWAY}/emulator/v1${path}`, { method, headers: { ...upstreamHeaders, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return emulatorFetch(`${GATEWAY}/emulator/v1${path}`, {
+    method,
+    headers: { ...upstreamHeaders, ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 /** Sets the emulator's global settings and faults; `resetEmulatorSettings` puts the defaults back. */
 export async function setEmulatorSettings(patch: Record<string, unknown>) {
-  const response = await emulatorFetch(`${GATEWAY}/emulator/admin/settings`, { method: "PATCH", body: JSON.stringify(patch), headers: { "content-type": "application/json" } });
+  const response = await emulatorFetch(`${GATEWAY}/emulator/admin/settings`, {
+    method: "PATCH",
+    body: JSON.stringify(patch),
+    headers: { "content-type": "application/json" },
+  });
   if (!response.ok) throw new Error(`settings rejected: ${await response.text()}`);
   return response.json();
 }
@@ -51,16 +64,29 @@ export const resetEmulatorSettings = () => emulatorFetch(`${GATEWAY}/emulator/ad
 
 export const WEATHER_TOOL = {
   type: "function" as const,
-  function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+  function: {
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
 };
 export const TIME_TOOL = {
   type: "function" as const,
-  function: { name: "get_time", description: "Local time in a city", parameters: { type: "object", properties: { city: { type: "string" } } } },
+  function: {
+    name: "get_time",
+    description: "Local time in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } } },
+  },
 };
 
 /** An assistant with the two function tools above, created on the emulator for one test. */
 export async function createToolAssistant(client = emulatorSdk()) {
-  return client.beta.assistants.create({ model: "gpt-4o", name: "Weather", instructions: "Answer briefly.", tools: [WEATHER_TOOL, TIME_TOOL] });
+  return client.beta.assistants.create({
+    model: "gpt-4o",
+    name: "Weather",
+    instructions: "Answer briefly.",
+    tools: [WEATHER_TOOL, TIME_TOOL],
+  });
 }
 
 /** A tool assistant and a thread of its own holding one user message, made on the emulator for one test. */
@@ -89,14 +115,19 @@ export const plainRunEvents = (deltas: number) => [
 /** Parses an upstream SSE body into `{event, data}` pairs (data as text), `[DONE]` included. */
 export async function readSse(response: Response): Promise<Array<{ event: string; data: string }>> {
   const text = await response.text();
-  return text
-    .split("\n\n")
-    // Comment blocks (`: ping`, the heartbeat of an idle stream) are skipped, as every SSE reader does.
-    .filter((block) => block.trim() && !block.split("\n").every((line) => line.startsWith(":")))
-    .map((block) => {
-      const lines = block.split("\n");
-      const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "";
-      const data = lines.filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
-      return { event, data };
-    });
+  return (
+    text
+      .split("\n\n")
+      // Comment blocks (`: ping`, the heartbeat of an idle stream) are skipped, as every SSE reader does.
+      .filter((block) => block.trim() && !block.split("\n").every((line) => line.startsWith(":")))
+      .map((block) => {
+        const lines = block.split("\n");
+        const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "";
+        const data = lines
+          .filter((line) => line.startsWith("data: "))
+          .map((line) => line.slice(6))
+          .join("\n");
+        return { event, data };
+      })
+  );
 }

@@ -62,7 +62,11 @@ export class Tab {
   private readonly waiters = new Set<{ test: (event: SeenEvent) => boolean; resolve: (event: SeenEvent) => void }>();
   private readonly subscription;
 
-  constructor(readonly threadId: string, readonly runId: string, options: TabOptions = {}) {
+  constructor(
+    readonly threadId: string,
+    readonly runId: string,
+    options: TabOptions = {},
+  ) {
     const sockets = this.sockets;
     class TabSocket extends WorkerWebSocket {
       constructor(url: string) {
@@ -83,7 +87,11 @@ export class Tab {
     // Marked handled here; awaiting `done` still sees the failure.
     this.done.catch(() => undefined);
     this.subscription = this.client.runs.events.subscribe(
-      { thread_id: threadId, run_id: runId, ...(options.lastEventId !== undefined ? { lastEventId: options.lastEventId } : {}) },
+      {
+        thread_id: threadId,
+        run_id: runId,
+        ...(options.lastEventId !== undefined ? { lastEventId: options.lastEventId } : {}),
+      },
       {
         onData: ({ id, data }) => {
           const seen: SeenEvent = { id: Number(id), event: data.event, data: data.data };
@@ -121,7 +129,11 @@ export class Tab {
     const check = typeof test === "string" ? (event: SeenEvent) => event.event === test : test;
     const seen = this.events.find(check);
     if (seen) return Promise.resolve(seen);
-    return within(new Promise<SeenEvent>((resolve) => this.waiters.add({ test: check, resolve })), ms, `event ${String(test)} on run ${this.runId}`);
+    return within(
+      new Promise<SeenEvent>((resolve) => this.waiters.add({ test: check, resolve })),
+      ms,
+      `event ${String(test)} on run ${this.runId}`,
+    );
   }
 
   /** Waits for the subscription to complete. */
@@ -171,7 +183,8 @@ export function expectEachObjectOnce(events: SeenEvent[]): void {
 export const hubStub = (runId: string) => env.RUN_HUB.get(env.RUN_HUB.idFromName(runId));
 
 /** The hub's stored state (ctx.storage.kv "hub"), undefined when it holds no run. */
-export const hubState = (runId: string) => runInDurableObject(hubStub(runId), (_, state) => state.storage.kv.get<HubState>("hub"));
+export const hubState = (runId: string) =>
+  runInDurableObject(hubStub(runId), (_, state) => state.storage.kv.get<HubState>("hub"));
 
 /** Replaces the hub's stored state. */
 export const setHubState = (runId: string, change: (state: HubState) => HubState) =>
@@ -200,7 +213,8 @@ export async function abortHub(runId: string): Promise<void> {
 }
 
 /** WebSockets the hub has open. */
-export const hubSocketCount = (runId: string) => runInDurableObject(hubStub(runId), (_, state) => state.getWebSockets().length);
+export const hubSocketCount = (runId: string) =>
+  runInDurableObject(hubStub(runId), (_, state) => state.getWebSockets().length);
 
 /**
  * Fires the alarm and reads the next one: the delay the hub scheduled lies between the two
@@ -228,7 +242,9 @@ interface EmulatorMessage {
 
 /** The text of the assistant messages the run wrote, as the emulator stores it. */
 export async function emulatorReply(threadId: string, runId: string): Promise<string> {
-  const page = await emulatorGet<{ data: EmulatorMessage[] }>(`/threads/${threadId}/messages?run_id=${runId}&order=asc`);
+  const page = await emulatorGet<{ data: EmulatorMessage[] }>(
+    `/threads/${threadId}/messages?run_id=${runId}&order=asc`,
+  );
   return page.data.map((message) => message.content.map((part) => part.text?.value ?? "").join("")).join("");
 }
 
@@ -238,7 +254,11 @@ export interface EmulatorStep {
   status: string;
   step_details: {
     type: string;
-    tool_calls?: Array<{ id: string; type: string; function: { name: string; arguments: string; output: string | null } }>;
+    tool_calls?: Array<{
+      id: string;
+      type: string;
+      function: { name: string; arguments: string; output: string | null };
+    }>;
   };
 }
 

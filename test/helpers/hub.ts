@@ -1,6 +1,13 @@
 // Subscribers of a run's hub through the real @trpc/client: wsLink over /ws/threads/{t}/runs/{r} (WorkerWebSocket), and
 // httpSubscriptionLink over /trpc with the `eventsource` package's EventSource, both driving the gateway Worker's fetch handler.
-import { createTRPCClient, createWSClient, httpSubscriptionLink, wsLink, type TRPCClientError, type TRPCWebSocketClient } from "@trpc/client";
+import {
+  createTRPCClient,
+  createWSClient,
+  httpSubscriptionLink,
+  wsLink,
+  type TRPCClientError,
+  type TRPCWebSocketClient,
+} from "@trpc/client";
 import { EventSource } from "eventsource";
 import type { AppRouter } from "../../src/client";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -16,7 +23,13 @@ export interface Received {
 
 export type Via = "ws" | "sse";
 
-export const TERMINAL_EVENTS = ["thread.run.completed", "thread.run.incomplete", "thread.run.failed", "thread.run.cancelled", "thread.run.expired"];
+export const TERMINAL_EVENTS = [
+  "thread.run.completed",
+  "thread.run.incomplete",
+  "thread.run.failed",
+  "thread.run.cancelled",
+  "thread.run.expired",
+];
 
 export const wsUrl = (threadId: string, runId: string) => `ws://runcast.test/ws/threads/${threadId}/runs/${runId}`;
 
@@ -42,7 +55,11 @@ export class RecordingWebSocket extends WorkerWebSocket {
     if (this.readyState === WorkerWebSocket.OPEN) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.addEventListener("open", () => resolve(), { once: true });
-      this.addEventListener("close", () => reject(new Error(`socket closed before opening: ${JSON.stringify(this.closes)}`)), { once: true });
+      this.addEventListener(
+        "close",
+        () => reject(new Error(`socket closed before opening: ${JSON.stringify(this.closes)}`)),
+        { once: true },
+      );
     });
   }
 
@@ -89,7 +106,11 @@ export function wsRuncast(threadId: string, runId: string) {
       sockets.push(this);
     }
   };
-  const wsClient = createWSClient({ url: wsUrl(threadId, runId), WebSocket: Socket as unknown as typeof WebSocket, retryDelayMs: () => 20 });
+  const wsClient = createWSClient({
+    url: wsUrl(threadId, runId),
+    WebSocket: Socket as unknown as typeof WebSocket,
+    retryDelayMs: () => 20,
+  });
   const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
   return { client, wsClient, sockets };
 }
@@ -156,7 +177,13 @@ function sseFetch(requests: SseRequest[], options: SseOptions) {
 export function sseRuncast(options: SseOptions = {}) {
   const requests: SseRequest[] = [];
   const client = createTRPCClient<AppRouter>({
-    links: [httpSubscriptionLink({ url: `${GATEWAY}/trpc`, EventSource, eventSourceOptions: { fetch: sseFetch(requests, options) } })],
+    links: [
+      httpSubscriptionLink({
+        url: `${GATEWAY}/trpc`,
+        EventSource,
+        eventSourceOptions: { fetch: sseFetch(requests, options) },
+      }),
+    ],
   });
   return { client, requests };
 }
@@ -213,7 +240,10 @@ const open = new Set<Watcher>();
 /** Subscribes to `runs.events` of a run and collects what the typed client delivers. */
 export function watchRun(threadId: string, runId: string, options: WatchOptions): Watcher {
   const ws = options.via === "ws" ? (options.ws ?? wsRuncast(threadId, runId)) : undefined;
-  const sse = options.via === "sse" ? sseRuncast(options.cutAfter === undefined ? {} : { cutAfter: options.cutAfter }) : undefined;
+  const sse =
+    options.via === "sse"
+      ? sseRuncast(options.cutAfter === undefined ? {} : { cutAfter: options.cutAfter })
+      : undefined;
   const client = ws?.client ?? sse!.client;
   const events: Received[] = [];
   const states: string[] = [];
@@ -234,7 +264,11 @@ export function watchRun(threadId: string, runId: string, options: WatchOptions)
     if (!options.ws) void ws?.wsClient.close();
   };
 
-  const input = { thread_id: threadId, run_id: runId, ...(options.lastEventId !== undefined ? { lastEventId: options.lastEventId } : {}) };
+  const input = {
+    thread_id: threadId,
+    run_id: runId,
+    ...(options.lastEventId !== undefined ? { lastEventId: options.lastEventId } : {}),
+  };
   const subscription = client.runs.events.subscribe(input, {
     onStarted: () => resolveStarted(),
     onData: ({ id, data }) => {
@@ -272,7 +306,11 @@ export function watchRun(threadId: string, runId: string, options: WatchOptions)
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting on events; have ${events.map((e) => `${e.id}:${e.event}`).join(" ")}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting on events; have ${events.map((e) => `${e.id}:${e.event}`).join(" ")}`,
+            ),
+          );
         }, timeoutMs);
         const check = () => {
           if (!predicate(events)) return;
@@ -283,7 +321,11 @@ export function watchRun(threadId: string, runId: string, options: WatchOptions)
         waiters.add(check);
         // A subscription that ends before the predicate holds fails the wait, rather than timing out.
         done.then(
-          () => !predicate(events) && (clearTimeout(timer), waiters.delete(check), reject(new Error(`subscription ended before the wait was over`))),
+          () =>
+            !predicate(events) &&
+            (clearTimeout(timer),
+            waiters.delete(check),
+            reject(new Error(`subscription ended before the wait was over`))),
           (error) => (clearTimeout(timer), waiters.delete(check), reject(error)),
         );
       });
@@ -310,12 +352,17 @@ export const sequenceOf = (events: Received[]) => events.map(({ id, event }) => 
 
 /** Event ids 1..n, each once, in order: what every complete subscriber must have seen. */
 export const ids = (events: Received[]) => events.map((event) => event.id);
-export const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, index) => from + index);
+export const range = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from + 1) }, (_, index) => from + index);
 
 /** A plain assistant (no tools) and a thread with one user message, created on the emulator. */
 export async function runSetup(message = "Tell me about lighthouses") {
   const sdk = emulatorSdk();
-  const assistant = await sdk.beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." });
+  const assistant = await sdk.beta.assistants.create({
+    model: "gpt-4o",
+    name: "Plain",
+    instructions: "Answer briefly.",
+  });
   const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: message }] });
   return { sdk, assistant, thread };
 }
@@ -335,6 +382,14 @@ export function upgrade(path: string, headers: Record<string, string> = { upgrad
 
 /** The subscription message wsLink would send, written by hand (for sockets that speak the protocol without wsLink). */
 export const subscriptionFrame = (id: number, threadId: string, runId: string, lastEventId?: string) =>
-  JSON.stringify({ id, method: "subscription", params: { path: "runs.events", input: { thread_id: threadId, run_id: runId }, ...(lastEventId ? { lastEventId } : {}) } });
+  JSON.stringify({
+    id,
+    method: "subscription",
+    params: {
+      path: "runs.events",
+      input: { thread_id: threadId, run_id: runId },
+      ...(lastEventId ? { lastEventId } : {}),
+    },
+  });
 
 export type { TRPCWebSocketClient };

@@ -38,5 +38,7 @@ export function expectValid(schemaName: SchemaName, value: unknown, context = ""
   const lines = shown.map((e) => `  ${e.instanceLocation} [${e.keywordLocation}] ${e.error}`);
   if (errors.length > MAX_SHOWN) lines.push(`  … and ${errors.length - MAX_SHOWN} more`);
   const json = JSON.stringify(value);
-  expect.fail(`${context ? `${context}: ` : ""}value does not validate against ${schemaName}:\n${lines.join("\n")}\nvalue: ${json.length > 2000 ? `${json.slice(0, 2000)}…` : json}`);
+  expect.fail(
+    `${context ? `${context}: ` : ""}value does not validate against ${schemaName}:\n${lines.join("\n")}\nvalue: ${json.length > 2000 ? `${json.slice(0, 2000)}…` : json}`,
+  );
 }

@@ -61,13 +61,19 @@ export async function emulatorGet<T = unknown>(path: string): Promise<T> {
 }
 
 /** Retrieves a run from the emulator until its status is one of `statuses`. */
-export async function waitForRun(threadId: string, runId: string, statuses: string[] = TERMINAL_STATUSES, timeoutMs = 10_000): Promise<Run> {
+export async function waitForRun(
+  threadId: string,
+  runId: string,
+  statuses: string[] = TERMINAL_STATUSES,
+  timeoutMs = 10_000,
+): Promise<Run> {
   const client = emulatorSdk();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await client.beta.threads.runs.retrieve(runId, { thread_id: threadId });
     if (statuses.includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms, wanted ${statuses.join("|")}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms, wanted ${statuses.join("|")}`);
     await sleep(15);
   }
 }

@@ -50,10 +50,12 @@ export async function jwt(options: TokenOptions = {}): Promise<string> {
 export const uniqueTenant = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
 /** The typed tRPC client with a credential (or none). */
-export const rpcAs = (token?: string) => createRuncastClient({ url: GATEWAY, fetch: gatewayFetch as typeof fetch, ...(token ? { token } : {}) });
+export const rpcAs = (token?: string) =>
+  createRuncastClient({ url: GATEWAY, fetch: gatewayFetch as typeof fetch, ...(token ? { token } : {}) });
 
 /** The official SDK on the REST surface, with the caller's Runcast token as its API key. */
-export const restAs = (token: string) => new OpenAI({ apiKey: token, baseURL: `${GATEWAY}/v1`, fetch: gatewayFetch, maxRetries: 0 });
+export const restAs = (token: string) =>
+  new OpenAI({ apiKey: token, baseURL: `${GATEWAY}/v1`, fetch: gatewayFetch, maxRetries: 0 });
 
 /** httpSubscriptionLink over /trpc (SSE), sending the token as the `token` connection param. */
 export function sseAs(token?: string) {
@@ -117,7 +119,11 @@ type EventsClient = ReturnType<typeof sseAs>;
  * Subscribes to `runs.events` and settles when the subscription completes or fails (or after `timeoutMs`,
  * with neither), with every event received: the way to show that a refused caller got no event at all.
  */
-export function subscribeOnce(client: EventsClient, input: { thread_id: string; run_id: string; lastEventId?: string }, timeoutMs = 8_000): Promise<SubscriptionOutcome> {
+export function subscribeOnce(
+  client: EventsClient,
+  input: { thread_id: string; run_id: string; lastEventId?: string },
+  timeoutMs = 8_000,
+): Promise<SubscriptionOutcome> {
   return new Promise((resolve) => {
     const events: Received[] = [];
     let settled = false;
@@ -151,10 +157,15 @@ export async function upstreamUntouchedBy(action: () => Promise<unknown>): Promi
 }
 
 /** The error an HTTP procedure answered with, read from tRPC's JSON body (for raw requests). */
-export async function trpcErrorBody(response: Response): Promise<{ message: string; data: { code: string; httpStatus: number; retry_after?: number } }> {
-  const body = (await response.json()) as { error: { message: string; data: { code: string; httpStatus: number; retry_after?: number } } };
+export async function trpcErrorBody(
+  response: Response,
+): Promise<{ message: string; data: { code: string; httpStatus: number; retry_after?: number } }> {
+  const body = (await response.json()) as {
+    error: { message: string; data: { code: string; httpStatus: number; retry_after?: number } };
+  };
   return body.error;
 }
 
 /** A raw tRPC query over HTTP: `GET /trpc/<path>?input=…`. */
-export const trpcQueryUrl = (path: string, input: unknown) => `${GATEWAY}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
+export const trpcQueryUrl = (path: string, input: unknown) =>
+  `${GATEWAY}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;

@@ -24,14 +24,19 @@ export class WorkerWebSocket extends EventTarget {
   /** Close codes and reasons this socket received, for assertions. */
   readonly closes: Array<{ code: number; reason: string }> = [];
 
-  constructor(readonly url: string, headers: Record<string, string> = {}) {
+  constructor(
+    readonly url: string,
+    headers: Record<string, string> = {},
+  ) {
     super();
     void this.connect(headers);
   }
 
   private async connect(headers: Record<string, string>) {
     try {
-      const response = await gatewayFetch(this.url.replace(/^ws/, "http"), { headers: { upgrade: "websocket", ...headers } });
+      const response = await gatewayFetch(this.url.replace(/^ws/, "http"), {
+        headers: { upgrade: "websocket", ...headers },
+      });
       const socket = response.webSocket;
       if (!socket) throw new Error(`upgrade refused: ${response.status} ${await response.text()}`);
       socket.accept();

@@ -17,7 +17,8 @@ let older: string;
 
 beforeAll(async () => {
   const sdk = emulatorSdk();
-  const create = async (name: string) => (await sdk.beta.assistants.create({ model: "gpt-4o", name, instructions: "Answer briefly." })).id;
+  const create = async (name: string) =>
+    (await sdk.beta.assistants.create({ model: "gpt-4o", name, instructions: "Answer briefly." })).id;
   older = await create("Older decoy");
   allowed = await create("Allowed");
   decoys = [];
@@ -50,7 +51,12 @@ describe("assistants.list with an allow-list", () => {
   it("RUNCAST_ALLOWED_ASSISTANTS the same, for a credential with no list of its own; `before` pages backward", async () => {
     const app = gatewayApp();
     const settings = { ...env, RUNCAST_ALLOWED_ASSISTANTS: `${allowed},asst_notlistedanywhere` } as GatewayEnv;
-    const client = createRuncastClient({ url: GATEWAY, token: API_KEYS.globex, fetch: ((input: RequestInfo | URL, init?: RequestInit) => app.request(input instanceof Request ? input : String(input), init, settings)) as typeof fetch });
+    const client = createRuncastClient({
+      url: GATEWAY,
+      token: API_KEYS.globex,
+      fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
+        app.request(input instanceof Request ? input : String(input), init, settings)) as typeof fetch,
+    });
     expect((await client.assistants.list.query({ limit: 3 })).data.map((assistant) => assistant.id)).toEqual([allowed]);
     const backward = await client.assistants.list.query({ limit: 1, before: older });
     expect(backward).toMatchObject({ data: [{ id: allowed }], first_id: allowed, last_id: allowed });

@@ -4,7 +4,16 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emulatorSdk, GATEWAY, gatewayFetch, resetEmulatorSettings } from "../helpers/emulator";
 import { waitForRun } from "../helpers/runcast";
-import { jwt, rpcAs, sseAs, subscribeOnce, trpcErrorBody, trpcQueryUrl, uniqueTenant, upstreamUntouchedBy } from "../helpers/secure";
+import {
+  jwt,
+  rpcAs,
+  sseAs,
+  subscribeOnce,
+  trpcErrorBody,
+  trpcQueryUrl,
+  uniqueTenant,
+  upstreamUntouchedBy,
+} from "../helpers/secure";
 import { API_KEYS } from "./fixtures";
 
 afterEach(async () => {
@@ -18,8 +27,13 @@ let owned: { thread_id: string; run_id: string };
 
 beforeAll(async () => {
   token = await jwt({ sub: TENANT });
-  assistantId = (await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })).id;
-  const run = await rpcAs(token).runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] } });
+  assistantId = (
+    await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })
+  ).id;
+  const run = await rpcAs(token).runs.createThreadAndRun.mutate({
+    assistant_id: assistantId,
+    thread: { messages: [{ role: "user", content: "Hi" }] },
+  });
   owned = { thread_id: run.thread_id, run_id: run.id };
   await waitForRun(run.thread_id, run.id);
 });
@@ -32,9 +46,12 @@ describe("a token only in connectionParams", () => {
       const single = await gatewayFetch(`${trpcQueryUrl("runs.retrieve", owned)}&${params(credential)}`);
       expect(single.status).toBe(401);
       expect((await trpcErrorBody(single)).data.code).toBe("UNAUTHORIZED");
-      const batch = await gatewayFetch(`${GATEWAY}/trpc/runs.list,threads.messages.list?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { thread_id: owned.thread_id }, 1: { thread_id: owned.thread_id } }))}&${params(credential)}`);
+      const batch = await gatewayFetch(
+        `${GATEWAY}/trpc/runs.list,threads.messages.list?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { thread_id: owned.thread_id }, 1: { thread_id: owned.thread_id } }))}&${params(credential)}`,
+      );
       expect(batch.status).toBe(401);
-      for (const item of (await batch.json()) as Array<{ error: { data: { code: string } } }>) expect(item.error.data.code).toBe("UNAUTHORIZED");
+      for (const item of (await batch.json()) as Array<{ error: { data: { code: string } } }>)
+        expect(item.error.data.code).toBe("UNAUTHORIZED");
     }
   });
 
@@ -52,7 +69,9 @@ describe("a token only in connectionParams", () => {
   });
 
   it("the same query with the token in the Authorization header is answered", async () => {
-    const response = await gatewayFetch(trpcQueryUrl("runs.retrieve", owned), { headers: { authorization: `Bearer ${token}` } });
+    const response = await gatewayFetch(trpcQueryUrl("runs.retrieve", owned), {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(200);
   });
 });

@@ -12,7 +12,14 @@
 import fc from "fast-check";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch, resetEmulatorSettings, setEmulatorSettings } from "../helpers/emulator";
+import {
+  createToolAssistant,
+  emulatorSdk,
+  GATEWAY,
+  gatewayFetch,
+  resetEmulatorSettings,
+  setEmulatorSettings,
+} from "../helpers/emulator";
 import { emulatorSettings, sleep, type EmulatorSettings } from "../helpers/runcast";
 import { createRuncastClient } from "../../src/client";
 import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET } from "./fixtures";
@@ -43,48 +50,122 @@ const bearerOf = (header: string) => /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ??
 // ---------------------------------------------------------------------------------------------------------------------------
 // Credentials.
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 const b64json = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
-const tokenChars = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/=:"), minLength: 1, maxLength: 120 });
+const tokenChars = fc.string({
+  unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/=:"),
+  minLength: 1,
+  maxLength: 120,
+});
 /** Printable ASCII, and a few values with Latin-1 bytes (which workerd sends as UTF-8, warning each time: kept few). */
 const headerText = fc.oneof(
-  { weight: 12, arbitrary: fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 }) },
+  {
+    weight: 12,
+    arbitrary: fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      maxLength: 80,
+    }),
+  },
   { weight: 1, arbitrary: fc.constantFrom("Bearer \u00ff\u00fe", "B\u00e9arer x", "Bearer x\u00a0y") },
 );
 const claimsArb = fc.record(
   {
-    sub: fc.oneof(fc.constantFrom("acme", "globex", "ops", TENANT, "", "admin"), fc.string({ maxLength: 12 }), fc.integer()),
-    scope: fc.oneof(fc.constantFrom("runcast:admin", "runcast:override", "runcast:admin runcast:override", ""), fc.string({ maxLength: 20 })),
+    sub: fc.oneof(
+      fc.constantFrom("acme", "globex", "ops", TENANT, "", "admin"),
+      fc.string({ maxLength: 12 }),
+      fc.integer(),
+    ),
+    scope: fc.oneof(
+      fc.constantFrom("runcast:admin", "runcast:override", "runcast:admin runcast:override", ""),
+      fc.string({ maxLength: 20 }),
+    ),
     iss: fc.oneof(fc.constant(JWT_ISSUER), fc.string({ maxLength: 20 })),
     aud: fc.oneof(fc.constant(JWT_AUDIENCE), fc.constant([JWT_AUDIENCE, "x"]), fc.string({ maxLength: 10 })),
-    exp: fc.oneof(fc.constant(4_102_444_800), fc.integer({ min: 0, max: 2_000_000_000 }), fc.constantFrom(-1, 1e20, "soon", null)),
-    assistants: fc.oneof(fc.constant(["*"]), fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }), fc.constant(null)),
+    exp: fc.oneof(
+      fc.constant(4_102_444_800),
+      fc.integer({ min: 0, max: 2_000_000_000 }),
+      fc.constantFrom(-1, 1e20, "soon", null),
+    ),
+    assistants: fc.oneof(
+      fc.constant(["*"]),
+      fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }),
+      fc.constant(null),
+    ),
   },
   { requiredKeys: [] },
 );
 
 /** The one claim that makes a token signed with the right key invalid anyway. */
-const DEFECTS = ["expired", "issuer", "audience", "no-sub", "empty-sub", "not-before", "HS384", "HS512", "no-iss", "no-aud"] as const;
+const DEFECTS = [
+  "expired",
+  "issuer",
+  "audience",
+  "no-sub",
+  "empty-sub",
+  "not-before",
+  "HS384",
+  "HS512",
+  "no-iss",
+  "no-aud",
+] as const;
 
 type Spec =
   | { kind: "header"; header: string }
   | { kind: "token"; scheme: string; token: string }
-  | { kind: "wrong-key"; scheme: string; key: string; alg: "HS256" | "HS384" | "HS512"; claims: Record<string, unknown> }
+  | {
+      kind: "wrong-key";
+      scheme: string;
+      key: string;
+      alg: "HS256" | "HS384" | "HS512";
+      claims: Record<string, unknown>;
+    }
   | { kind: "right-key"; scheme: string; defect: (typeof DEFECTS)[number]; claims: Record<string, unknown> }
-  | { kind: "alg-none"; scheme: string; claims: Record<string, unknown>; signature: string; header: Record<string, unknown> }
+  | {
+      kind: "alg-none";
+      scheme: string;
+      claims: Record<string, unknown>;
+      signature: string;
+      header: Record<string, unknown>;
+    }
   | { kind: "mutated-jwt"; scheme: string; segment: number; position: number; char: string }
-  | { kind: "mutated-key"; scheme: string; key: keyof typeof API_KEYS; how: "change" | "append" | "drop" | "upper" | "hash" | "secret"; position: number; char: string };
+  | {
+      kind: "mutated-key";
+      scheme: string;
+      key: keyof typeof API_KEYS;
+      how: "change" | "append" | "drop" | "upper" | "hash" | "secret";
+      position: number;
+      char: string;
+    };
 
 const scheme = fc.constantFrom("Bearer", "Bearer", "Bearer", "bearer", "BEARER");
 const spec: fc.Arbitrary<Spec> = fc.oneof(
   // Whole header values: other schemes, no token, several tokens, random text.
   {
     weight: 2,
-    arbitrary: fc.oneof(
-      fc.constantFrom("", "Bearer", "Bearer ", "Bearer  ", "Basic dXNlcjpwYXNz", `Basic ${btoa(`acme:${API_KEYS.acme}`)}`, `Token ${API_KEYS.acme}`, `Bearer ${API_KEYS.acme} ${API_KEYS.globex}`, "Bearer\u00a0x", "Digest username=x", "null", "undefined"),
-      headerText,
-      tokenChars.map((t) => `Bearer ${t} extra`),
-    ).map((header) => ({ kind: "header" as const, header })),
+    arbitrary: fc
+      .oneof(
+        fc.constantFrom(
+          "",
+          "Bearer",
+          "Bearer ",
+          "Bearer  ",
+          "Basic dXNlcjpwYXNz",
+          `Basic ${btoa(`acme:${API_KEYS.acme}`)}`,
+          `Token ${API_KEYS.acme}`,
+          `Bearer ${API_KEYS.acme} ${API_KEYS.globex}`,
+          "Bearer\u00a0x",
+          "Digest username=x",
+          "null",
+          "undefined",
+        ),
+        headerText,
+        tokenChars.map((t) => `Bearer ${t} extra`),
+      )
+      .map((header) => ({ kind: "header" as const, header })),
   },
   // Random tokens: strings, API-key look-alikes, JWT-shaped garbage.
   {
@@ -95,9 +176,23 @@ const spec: fc.Arbitrary<Spec> = fc.oneof(
         token: fc.oneof(
           tokenChars,
           fc.stringMatching(/^rk_(test|live)_[a-z]{3,6}_[0-9a-f]{16}$/),
-          fc.tuple(tokenChars, tokenChars, tokenChars).map((parts) => parts.map((p) => p.replace(/[^\w-]/g, "")).join(".")),
-          fc.tuple(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 2 }), fc.uint8Array({ maxLength: 40 })).map(([h, p, s]) => `${b64json(h)}.${b64json(p)}.${b64url(s)}`),
-          fc.constantFrom("a.b.c", "..", "a..", ".b.", "x.y", "a.b.c.d", "eyJ.eyJ.", "eyJhbGciOiJIUzI1NiJ9..", "e".repeat(9000)),
+          fc
+            .tuple(tokenChars, tokenChars, tokenChars)
+            .map((parts) => parts.map((p) => p.replace(/[^\w-]/g, "")).join(".")),
+          fc
+            .tuple(fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 2 }), fc.uint8Array({ maxLength: 40 }))
+            .map(([h, p, s]) => `${b64json(h)}.${b64json(p)}.${b64url(s)}`),
+          fc.constantFrom(
+            "a.b.c",
+            "..",
+            "a..",
+            ".b.",
+            "x.y",
+            "a.b.c.d",
+            "eyJ.eyJ.",
+            "eyJhbGciOiJIUzI1NiJ9..",
+            "e".repeat(9000),
+          ),
         ),
       })
       .map(({ scheme, token }) => ({ kind: "token" as const, scheme, token })),
@@ -106,30 +201,61 @@ const spec: fc.Arbitrary<Spec> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .record({ scheme, key: fc.string({ minLength: 1, maxLength: 64 }).filter((k) => k !== JWT_SECRET), alg: fc.constantFrom("HS256", "HS256", "HS384", "HS512"), claims: claimsArb })
+      .record({
+        scheme,
+        key: fc.string({ minLength: 1, maxLength: 64 }).filter((k) => k !== JWT_SECRET),
+        alg: fc.constantFrom("HS256", "HS256", "HS384", "HS512"),
+        claims: claimsArb,
+      })
       .map((s) => ({ kind: "wrong-key" as const, ...s })),
   },
   // The right key, with one claim the gateway must not accept.
-  { weight: 2, arbitrary: fc.record({ scheme, defect: fc.constantFrom(...DEFECTS), claims: claimsArb }).map((s) => ({ kind: "right-key" as const, ...s })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ scheme, defect: fc.constantFrom(...DEFECTS), claims: claimsArb })
+      .map((s) => ({ kind: "right-key" as const, ...s })),
+  },
   // Unsigned (`alg: none`), with any signature part.
   {
     weight: 1,
     arbitrary: fc
-      .record({ scheme, claims: claimsArb, signature: fc.constantFrom("", "x", "AAAA"), header: fc.constantFrom<Record<string, unknown>>({ alg: "none" }, { alg: "None" }, { alg: "NONE", typ: "JWT" }, { alg: "none", kid: "1" }) })
+      .record({
+        scheme,
+        claims: claimsArb,
+        signature: fc.constantFrom("", "x", "AAAA"),
+        header: fc.constantFrom<Record<string, unknown>>(
+          { alg: "none" },
+          { alg: "None" },
+          { alg: "NONE", typ: "JWT" },
+          { alg: "none", kid: "1" },
+        ),
+      })
       .map((s) => ({ kind: "alg-none" as const, ...s })),
   },
   // A valid token with one character changed (never a segment's last character, whose low bits are padding).
   {
     weight: 2,
     arbitrary: fc
-      .record({ scheme, segment: fc.nat({ max: 2 }), position: fc.nat(), char: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") })
+      .record({
+        scheme,
+        segment: fc.nat({ max: 2 }),
+        position: fc.nat(),
+        char: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      })
       .map((s) => ({ kind: "mutated-jwt" as const, ...s })),
   },
   // Near misses of the real API keys, their hashes, the JWT secret itself.
   {
     weight: 2,
     arbitrary: fc
-      .record({ scheme, key: fc.constantFrom("acme", "globex", "admin") as fc.Arbitrary<keyof typeof API_KEYS>, how: fc.constantFrom("change", "append", "drop", "upper", "hash", "secret"), position: fc.nat(), char: fc.constantFrom(..."abcdef0123456789xyz_") })
+      .record({
+        scheme,
+        key: fc.constantFrom("acme", "globex", "admin") as fc.Arbitrary<keyof typeof API_KEYS>,
+        how: fc.constantFrom("change", "append", "drop", "upper", "hash", "secret"),
+        position: fc.nat(),
+        char: fc.constantFrom(..."abcdef0123456789xyz_"),
+      })
       .map((s) => ({ kind: "mutated-key" as const, ...s })),
   },
 );
@@ -149,7 +275,13 @@ async function headerFor(s: Spec): Promise<string> {
     case "wrong-key":
       return `${s.scheme} ${await new SignJWT(s.claims).setProtectedHeader({ alg: s.alg }).sign(secret(s.key))}`;
     case "right-key": {
-      const claims: Record<string, unknown> = { sub: TENANT, iss: JWT_ISSUER, aud: JWT_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300, ...s.claims };
+      const claims: Record<string, unknown> = {
+        sub: TENANT,
+        iss: JWT_ISSUER,
+        aud: JWT_AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 300,
+        ...s.claims,
+      };
       // The claims drawn may be wrong too; the defect makes sure at least one is.
       if (s.defect === "expired") claims.exp = Math.floor(Date.now() / 1000) - 3600;
       if (s.defect === "issuer") claims.iss = `${JWT_ISSUER}.evil`;
@@ -163,7 +295,13 @@ async function headerFor(s: Spec): Promise<string> {
       return `${s.scheme} ${await new SignJWT(claims).setProtectedHeader({ alg }).sign(secret(JWT_SECRET))}`;
     }
     case "alg-none": {
-      const unsigned = new UnsecuredJWT({ sub: TENANT, iss: JWT_ISSUER, aud: JWT_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300, ...s.claims }).encode();
+      const unsigned = new UnsecuredJWT({
+        sub: TENANT,
+        iss: JWT_ISSUER,
+        aud: JWT_AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 300,
+        ...s.claims,
+      }).encode();
       const [, payload] = unsigned.split(".");
       return `${s.scheme} ${b64json(s.header)}.${payload}.${s.signature}`;
     }
@@ -179,12 +317,17 @@ async function headerFor(s: Spec): Promise<string> {
       const key = API_KEYS[s.key];
       const at = s.position % key.length;
       const token =
-        s.how === "change" ? key.slice(0, at) + (key[at] === s.char ? "Z" : s.char) + key.slice(at + 1)
-        : s.how === "append" ? key + s.char
-        : s.how === "drop" ? key.slice(0, -1)
-        : s.how === "upper" ? key.toUpperCase()
-        : s.how === "hash" ? await sha256Hex(key)
-        : JWT_SECRET;
+        s.how === "change"
+          ? key.slice(0, at) + (key[at] === s.char ? "Z" : s.char) + key.slice(at + 1)
+          : s.how === "append"
+            ? key + s.char
+            : s.how === "drop"
+              ? key.slice(0, -1)
+              : s.how === "upper"
+                ? key.toUpperCase()
+                : s.how === "hash"
+                  ? await sha256Hex(key)
+                  : JWT_SECRET;
       return `${s.scheme} ${token}`;
     }
   }
@@ -193,8 +336,31 @@ async function headerFor(s: Spec): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------------------------
 // Targets: requests that are valid but for the credential (an accepted one would reach the upstream or be served).
 
-type Target = "trpc-list" | "trpc-cancel" | "trpc-retrieve" | "trpc-batch" | "trpc-events" | "trpc-events-params" | "rest-list" | "rest-create" | "rest-cancel" | "rest-events" | "ws-upgrade";
-const TARGETS: Target[] = ["trpc-list", "trpc-cancel", "trpc-retrieve", "trpc-batch", "trpc-events", "trpc-events-params", "rest-list", "rest-create", "rest-cancel", "rest-events", "ws-upgrade"];
+type Target =
+  | "trpc-list"
+  | "trpc-cancel"
+  | "trpc-retrieve"
+  | "trpc-batch"
+  | "trpc-events"
+  | "trpc-events-params"
+  | "rest-list"
+  | "rest-create"
+  | "rest-cancel"
+  | "rest-events"
+  | "ws-upgrade";
+const TARGETS: Target[] = [
+  "trpc-list",
+  "trpc-cancel",
+  "trpc-retrieve",
+  "trpc-batch",
+  "trpc-events",
+  "trpc-events-params",
+  "rest-list",
+  "rest-create",
+  "rest-cancel",
+  "rest-events",
+  "ws-upgrade",
+];
 
 function requestFor(target: Target, header: string): Request {
   const auth = { authorization: header };
@@ -208,16 +374,25 @@ function requestFor(target: Target, header: string): Request {
     case "trpc-retrieve":
       return new Request(`${GATEWAY}/trpc/runs.retrieve?input=${enc(ref)}`, { headers: auth });
     case "trpc-batch":
-      return new Request(`${GATEWAY}/trpc/runs.list,runs.retrieve,threads.messages.list?batch=1&input=${enc({ 0: { thread_id: thread }, 1: ref, 2: { thread_id: thread } })}`, { headers: auth });
+      return new Request(
+        `${GATEWAY}/trpc/runs.list,runs.retrieve,threads.messages.list?batch=1&input=${enc({ 0: { thread_id: thread }, 1: ref, 2: { thread_id: thread } })}`,
+        { headers: auth },
+      );
     case "trpc-events":
       return new Request(`${GATEWAY}/trpc/runs.events?input=${enc(ref)}`, { headers: auth });
     case "trpc-events-params":
       // httpSubscriptionLink's connection params: the token travels in the query string (EventSource cannot set headers).
-      return new Request(`${GATEWAY}/trpc/runs.events?input=${enc(ref)}&connectionParams=${enc({ token: bearerOf(header) ?? header })}`);
+      return new Request(
+        `${GATEWAY}/trpc/runs.events?input=${enc(ref)}&connectionParams=${enc({ token: bearerOf(header) ?? header })}`,
+      );
     case "rest-list":
       return new Request(`${GATEWAY}/v1/threads/${thread}/runs`, { headers: auth });
     case "rest-create":
-      return new Request(`${GATEWAY}/v1/threads/${thread}/runs`, { method: "POST", headers: json, body: JSON.stringify({ assistant_id: assistantId }) });
+      return new Request(`${GATEWAY}/v1/threads/${thread}/runs`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ assistant_id: assistantId }),
+      });
     case "rest-cancel":
       return new Request(`${GATEWAY}/v1/threads/${thread}/runs/${run}/cancel`, { method: "POST", headers: auth });
     case "rest-events":
@@ -242,10 +417,19 @@ async function checkRefused(target: Target, header: string, response: Response) 
       ws.accept();
       const frames: string[] = [];
       ws.addEventListener("message", (event) => frames.push(String(event.data)));
-      ws.send(JSON.stringify({ id: 1, method: "query", params: { path: "runs.retrieve", input: { thread_id: thread, run_id: run } } }));
+      ws.send(
+        JSON.stringify({
+          id: 1,
+          method: "query",
+          params: { path: "runs.retrieve", input: { thread_id: thread, run_id: run } },
+        }),
+      );
       for (let i = 0; i < 100 && frames.length === 0; i++) await sleep(5);
       ws.close(1000, "done");
-      expect(frames.map((f) => (JSON.parse(f) as TrpcError).error?.data.code), context).toEqual(["UNAUTHORIZED"]);
+      expect(
+        frames.map((f) => (JSON.parse(f) as TrpcError).error?.data.code),
+        context,
+      ).toEqual(["UNAUTHORIZED"]);
       return;
     }
     expect(response.status, `${context} ${await response.text()}`).toBe(401);
@@ -257,18 +441,30 @@ async function checkRefused(target: Target, header: string, response: Response) 
   if (target === "trpc-events" || target === "trpc-events-params") {
     // Subscriptions over HTTP answer 200 with the error as an SSE event (tRPC's protocol); nothing else is sent.
     expect(response.status, full).toBe(200);
-    const events = text.split("\n\n").map((block) => block.trim()).filter(Boolean);
+    const events = text
+      .split("\n\n")
+      .map((block) => block.trim())
+      .filter(Boolean);
     const errors = events.filter((block) => block.startsWith("event: serialized-error"));
     expect(errors, full).toHaveLength(1);
-    const error = JSON.parse(errors[0]!.split("\n").find((line) => line.startsWith("data: "))!.slice(6)) as { data: { code: string; httpStatus: number } };
+    const error = JSON.parse(
+      errors[0]!
+        .split("\n")
+        .find((line) => line.startsWith("data: "))!
+        .slice(6),
+    ) as { data: { code: string; httpStatus: number } };
     expect(error.data, full).toMatchObject({ code: "UNAUTHORIZED", httpStatus: 401 });
-    expect(events.filter((block) => /^data: /m.test(block) && !/^event: /m.test(block)), full).toEqual([]);
+    expect(
+      events.filter((block) => /^data: /m.test(block) && !/^event: /m.test(block)),
+      full,
+    ).toEqual([]);
     return;
   }
   expect(response.status, full).toBe(401);
   if (target.startsWith("trpc")) {
     const body = JSON.parse(text) as TrpcError | TrpcError[];
-    for (const item of Array.isArray(body) ? body : [body]) expect(item.error?.data, full).toMatchObject({ code: "UNAUTHORIZED", httpStatus: 401 });
+    for (const item of Array.isArray(body) ? body : [body])
+      expect(item.error?.data, full).toMatchObject({ code: "UNAUTHORIZED", httpStatus: 401 });
   } else expect((JSON.parse(text) as { error: { code: string } }).error.code, full).toBe("unauthorized");
 }
 
@@ -280,25 +476,72 @@ const preAuthFrame = (): fc.Arbitrary<{ text: string; closes: boolean }> => {
   const ref = { thread_id: thread, run_id: run };
   // Valid calls for this socket's own run: only the missing authentication stands between them and the hub (or the upstream).
   const call = fc
-    .record({ id: fc.oneof(fc.integer({ min: 1, max: 99 }), fc.string({ maxLength: 6 })), path: fc.constantFrom(...served), lastEventId: fc.option(fc.integer({ min: 0, max: 5 }).map(String), { freq: 2 }) })
+    .record({
+      id: fc.oneof(fc.integer({ min: 1, max: 99 }), fc.string({ maxLength: 6 })),
+      path: fc.constantFrom(...served),
+      lastEventId: fc.option(fc.integer({ min: 0, max: 5 }).map(String), { freq: 2 }),
+    })
     .map(({ id, path, lastEventId }) => {
       const method = path === "runs.retrieve" ? "query" : path === "runs.events" ? "subscription" : "mutation";
-      const input = path === "runs.submitToolOutputs" ? { ...ref, tool_outputs: [{ tool_call_id: "call_x", output: "o" }] } : ref;
+      const input =
+        path === "runs.submitToolOutputs" ? { ...ref, tool_outputs: [{ tool_call_id: "call_x", output: "o" }] } : ref;
       return { id, method, params: { path, input, ...(lastEventId !== null ? { lastEventId } : {}) } };
     });
   const stop = fc.record({ id: fc.integer({ min: 1, max: 99 }), method: fc.constant("subscription.stop") });
-  const badParams = fc.oneof(fc.constant(5), fc.constant([]), fc.constant("token"), fc.record({ token: fc.integer() }), fc.record({ token: fc.constant(null) }));
+  const badParams = fc.oneof(
+    fc.constant(5),
+    fc.constant([]),
+    fc.constant("token"),
+    fc.record({ token: fc.integer() }),
+    fc.record({ token: fc.constant(null) }),
+  );
   return fc.oneof(
     { weight: 4, arbitrary: call.map((m) => ({ text: JSON.stringify(m), closes: false })) },
-    { weight: 2, arbitrary: fc.array(fc.oneof(call, stop), { minLength: 1, maxLength: 4 }).map((ms) => ({ text: JSON.stringify(ms), closes: false })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(fc.oneof(call, stop), { minLength: 1, maxLength: 4 })
+        .map((ms) => ({ text: JSON.stringify(ms), closes: false })),
+    },
     { weight: 1, arbitrary: stop.map((m) => ({ text: JSON.stringify(m), closes: false })) },
-    { weight: 2, arbitrary: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("{", "[]", "null", "PONG", '{"id":1}', '{"method":"query"}')).map((text) => ({ text, closes: false })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom("{", "[]", "null", "PONG", '{"id":1}', '{"method":"query"}'),
+        )
+        .map((text) => ({ text, closes: false })),
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => ({ text: JSON.stringify(v), closes: false })) },
     // Connection params that are not a credential of any kind: the socket is closed with 4001.
-    { weight: 2, arbitrary: spec.map((s) => ({ spec: s })).map(({ spec }) => ({ text: JSON.stringify({ method: "connectionParams", data: { token: `@spec:${JSON.stringify(spec)}` } }), closes: true })) },
-    { weight: 1, arbitrary: fc.constantFrom({ method: "connectionParams", data: null }, { method: "connectionParams", data: {} }, { method: "connectionParams", data: { user: "acme" } }).map((m) => ({ text: JSON.stringify(m), closes: true })) },
+    {
+      weight: 2,
+      arbitrary: spec
+        .map((s) => ({ spec: s }))
+        .map(({ spec }) => ({
+          text: JSON.stringify({ method: "connectionParams", data: { token: `@spec:${JSON.stringify(spec)}` } }),
+          closes: true,
+        })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(
+          { method: "connectionParams", data: null },
+          { method: "connectionParams", data: {} },
+          { method: "connectionParams", data: { user: "acme" } },
+        )
+        .map((m) => ({ text: JSON.stringify(m), closes: true })),
+    },
     // Connection params of the wrong shape: a protocol error, the socket stays.
-    { weight: 1, arbitrary: badParams.map((data) => ({ text: JSON.stringify({ method: "connectionParams", data }), closes: false })) },
+    {
+      weight: 1,
+      arbitrary: badParams.map((data) => ({
+        text: JSON.stringify({ method: "connectionParams", data }),
+        closes: false,
+      })),
+    },
   );
 };
 
@@ -325,7 +568,9 @@ class PreAuthSocket {
     ws.addEventListener("close", (event) => this.closes.push(event.code));
   }
   static async open(): Promise<PreAuthSocket> {
-    const response = await gatewayFetch(`${GATEWAY}/ws/threads/${thread}/runs/${run}`, { headers: { upgrade: "websocket" } });
+    const response = await gatewayFetch(`${GATEWAY}/ws/threads/${thread}/runs/${run}`, {
+      headers: { upgrade: "websocket" },
+    });
     if (!response.webSocket) throw new Error(`upgrade refused: ${response.status} ${await response.text()}`);
     response.webSocket.accept();
     return new PreAuthSocket(response.webSocket);
@@ -348,19 +593,33 @@ class PreAuthSocket {
 
 describe("fuzz: credentials and frames before authentication (jwt,keys)", () => {
   beforeAll(async () => {
-    validJwt = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(TENANT).setIssuer(JWT_ISSUER).setAudience(JWT_AUDIENCE).setExpirationTime("10m").sign(secret(JWT_SECRET));
+    validJwt = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(TENANT)
+      .setIssuer(JWT_ISSUER)
+      .setAudience(JWT_AUDIENCE)
+      .setExpirationTime("10m")
+      .sign(secret(JWT_SECRET));
     const assistant = await createToolAssistant(emulatorSdk());
     assistantId = assistant.id;
     const client = createRuncastClient({ url: GATEWAY, fetch: gatewayFetch as typeof fetch, token: validJwt });
-    const created = await client.runs.createThreadAndRun.mutate({ assistant_id: assistant.id, thread: { messages: [{ role: "user", content: "hello" }] } });
+    const created = await client.runs.createThreadAndRun.mutate({
+      assistant_id: assistant.id,
+      thread: { messages: [{ role: "user", content: "hello" }] },
+    });
     thread = created.thread_id;
     run = created.id;
     // The whole log, until the run completes: its hub then polls no more.
-    const events = await gatewayFetch(`${GATEWAY}/v1/threads/${thread}/runs/${run}/events`, { headers: { authorization: `Bearer ${validJwt}` } });
+    const events = await gatewayFetch(`${GATEWAY}/v1/threads/${thread}/runs/${run}/events`, {
+      headers: { authorization: `Bearer ${validJwt}` },
+    });
     expect(await events.text()).toContain("thread.run.completed");
     // The valid credential works on every target (so a refusal below is the credential's doing).
     expect((await client.runs.retrieve.query({ thread_id: thread, run_id: run })).status).toBe("completed");
-    expect((await gatewayFetch(`${GATEWAY}/v1/threads/${thread}/runs`, { headers: { authorization: `Bearer ${validJwt}` } })).status).toBe(200);
+    expect(
+      (await gatewayFetch(`${GATEWAY}/v1/threads/${thread}/runs`, { headers: { authorization: `Bearer ${validJwt}` } }))
+        .status,
+    ).toBe(200);
 
     await setEmulatorSettings({ http_errors: FAULT });
     armed = (await emulatorSettings()).http_errors;
@@ -395,9 +654,12 @@ describe("fuzz: credentials and frames before authentication (jwt,keys)", () => 
         }),
         { seed: SEED, numRuns: RUNS.http, endOnFailure: true },
       );
-      console.log(`fuzz-auth coverage (seed ${SEED}): ${JSON.stringify(Object.fromEntries(kinds))}, unsendable ${skipped}`);
+      console.log(
+        `fuzz-auth coverage (seed ${SEED}): ${JSON.stringify(Object.fromEntries(kinds))}, unsendable ${skipped}`,
+      );
       expect(skipped).toBeLessThan(RUNS.http * 0.1);
-      for (const kind of ["header", "token", "wrong-key", "right-key", "alg-none", "mutated-jwt", "mutated-key"]) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
+      for (const kind of ["header", "token", "wrong-key", "right-key", "alg-none", "mutated-jwt", "mutated-key"])
+        expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
     },
     FUZZ_TIMEOUT,
   );
@@ -439,7 +701,8 @@ describe("fuzz: credentials and frames before authentication (jwt,keys)", () => 
         socket.ws.close(1000, "done");
       }
       console.log(`fuzz-auth socket coverage (seed ${SEED}): ${JSON.stringify(Object.fromEntries(seen))}`);
-      for (const key of ["error UNAUTHORIZED", "error PARSE_ERROR", "close 4001", "stopped"]) expect(seen.get(key) ?? 0, key).toBeGreaterThan(0);
+      for (const key of ["error UNAUTHORIZED", "error PARSE_ERROR", "close 4001", "stopped"])
+        expect(seen.get(key) ?? 0, key).toBeGreaterThan(0);
     },
     FUZZ_TIMEOUT,
   );

@@ -24,22 +24,34 @@ let owned: { threadId: string; runId: string };
 let assistantId: string;
 
 beforeAll(async () => {
-  assistantId = (await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })).id;
-  const run = await rpcAs(await jwt({ sub: TENANT })).runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Tell me about lighthouses" }] } });
+  assistantId = (
+    await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })
+  ).id;
+  const run = await rpcAs(await jwt({ sub: TENANT })).runs.createThreadAndRun.mutate({
+    assistant_id: assistantId,
+    thread: { messages: [{ role: "user", content: "Tell me about lighthouses" }] },
+  });
   owned = { threadId: run.thread_id, runId: run.id };
   await waitForRun(run.thread_id, run.id);
 });
 
 /** A finished run of TENANT's of its own, for a test that fills its seats. */
 async function freshRun() {
-  const run = await rpcAs(await jwt({ sub: TENANT })).runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] } });
+  const run = await rpcAs(await jwt({ sub: TENANT })).runs.createThreadAndRun.mutate({
+    assistant_id: assistantId,
+    thread: { messages: [{ role: "user", content: "Hi" }] },
+  });
   await waitForRun(run.thread_id, run.id);
   return { threadId: run.thread_id, runId: run.id };
 }
 
 const hub = (runId: string) => env.RUN_HUB.get(env.RUN_HUB.idFromName(runId));
 const madeUpRun = () => `run_madeup${crypto.randomUUID().replace(/-/g, "").slice(0, 14)}`;
-const params = async (sub = TENANT, expiresIn?: number) => JSON.stringify({ method: "connectionParams", data: { token: await jwt({ sub, ...(expiresIn !== undefined ? { expiresIn } : {}) }) } });
+const params = async (sub = TENANT, expiresIn?: number) =>
+  JSON.stringify({
+    method: "connectionParams",
+    data: { token: await jwt({ sub, ...(expiresIn !== undefined ? { expiresIn } : {}) }) },
+  });
 
 describe("before authenticating, a socket can do nothing but authenticate", () => {
   it("a 32,000-item frame without credentials gets one answer (no request id) and closes the socket with 4001", async () => {
@@ -49,7 +61,9 @@ describe("before authenticating, a socket can do nothing but authenticate", () =
     const close = await socket.closed();
     expect(close.code).toBe(4001);
     expect(close.reason).toMatch(/authenticate first/);
-    expect(socket.messages()).toEqual([{ id: null, error: expect.objectContaining({ data: expect.objectContaining({ code: "UNAUTHORIZED" }) }) }]);
+    expect(socket.messages()).toEqual([
+      { id: null, error: expect.objectContaining({ data: expect.objectContaining({ code: "UNAUTHORIZED" }) }) },
+    ]);
   });
 
   it("a wsLink client whose token is refused backs off instead of reconnecting at once, again and again", async () => {
@@ -61,9 +75,16 @@ describe("before authenticating, a socket can do nothing but authenticate", () =
         sockets.push(this);
       }
     };
-    const wsClient = createWSClient({ url: wsUrl(owned.threadId, owned.runId), WebSocket: Socket as unknown as typeof WebSocket, connectionParams: { token: "rk_test_unknown_0000000000000000" } });
+    const wsClient = createWSClient({
+      url: wsUrl(owned.threadId, owned.runId),
+      WebSocket: Socket as unknown as typeof WebSocket,
+      connectionParams: { token: "rk_test_unknown_0000000000000000" },
+    });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
-    const subscription = client.runs.events.subscribe({ thread_id: owned.threadId, run_id: owned.runId }, { onData: () => undefined, onError: () => undefined });
+    const subscription = client.runs.events.subscribe(
+      { thread_id: owned.threadId, run_id: owned.runId },
+      { onData: () => undefined, onError: () => undefined },
+    );
     await sleep(3_000);
     subscription.unsubscribe();
     await wsClient.close();
@@ -92,7 +113,10 @@ describe("before authenticating, a socket can do nothing but authenticate", () =
     await socket.opened();
     socket.send("PING");
     await sleep(100);
-    const stored = await runInDurableObject(hub(runId), async (_, state) => ({ alarm: await state.storage.getAlarm(), kv: [...state.storage.kv.list()].length }));
+    const stored = await runInDurableObject(hub(runId), async (_, state) => ({
+      alarm: await state.storage.getAlarm(),
+      kv: [...state.storage.kv.list()].length,
+    }));
     expect(stored).toEqual({ alarm: null, kv: 0 });
     // It is still closed at its deadline (a timer, not an alarm).
     expect((await socket.closed()).code).toBe(4001);
@@ -115,10 +139,16 @@ describe("before authenticating, a socket can do nothing but authenticate", () =
     const owned = await freshRun();
     const sockets = Array.from({ length: 16 }, () => rawSocket(owned.threadId, owned.runId));
     // One tenant may hold only 5 seats of a run (RUNCAST_MAX_SUBSCRIBERS_PER_TENANT): the other 48 go to ten admins.
-    const admins = await Promise.all(Array.from({ length: 10 }, () => jwt({ sub: uniqueTenant("admin"), scope: "runcast:admin" })));
-    for (let i = 0; i < 48; i++) sockets.push(rawSocket(owned.threadId, owned.runId, { authorization: `Bearer ${admins[i % 10]}` }));
+    const admins = await Promise.all(
+      Array.from({ length: 10 }, () => jwt({ sub: uniqueTenant("admin"), scope: "runcast:admin" })),
+    );
+    for (let i = 0; i < 48; i++)
+      sockets.push(rawSocket(owned.threadId, owned.runId, { authorization: `Bearer ${admins[i % 10]}` }));
     await Promise.all(sockets.map((socket) => socket.opened()));
-    const refused = await upgrade(`/ws/threads/${owned.threadId}/runs/${owned.runId}`, { upgrade: "websocket", authorization: `Bearer ${await jwt({ sub: TENANT })}` });
+    const refused = await upgrade(`/ws/threads/${owned.threadId}/runs/${owned.runId}`, {
+      upgrade: "websocket",
+      authorization: `Bearer ${await jwt({ sub: TENANT })}`,
+    });
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/64 subscribers/);
   });
@@ -129,7 +159,13 @@ describe("a socket refused the run is closed once it has its answer", () => {
     const socket = rawSocket(owned.threadId, owned.runId);
     await socket.opened();
     socket.send(JSON.stringify({ method: "connectionParams", data: { token: API_KEYS.globex } }));
-    socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "runs.retrieve", input: { thread_id: owned.threadId, run_id: owned.runId } } }));
+    socket.send(
+      JSON.stringify({
+        id: 1,
+        method: "query",
+        params: { path: "runs.retrieve", input: { thread_id: owned.threadId, run_id: owned.runId } },
+      }),
+    );
     expect((await socket.waitFor((frame) => frame.id === 1)).error.data.code).toBe("NOT_FOUND");
     expect((await socket.closed()).code).toBe(4004);
   });
@@ -149,7 +185,13 @@ describe("a socket outlives its token only until the token's expiry", () => {
     const socket = rawSocket(owned.threadId, owned.runId);
     await socket.opened();
     socket.send(await params(TENANT, 2));
-    socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "runs.retrieve", input: { thread_id: owned.threadId, run_id: owned.runId } } }));
+    socket.send(
+      JSON.stringify({
+        id: 1,
+        method: "query",
+        params: { path: "runs.retrieve", input: { thread_id: owned.threadId, run_id: owned.runId } },
+      }),
+    );
     expect((await socket.waitFor((frame) => frame.id === 1)).result.data.id).toBe(owned.runId);
     const close = await socket.closed();
     expect(close.code).toBe(4001);
@@ -158,12 +200,21 @@ describe("a socket outlives its token only until the token's expiry", () => {
   });
 
   it("a live subscription is closed when its token expires (4001), not served until the run ends", async () => {
-    const tool = await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Weather", tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } }] });
+    const tool = await emulatorSdk().beta.assistants.create({
+      model: "gpt-4o",
+      name: "Weather",
+      tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } }],
+    });
     const client = rpcAs(await jwt({ sub: TENANT }));
-    const run = await client.runs.createThreadAndRun.mutate({ assistant_id: tool.id, thread: { messages: [{ role: "user", content: "get_weather Oslo" }] } });
+    const run = await client.runs.createThreadAndRun.mutate({
+      assistant_id: tool.id,
+      thread: { messages: [{ role: "user", content: "get_weather Oslo" }] },
+    });
     await waitForRun(run.thread_id, run.id, ["requires_action"]);
     // Authenticated on the upgrade this time (the Worker checks the token, the hub keeps its expiry).
-    const socket = rawSocket(run.thread_id, run.id, { authorization: `Bearer ${await jwt({ sub: TENANT, expiresIn: 2 })}` });
+    const socket = rawSocket(run.thread_id, run.id, {
+      authorization: `Bearer ${await jwt({ sub: TENANT, expiresIn: 2 })}`,
+    });
     await socket.opened();
     socket.send(subscriptionFrame(1, run.thread_id, run.id));
     await socket.waitFor((frame) => frame.id === 1 && frame.result?.type === "started");

@@ -6,7 +6,18 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch, resetEmulatorSettings } from "../helpers/emulator";
 import { upgrade } from "../helpers/hub";
 import { emulatorRunIds, rejection, rpcError, sleep, waitForRun, type RuncastError } from "../helpers/runcast";
-import { closeAllSockets, jwt, rawSocket, restAs, rpcAs, sseAs, subscribeOnce, uniqueTenant, upstreamUntouchedBy, wsAs } from "../helpers/secure";
+import {
+  closeAllSockets,
+  jwt,
+  rawSocket,
+  restAs,
+  rpcAs,
+  sseAs,
+  subscribeOnce,
+  uniqueTenant,
+  upstreamUntouchedBy,
+  wsAs,
+} from "../helpers/secure";
 import { API_KEYS } from "./fixtures";
 
 afterEach(async () => {
@@ -19,7 +30,9 @@ let toolAssistantId: string;
 const UNKNOWN_THREAD = `thread_unknown${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
 
 beforeAll(async () => {
-  assistantId = (await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })).id;
+  assistantId = (
+    await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })
+  ).id;
   toolAssistantId = (await createToolAssistant()).id;
 });
 
@@ -27,9 +40,16 @@ type Client = ReturnType<typeof rpcAs>;
 
 /** A run that waits for tool outputs (requires_action), holding one of its tenant's active-run slots. */
 async function waitingRun(client: Client) {
-  const run = await client.runs.createThreadAndRun.mutate({ assistant_id: toolAssistantId, thread: { messages: [{ role: "user", content: "get_weather Paris" }] } });
+  const run = await client.runs.createThreadAndRun.mutate({
+    assistant_id: toolAssistantId,
+    thread: { messages: [{ role: "user", content: "get_weather Paris" }] },
+  });
   const waiting = await waitForRun(run.thread_id, run.id, ["requires_action"]);
-  return { threadId: run.thread_id, runId: run.id, callId: waiting.required_action!.submit_tool_outputs.tool_calls[0]!.id };
+  return {
+    threadId: run.thread_id,
+    runId: run.id,
+    callId: waiting.required_action!.submit_tool_outputs.tool_calls[0]!.id,
+  };
 }
 
 /** Retries `create` while it is refused for the active-run limit: a freed slot shows within a few hub polls. */
@@ -53,7 +73,11 @@ function expectTooMany(error: RuncastError) {
 }
 
 describe("request bodies over RUNCAST_MAX_BODY_BYTES (64 KiB)", () => {
-  const big = () => JSON.stringify({ assistant_id: "asst_x", thread: { messages: [{ role: "user", content: "x".repeat(70 * 1024) }] } });
+  const big = () =>
+    JSON.stringify({
+      assistant_id: "asst_x",
+      thread: { messages: [{ role: "user", content: "x".repeat(70 * 1024) }] },
+    });
 
   it("are refused with 413 on /v1 and /trpc, before authentication and before any upstream call", async () => {
     const token = await jwt({ sub: uniqueTenant("body") });
@@ -61,7 +85,13 @@ describe("request bodies over RUNCAST_MAX_BODY_BYTES (64 KiB)", () => {
     const untouched = await upstreamUntouchedBy(async () => {
       for (const url of [`${GATEWAY}/v1/threads/runs`, `${GATEWAY}/trpc/runs.createThreadAndRun`])
         for (const headers of [{ authorization: `Bearer ${token}` }, {}] as Array<Record<string, string>>)
-          responses.push(await gatewayFetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: big() }));
+          responses.push(
+            await gatewayFetch(url, {
+              method: "POST",
+              headers: { "content-type": "application/json", ...headers },
+              body: big(),
+            }),
+          );
     });
     expect(untouched).toBe(true);
     for (const response of responses) {
@@ -81,7 +111,12 @@ describe("request bodies over RUNCAST_MAX_BODY_BYTES (64 KiB)", () => {
           else controller.close();
         },
       });
-      const request = new Request(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body, duplex: "half" } as RequestInit);
+      const request = new Request(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
       expect(request.headers.get("content-length")).toBeNull();
       expect((await gatewayFetch(request)).status).toBe(413);
     }
@@ -90,7 +125,10 @@ describe("request bodies over RUNCAST_MAX_BODY_BYTES (64 KiB)", () => {
   it("a body under the limit is read and judged on its content (400 for an unknown field, not 413)", async () => {
     const response = await gatewayFetch(`${GATEWAY}/v1/threads/runs`, {
       method: "POST",
-      headers: { authorization: `Bearer ${await jwt({ sub: uniqueTenant("body") })}`, "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${await jwt({ sub: uniqueTenant("body") })}`,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ assistant_id: assistantId, padding: "x".repeat(60 * 1024) }),
     });
     expect(response.status).toBe(400);
@@ -100,7 +138,14 @@ describe("request bodies over RUNCAST_MAX_BODY_BYTES (64 KiB)", () => {
 
 describe("CORS: only the configured origins, echoed by name", () => {
   const preflight = (origin: string, path = "/trpc/runs.list") =>
-    gatewayFetch(`${GATEWAY}${path}`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" } });
+    gatewayFetch(`${GATEWAY}${path}`, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
 
   it("a preflight from an allowed origin gets that origin back (never *), with the authorization header allowed", async () => {
     for (const origin of ["https://app.example.com", "http://localhost:5173"]) {
@@ -110,11 +155,19 @@ describe("CORS: only the configured origins, echoed by name", () => {
       expect(response.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
       expect(response.headers.get("vary")?.toLowerCase()).toContain("origin");
     }
-    expect((await preflight("https://app.example.com", "/v1/threads/runs")).headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(
+      (await preflight("https://app.example.com", "/v1/threads/runs")).headers.get("access-control-allow-origin"),
+    ).toBe("https://app.example.com");
   });
 
   it("a preflight from any other origin gets no access-control-allow-origin", async () => {
-    for (const origin of ["https://evil.example.com", "https://app.example.com.evil.example.com", "http://app.example.com", "null", "*"]) {
+    for (const origin of [
+      "https://evil.example.com",
+      "https://app.example.com.evil.example.com",
+      "http://app.example.com",
+      "null",
+      "*",
+    ]) {
       const response = await preflight(origin);
       expect(response.headers.get("access-control-allow-origin")).toBeNull();
       expect(response.headers.get("access-control-allow-credentials")).toBeNull();
@@ -124,7 +177,9 @@ describe("CORS: only the configured origins, echoed by name", () => {
   it("the actual request: the allowed origin can read the answer (an error too, with retry-after exposed); another cannot", async () => {
     const token = await jwt({ sub: uniqueTenant("cors") });
     const url = `${GATEWAY}/trpc/runs.list?input=${encodeURIComponent(JSON.stringify({ thread_id: UNKNOWN_THREAD }))}`;
-    const allowed = await gatewayFetch(url, { headers: { origin: "https://app.example.com", authorization: `Bearer ${token}` } });
+    const allowed = await gatewayFetch(url, {
+      headers: { origin: "https://app.example.com", authorization: `Bearer ${token}` },
+    });
     expect(allowed.status).toBe(404);
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
     expect(allowed.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("retry-after");
@@ -132,10 +187,14 @@ describe("CORS: only the configured origins, echoed by name", () => {
     const unauthorized = await gatewayFetch(url, { headers: { origin: "https://app.example.com" } });
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
-    const rest = await gatewayFetch(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs`, { headers: { origin: "http://localhost:5173", authorization: `Bearer ${token}` } });
+    const rest = await gatewayFetch(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs`, {
+      headers: { origin: "http://localhost:5173", authorization: `Bearer ${token}` },
+    });
     expect(rest.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
 
-    const evil = await gatewayFetch(url, { headers: { origin: "https://evil.example.com", authorization: `Bearer ${token}` } });
+    const evil = await gatewayFetch(url, {
+      headers: { origin: "https://evil.example.com", authorization: `Bearer ${token}` },
+    });
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
@@ -153,10 +212,15 @@ describe("subscribers per tenant per run (5)", () => {
 
   /** A finished run of the owner's (each test its own, so no seat is still being freed from the last test), and five sockets of the owner's tenant on it, authenticated on the upgrade. */
   async function fiveSockets() {
-    const created = await rpcAs(owner).runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] } });
+    const created = await rpcAs(owner).runs.createThreadAndRun.mutate({
+      assistant_id: assistantId,
+      thread: { messages: [{ role: "user", content: "Hi" }] },
+    });
     run = { threadId: created.thread_id, runId: created.id };
     await waitForRun(run.threadId, run.runId);
-    const sockets = Array.from({ length: 5 }, () => rawSocket(run.threadId, run.runId, { authorization: `Bearer ${owner}` }));
+    const sockets = Array.from({ length: 5 }, () =>
+      rawSocket(run.threadId, run.runId, { authorization: `Bearer ${owner}` }),
+    );
     await Promise.all(sockets.map((socket) => socket.opened()));
     return sockets;
   }
@@ -164,7 +228,10 @@ describe("subscribers per tenant per run (5)", () => {
   it("the 6th socket of the same tenant is refused: 429 on an upgrade with Authorization, close 4029 with connection params", async () => {
     await fiveSockets();
     // Another token of the same tenant: the count is per tenant, not per token.
-    const refused = await upgrade(path(), { upgrade: "websocket", authorization: `Bearer ${await jwt({ sub: ownerTenant, expiresIn: 120 })}` });
+    const refused = await upgrade(path(), {
+      upgrade: "websocket",
+      authorization: `Bearer ${await jwt({ sub: ownerTenant, expiresIn: 120 })}`,
+    });
     expect(refused.status).toBe(429);
     expect(refused.webSocket).toBeNull();
     expect(await refused.text()).toMatch(/5 subscribers/);
@@ -186,7 +253,9 @@ describe("subscribers per tenant per run (5)", () => {
     const outcome = await subscribeOnce(sseAs(owner), { thread_id: run.threadId, run_id: run.runId });
     expect(outcome.events).toEqual([]);
     expect(outcome.error?.data?.code).toBe("TOO_MANY_REQUESTS");
-    const rest = await gatewayFetch(`${GATEWAY}/v1/threads/${run.threadId}/runs/${run.runId}/events`, { headers: { authorization: `Bearer ${owner}` } });
+    const rest = await gatewayFetch(`${GATEWAY}/v1/threads/${run.threadId}/runs/${run.runId}/events`, {
+      headers: { authorization: `Bearer ${owner}` },
+    });
     expect(rest.status).toBe(429);
     expect(await rest.text()).not.toMatch(/thread\.run/);
   });
@@ -245,11 +314,15 @@ describe("request rate per tenant (300 per 60 s window)", () => {
     await awayFromWindowEdge();
     token = await jwt({ sub: tenant });
     const client = rpcAs(token);
-    const run = await client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] } });
+    const run = await client.runs.createThreadAndRun.mutate({
+      assistant_id: assistantId,
+      thread: { messages: [{ role: "user", content: "Hi" }] },
+    });
     own = { thread_id: run.thread_id, run_id: run.id };
     statuses = ["OK"];
     // In batches (one HTTP request each, as httpBatchLink sends them): 300 calls with the creation, all within the limit.
-    for (const size of [50, 50, 50, 50, 50, 49]) statuses.push(...(await Promise.all(Array.from({ length: size }, () => cheapCall(client)))));
+    for (const size of [50, 50, 50, 50, 50, 49])
+      statuses.push(...(await Promise.all(Array.from({ length: size }, () => cheapCall(client)))));
     await waitForRun(own.thread_id, own.run_id);
     // Room for the wait to the next window, and the 300 calls.
   }, 40_000);
@@ -261,7 +334,10 @@ describe("request rate per tenant (300 per 60 s window)", () => {
 
     const rest = await rejection(restAs(token).beta.threads.runs.list(UNKNOWN_THREAD));
     expect(rest).toBeInstanceOf(OpenAI.RateLimitError);
-    const ws = await upgrade(`/ws/threads/${UNKNOWN_THREAD}/runs/run_x`, { upgrade: "websocket", authorization: `Bearer ${token}` });
+    const ws = await upgrade(`/ws/threads/${UNKNOWN_THREAD}/runs/run_x`, {
+      upgrade: "websocket",
+      authorization: `Bearer ${token}`,
+    });
     expect(ws.status).toBe(429);
     const sse = await subscribeOnce(sseAs(token), { thread_id: UNKNOWN_THREAD, run_id: "run_x" });
     expect(sse.error?.data?.code).toBe("TOO_MANY_REQUESTS");
@@ -275,7 +351,10 @@ describe("request rate per tenant (300 per 60 s window)", () => {
   });
 
   it("the limited tenant's own run: no socket by Authorization (429), and none by connection params either", async () => {
-    const byHeader = await upgrade(`/ws/threads/${own.thread_id}/runs/${own.run_id}`, { upgrade: "websocket", authorization: `Bearer ${token}` });
+    const byHeader = await upgrade(`/ws/threads/${own.thread_id}/runs/${own.run_id}`, {
+      upgrade: "websocket",
+      authorization: `Bearer ${token}`,
+    });
     expect(byHeader.status).toBe(429);
     expectTooMany(await rpcError(rpcAs(token).runs.retrieve.query(own)));
     // The same tenant, authenticating on the socket instead: still over its rate, so refused too.
@@ -287,7 +366,9 @@ describe("request rate per tenant (300 per 60 s window)", () => {
   });
 
   it("REST's 429 from the rate limit carries retry-after, as the openai SDK expects", async () => {
-    const response = await gatewayFetch(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await gatewayFetch(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(429);
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
   });
@@ -297,9 +378,13 @@ describe("concurrent active runs per tenant (3)", () => {
   it("a failed or refused creation holds no slot", async () => {
     const client = rpcAs(await jwt({ sub: uniqueTenant("slots") }));
     for (let attempt = 0; attempt < 4; attempt++) {
-      const missing = await rpcError(client.runs.createThreadAndRun.mutate({ assistant_id: "asst_doesnotexist000000000000" }));
+      const missing = await rpcError(
+        client.runs.createThreadAndRun.mutate({ assistant_id: "asst_doesnotexist000000000000" }),
+      );
       expect(missing.data?.code).toBe("NOT_FOUND");
-      const forbidden = await rpcError(client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, model: "gpt-4o-mini" }));
+      const forbidden = await rpcError(
+        client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, model: "gpt-4o-mini" }),
+      );
       expect(forbidden.data?.code).toBe("FORBIDDEN");
     }
     const runs = [await waitingRun(client), await waitingRun(client), await waitingRun(client)];
@@ -311,17 +396,27 @@ describe("concurrent active runs per tenant (3)", () => {
     const client = rpcAs(await jwt({ sub: uniqueTenant("instant"), scope: "runcast:override" }));
     // Each fails right after in_progress, so its hub may see it end before the creation step has bound its slot.
     for (let round = 0; round < 4; round++) {
-      const run = await client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] }, metadata: { emulator_fail: "invalid_prompt" } });
+      const run = await client.runs.createThreadAndRun.mutate({
+        assistant_id: assistantId,
+        thread: { messages: [{ role: "user", content: "Hi" }] },
+        metadata: { emulator_fail: "invalid_prompt" },
+      });
       await waitForRun(run.thread_id, run.id);
     }
-    const more = await client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Still there?" }] } });
+    const more = await client.runs.createThreadAndRun.mutate({
+      assistant_id: assistantId,
+      thread: { messages: [{ role: "user", content: "Still there?" }] },
+    });
     expect(more.id).toMatch(/^run_/);
   });
 
   it("3 runs waiting for tool outputs fill the tenant's slots: the 4th is TOO_MANY_REQUESTS with retry_after until one ends", async () => {
     const client = rpcAs(await jwt({ sub: uniqueTenant("busy") }));
     // A thread of the tenant's own with its run finished, to create further runs on.
-    const first = await client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] } });
+    const first = await client.runs.createThreadAndRun.mutate({
+      assistant_id: assistantId,
+      thread: { messages: [{ role: "user", content: "Hi" }] },
+    });
     await waitForRun(first.thread_id, first.id);
     const home = first.thread_id;
     const waiting = [await whenSlotFrees(() => waitingRun(client)), await waitingRun(client), await waitingRun(client)];
@@ -335,14 +430,27 @@ describe("concurrent active runs per tenant (3)", () => {
 
     // Other tenants are unaffected.
     const other = rpcAs(await jwt({ sub: uniqueTenant("busy") }));
-    const theirs = await other.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] } });
+    const theirs = await other.runs.createThreadAndRun.mutate({
+      assistant_id: assistantId,
+      thread: { messages: [{ role: "user", content: "Hi" }] },
+    });
     await waitForRun(theirs.thread_id, theirs.id);
 
     // Outputs submitted: that run completes and its slot frees.
     const [done, cancelled, kept] = waiting as [(typeof waiting)[0], (typeof waiting)[0], (typeof waiting)[0]];
-    await client.runs.submitToolOutputs.mutate({ thread_id: done.threadId, run_id: done.runId, tool_outputs: [{ tool_call_id: done.callId, output: "sunny" }] });
+    await client.runs.submitToolOutputs.mutate({
+      thread_id: done.threadId,
+      run_id: done.runId,
+      tool_outputs: [{ tool_call_id: done.callId, output: "sunny" }],
+    });
     expect((await waitForRun(done.threadId, done.runId)).status).toBe("completed");
-    const again = await whenSlotFrees(() => client.runs.create.mutate({ thread_id: home, assistant_id: toolAssistantId, additional_messages: [{ role: "user", content: "get_time Oslo" }] }));
+    const again = await whenSlotFrees(() =>
+      client.runs.create.mutate({
+        thread_id: home,
+        assistant_id: toolAssistantId,
+        additional_messages: [{ role: "user", content: "get_time Oslo" }],
+      }),
+    );
     await waitForRun(home, again.id, ["requires_action"]);
     // Full again with the new run.
     expectTooMany(await rpcError(client.runs.createThreadAndRun.mutate({ assistant_id: assistantId })));
@@ -350,10 +458,16 @@ describe("concurrent active runs per tenant (3)", () => {
     // A cancelled run frees its slot too.
     await client.runs.cancel.mutate({ thread_id: cancelled.threadId, run_id: cancelled.runId });
     expect((await waitForRun(cancelled.threadId, cancelled.runId)).status).toBe("cancelled");
-    const after = await whenSlotFrees(() => client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hi" }] } }));
+    const after = await whenSlotFrees(() =>
+      client.runs.createThreadAndRun.mutate({
+        assistant_id: assistantId,
+        thread: { messages: [{ role: "user", content: "Hi" }] },
+      }),
+    );
     await waitForRun(after.thread_id, after.id);
 
-    for (const run of [kept, { threadId: home, runId: again.id }]) await client.runs.cancel.mutate({ thread_id: run.threadId, run_id: run.runId });
+    for (const run of [kept, { threadId: home, runId: again.id }])
+      await client.runs.cancel.mutate({ thread_id: run.threadId, run_id: run.runId });
   });
 
   it("REST: the 4th run is a 429 RateLimitError", async () => {

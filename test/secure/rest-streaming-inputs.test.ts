@@ -20,7 +20,9 @@ async function expectDescribed400(response: Response, param: string) {
   expect(response.status).toBe(400);
   const text = await response.text();
   expect(text).not.toMatch(/[\u0000-\u001f\u007f]/);
-  const body = JSON.parse(text) as { error: { message: string; type: string; param: string | null; code: string | null } };
+  const body = JSON.parse(text) as {
+    error: { message: string; type: string; param: string | null; code: string | null };
+  };
   expect(body.error).toMatchObject({ type: "invalid_request_error", param, code: "invalid_value" });
   expect(body.error.message).toMatch(new RegExp(`^${param}: `));
   expect(body.error.message).not.toMatch(/abc|red|def|[\u0000-\u001f\u007f]/);
@@ -29,18 +31,40 @@ async function expectDescribed400(response: Response, param: string) {
 describe("GET …/events", () => {
   it.each(MALFORMED)("thread id %s: 400 describing thread_id, with a valid token and with none", async (id) => {
     for (const headers of [{ authorization: `Bearer ${token}` }, {}] as Array<Record<string, string>>)
-      await expectDescribed400(await gatewayFetch(`${GATEWAY}/v1/threads/${id}/runs/${RUN}/events`, { headers }), "thread_id");
+      await expectDescribed400(
+        await gatewayFetch(`${GATEWAY}/v1/threads/${id}/runs/${RUN}/events`, { headers }),
+        "thread_id",
+      );
   });
 
   it("a malformed run id is a 400 too; a well-formed unknown thread stays a 404 for the caller", async () => {
-    await expectDescribed400(await gatewayFetch(`${GATEWAY}/v1/threads/${THREAD}/runs/run_x%00y/events`, { headers: { authorization: `Bearer ${token}` } }), "run_id");
-    expect((await gatewayFetch(`${GATEWAY}/v1/threads/${THREAD}/runs/${RUN}/events`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    await expectDescribed400(
+      await gatewayFetch(`${GATEWAY}/v1/threads/${THREAD}/runs/run_x%00y/events`, {
+        headers: { authorization: `Bearer ${token}` },
+      }),
+      "run_id",
+    );
+    expect(
+      (
+        await gatewayFetch(`${GATEWAY}/v1/threads/${THREAD}/runs/${RUN}/events`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
 describe("POST …/submit_tool_outputs with stream: true", () => {
-  const submit = (threadId: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
-    gatewayFetch(`${GATEWAY}/v1/threads/${threadId}/runs/${RUN}/submit_tool_outputs`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const submit = (
+    threadId: string,
+    body: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${token}` },
+  ) =>
+    gatewayFetch(`${GATEWAY}/v1/threads/${threadId}/runs/${RUN}/submit_tool_outputs`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
 
   it.each(MALFORMED)("thread id %s: 400 describing thread_id, with a valid token and with none", async (id) => {
     const body = { stream: true, tool_outputs: [{ tool_call_id: "call_abc", output: "x" }] };

@@ -24,7 +24,10 @@ const UNKNOWN_THREAD = `thread_unknown${crypto.randomUUID().replace(/-/g, "").sl
 const UNKNOWN_RUN = `run_unknown${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
 /** A call that would reach the upstream (a new thread and run) if the gateway let the caller through. */
 const createCall = (client: ReturnType<typeof rpcAs>, assistantId = "asst_abc") =>
-  client.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hello" }] } });
+  client.runs.createThreadAndRun.mutate({
+    assistant_id: assistantId,
+    thread: { messages: [{ role: "user", content: "Hello" }] },
+  });
 
 describe("a JWT without `exp` (RUNCAST_JWT_MAX_AGE unset)", () => {
   it("tRPC: UNAUTHORIZED (401) saying the token has no expiry, with no upstream call", async () => {
@@ -39,10 +42,16 @@ describe("a JWT without `exp` (RUNCAST_JWT_MAX_AGE unset)", () => {
   it("REST: AuthenticationError (401), with no upstream call", async () => {
     const sdk = restAs(await jwt({ sub: uniqueTenant("noexp"), expiresIn: null }));
     let error: unknown;
-    expect(await upstreamUntouchedBy(async () => (error = await rejection(sdk.beta.threads.createAndRun({ assistant_id: "asst_abc" }))))).toBe(true);
+    expect(
+      await upstreamUntouchedBy(
+        async () => (error = await rejection(sdk.beta.threads.createAndRun({ assistant_id: "asst_abc" }))),
+      ),
+    ).toBe(true);
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((error as Error).message).toMatch(/exp/);
-    const events = await gatewayFetch(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs/${UNKNOWN_RUN}/events`, { headers: { authorization: `Bearer ${await jwt({ expiresIn: null })}` } });
+    const events = await gatewayFetch(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs/${UNKNOWN_RUN}/events`, {
+      headers: { authorization: `Bearer ${await jwt({ expiresIn: null })}` },
+    });
     expect(events.status).toBe(401);
   });
 
@@ -51,7 +60,10 @@ describe("a JWT without `exp` (RUNCAST_JWT_MAX_AGE unset)", () => {
     const sse = await subscribeOnce(sseAs(token), { thread_id: UNKNOWN_THREAD, run_id: UNKNOWN_RUN });
     expect(sse.error?.data?.code).toBe("UNAUTHORIZED");
     expect(sse.events).toEqual([]);
-    const ws = await upgrade(`/ws/threads/${UNKNOWN_THREAD}/runs/${UNKNOWN_RUN}`, { upgrade: "websocket", authorization: `Bearer ${token}` });
+    const ws = await upgrade(`/ws/threads/${UNKNOWN_THREAD}/runs/${UNKNOWN_RUN}`, {
+      upgrade: "websocket",
+      authorization: `Bearer ${token}`,
+    });
     expect(ws.status).toBe(401);
     expect(ws.webSocket).toBeNull();
   });
@@ -60,24 +72,37 @@ describe("a JWT without `exp` (RUNCAST_JWT_MAX_AGE unset)", () => {
 describe("with RUNCAST_JWT_MAX_AGE", () => {
   const app = gatewayApp();
   const withMaxAge = (maxAge: string | undefined) =>
-    ((input: RequestInfo | URL, init?: RequestInit) => app.request(input instanceof Request ? input : String(input), init, { ...env, RUNCAST_JWT_MAX_AGE: maxAge } as GatewayEnv)) as typeof fetch;
-  const clientWith = (maxAge: string | undefined, token: string) => createRuncastClient({ url: GATEWAY, fetch: withMaxAge(maxAge), token });
+    ((input: RequestInfo | URL, init?: RequestInit) =>
+      app.request(input instanceof Request ? input : String(input), init, {
+        ...env,
+        RUNCAST_JWT_MAX_AGE: maxAge,
+      } as GatewayEnv)) as typeof fetch;
+  const clientWith = (maxAge: string | undefined, token: string) =>
+    createRuncastClient({ url: GATEWAY, fetch: withMaxAge(maxAge), token });
 
   it("a token without `exp` is accepted while its `iat` is within the max age", async () => {
-    const assistantId = (await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })).id;
+    const assistantId = (
+      await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })
+    ).id;
     const client = clientWith("15m", await jwt({ sub: uniqueTenant("maxage"), expiresIn: null, issuedIn: -60 }));
     const run = await createCall(client, assistantId);
     expect(run.thread_id).toMatch(/^thread_/);
     await waitForRun(run.thread_id, run.id);
     // Seconds work as well as a duration.
-    const page = await clientWith("900", await jwt({ sub: uniqueTenant("maxage"), expiresIn: null })).runs.list.query({ thread_id: UNKNOWN_THREAD }).catch((error: RuncastError) => error);
+    const page = await clientWith("900", await jwt({ sub: uniqueTenant("maxage"), expiresIn: null }))
+      .runs.list.query({ thread_id: UNKNOWN_THREAD })
+      .catch((error: RuncastError) => error);
     expect((page as RuncastError).data?.code).toBe("NOT_FOUND");
   });
 
   it("refused once `iat` is older than the max age (even with a later `exp`), and without `iat`; no upstream call", async () => {
     const cases: Array<[string, Parameters<typeof jwt>[0], RegExp]> = [
       ["iat 20 minutes ago, no exp", { expiresIn: null, issuedIn: -20 * 60 }, /older than this gateway accepts/],
-      ["iat 20 minutes ago, exp in an hour", { expiresIn: 3600, issuedIn: -20 * 60 }, /older than this gateway accepts/],
+      [
+        "iat 20 minutes ago, exp in an hour",
+        { expiresIn: 3600, issuedIn: -20 * 60 },
+        /older than this gateway accepts/,
+      ],
       ["no iat and no exp", { expiresIn: null, issuedIn: null }, /no issue time \(`iat`\)/],
     ];
     for (const [name, options, message] of cases) {
@@ -87,14 +112,20 @@ describe("with RUNCAST_JWT_MAX_AGE", () => {
       expect(error?.data?.code, name).toBe("UNAUTHORIZED");
       expect(error?.message, name).toMatch(message);
     }
-    const rest = await withMaxAge("15m")(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs`, { headers: { authorization: `Bearer ${await jwt({ expiresIn: null, issuedIn: -3600 })}` } });
+    const rest = await withMaxAge("15m")(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs`, {
+      headers: { authorization: `Bearer ${await jwt({ expiresIn: null, issuedIn: -3600 })}` },
+    });
     expect(rest.status).toBe(401);
   });
 
   it("a value that is not a duration is SERVICE_UNAVAILABLE naming the setting, not a refused token", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     for (let call = 0; call < 2; call++) {
-      const error = await rpcError(clientWith("soon-ish", await jwt({ sub: uniqueTenant("maxage") })).runs.list.query({ thread_id: UNKNOWN_THREAD }));
+      const error = await rpcError(
+        clientWith("soon-ish", await jwt({ sub: uniqueTenant("maxage") })).runs.list.query({
+          thread_id: UNKNOWN_THREAD,
+        }),
+      );
       expect(error.data?.code).toBe("SERVICE_UNAVAILABLE");
       expect(error.message).toContain("RUNCAST_JWT_MAX_AGE");
       expect(error.message).not.toContain("soon-ish");
@@ -102,8 +133,11 @@ describe("with RUNCAST_JWT_MAX_AGE", () => {
   });
 
   it("reads durations as jose does: seconds, or a number with a unit", () => {
-    expect(["900", "15m", "15 minutes", "0.25h", "1d", "1w", "30s", " 2 hrs "].map(durationSeconds)).toEqual([900, 900, 900, 900, 86_400, 604_800, 30, 7200]);
-    for (const bad of ["", "soon", "-5m", "15 m s", "0", "0.1s", "15m ago", "1e3"]) expect(durationSeconds(bad), bad).toBeNull();
+    expect(["900", "15m", "15 minutes", "0.25h", "1d", "1w", "30s", " 2 hrs "].map(durationSeconds)).toEqual([
+      900, 900, 900, 900, 86_400, 604_800, 30, 7200,
+    ]);
+    for (const bad of ["", "soon", "-5m", "15 m s", "0", "0.1s", "15m ago", "1e3"])
+      expect(durationSeconds(bad), bad).toBeNull();
   });
 });
 
@@ -112,7 +146,11 @@ describe("Principal.expiresAt: when the credential stops being valid", () => {
   async function token(options: Parameters<typeof jwt>[0], maxAge = 0) {
     const value = await jwt(options);
     const { exp, iat } = decodeJwt(value);
-    return { value, exp: exp === undefined ? undefined : exp * 1000, ageEnd: iat === undefined ? undefined : (iat + maxAge) * 1000 };
+    return {
+      value,
+      exp: exp === undefined ? undefined : exp * 1000,
+      ageEnd: iat === undefined ? undefined : (iat + maxAge) * 1000,
+    };
   }
 
   it("a JWT's `exp`, or the earlier of `exp` and `iat` plus the max age; null for API keys and `none` mode", async () => {

@@ -14,7 +14,13 @@ afterEach(async () => {
 
 const FILE_ID = "file-abc123";
 /** A user message showing an upstream file by id: the upstream reads that file on the gateway's key. */
-const imageMessage = { role: "user" as const, content: [{ type: "text" as const, text: "What is in this image?" }, { type: "image_file" as const, image_file: { file_id: FILE_ID } }] };
+const imageMessage = {
+  role: "user" as const,
+  content: [
+    { type: "text" as const, text: "What is in this image?" },
+    { type: "image_file" as const, image_file: { file_id: FILE_ID } },
+  ],
+};
 const attachments = [{ file_id: FILE_ID, tools: [{ type: "file_search" as const }] }];
 
 let assistantId: string;
@@ -24,10 +30,15 @@ let acme: ReturnType<typeof rpcAs>;
 let threadId: string;
 
 beforeAll(async () => {
-  assistantId = (await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })).id;
+  assistantId = (
+    await emulatorSdk().beta.assistants.create({ model: "gpt-4o", name: "Plain", instructions: "Answer briefly." })
+  ).id;
   acmeToken = await jwt({ sub: uniqueTenant("acme") });
   acme = rpcAs(acmeToken);
-  const run = await acme.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [{ role: "user", content: "Hello" }] } });
+  const run = await acme.runs.createThreadAndRun.mutate({
+    assistant_id: assistantId,
+    thread: { messages: [{ role: "user", content: "Hello" }] },
+  });
   threadId = run.thread_id;
   await waitForRun(run.thread_id, run.id);
 });
@@ -45,8 +56,16 @@ describe("image_file content parts need runcast:override", () => {
     let create: RuncastError | undefined;
     let threadAndRun: RuncastError | undefined;
     const untouched = await upstreamUntouchedBy(async () => {
-      create = await rpcError(acme.runs.create.mutate({ thread_id: threadId, assistant_id: assistantId, additional_messages: [imageMessage] }));
-      threadAndRun = await rpcError(acme.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [imageMessage] } }));
+      create = await rpcError(
+        acme.runs.create.mutate({
+          thread_id: threadId,
+          assistant_id: assistantId,
+          additional_messages: [imageMessage],
+        }),
+      );
+      threadAndRun = await rpcError(
+        acme.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [imageMessage] } }),
+      );
     });
     expect(untouched).toBe(true);
     expectForbidden(create, "additional_messages[].content[].image_file");
@@ -57,8 +76,16 @@ describe("image_file content parts need runcast:override", () => {
     const sdk = restAs(acmeToken);
     const refusals: unknown[] = [];
     const untouched = await upstreamUntouchedBy(async () => {
-      refusals.push(await rejection(sdk.beta.threads.runs.create(threadId, { assistant_id: assistantId, additional_messages: [imageMessage] })));
-      refusals.push(await rejection(sdk.beta.threads.createAndRun({ assistant_id: assistantId, thread: { messages: [imageMessage] } })));
+      refusals.push(
+        await rejection(
+          sdk.beta.threads.runs.create(threadId, { assistant_id: assistantId, additional_messages: [imageMessage] }),
+        ),
+      );
+      refusals.push(
+        await rejection(
+          sdk.beta.threads.createAndRun({ assistant_id: assistantId, thread: { messages: [imageMessage] } }),
+        ),
+      );
     });
     expect(untouched).toBe(true);
     const [create, threadAndRun] = refusals as InstanceType<typeof OpenAI.PermissionDeniedError>[];
@@ -71,12 +98,25 @@ describe("image_file content parts need runcast:override", () => {
   });
 
   it("an API key without the scope is refused the same way; text and image_url parts alone need no scope", async () => {
-    const error = await rpcError(rpcAs(API_KEYS.acme).runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [imageMessage] } }));
+    const error = await rpcError(
+      rpcAs(API_KEYS.acme).runs.createThreadAndRun.mutate({
+        assistant_id: assistantId,
+        thread: { messages: [imageMessage] },
+      }),
+    );
     expectForbidden(error, "thread.messages[].content[].image_file");
     const plain = await acme.runs.create.mutate({
       thread_id: threadId,
       assistant_id: assistantId,
-      additional_messages: [{ role: "user", content: [{ type: "text", text: "Describe" }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }],
+      additional_messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Describe" },
+            { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+          ],
+        },
+      ],
     });
     await waitForRun(threadId, plain.id);
   });
@@ -91,13 +131,25 @@ describe("every field naming the account's files or vector stores", () => {
           assistant_id: assistantId,
           model: "gpt-4o-mini",
           tool_resources: { code_interpreter: { file_ids: [FILE_ID] } },
-          thread: { tool_resources: { file_search: { vector_store_ids: ["vs_abc123"] } }, messages: [{ ...imageMessage, attachments }] },
+          thread: {
+            tool_resources: { file_search: { vector_store_ids: ["vs_abc123"] } },
+            messages: [{ ...imageMessage, attachments }],
+          },
         }),
       );
     });
     expect(untouched).toBe(true);
-    expectForbidden(error, "model, tool_resources, thread.tool_resources, thread.messages[].attachments, thread.messages[].content[].image_file");
-    const onThread = await rpcError(acme.runs.create.mutate({ thread_id: threadId, assistant_id: assistantId, additional_messages: [{ role: "user", content: "Read this", attachments }, imageMessage] }));
+    expectForbidden(
+      error,
+      "model, tool_resources, thread.tool_resources, thread.messages[].attachments, thread.messages[].content[].image_file",
+    );
+    const onThread = await rpcError(
+      acme.runs.create.mutate({
+        thread_id: threadId,
+        assistant_id: assistantId,
+        additional_messages: [{ role: "user", content: "Read this", attachments }, imageMessage],
+      }),
+    );
     expectForbidden(onThread, "additional_messages[].attachments, additional_messages[].content[].image_file");
   });
 });
@@ -105,12 +157,22 @@ describe("every field naming the account's files or vector stores", () => {
 describe("with runcast:override", () => {
   it("globex's image_file parts reach the upstream unchanged, over tRPC and REST", async () => {
     const globex = rpcAs(API_KEYS.globex);
-    const run = await globex.runs.createThreadAndRun.mutate({ assistant_id: assistantId, thread: { messages: [imageMessage] } });
+    const run = await globex.runs.createThreadAndRun.mutate({
+      assistant_id: assistantId,
+      thread: { messages: [imageMessage] },
+    });
     await waitForRun(run.thread_id, run.id);
-    const next = await restAs(API_KEYS.globex).beta.threads.runs.create(run.thread_id, { assistant_id: assistantId, additional_messages: [imageMessage] });
+    const next = await restAs(API_KEYS.globex).beta.threads.runs.create(run.thread_id, {
+      assistant_id: assistantId,
+      additional_messages: [imageMessage],
+    });
     await waitForRun(run.thread_id, next.id);
-    const messages = await emulatorGet<{ data: Array<{ role: string; content: Array<{ type: string; image_file?: { file_id: string } }> }> }>(`/threads/${run.thread_id}/messages?order=asc`);
-    const shown = messages.data.filter((message) => message.role === "user").map((message) => message.content.find((part) => part.type === "image_file")?.image_file?.file_id);
+    const messages = await emulatorGet<{
+      data: Array<{ role: string; content: Array<{ type: string; image_file?: { file_id: string } }> }>;
+    }>(`/threads/${run.thread_id}/messages?order=asc`);
+    const shown = messages.data
+      .filter((message) => message.role === "user")
+      .map((message) => message.content.find((part) => part.type === "image_file")?.image_file?.file_id);
     expect(shown).toEqual([FILE_ID, FILE_ID]);
   });
 });

@@ -6,6 +6,10 @@ import { listAssistantsInput } from "../../schemas/runs";
 
 export const assistantsRouter = router({
   list: authedProcedure.input(listAssistantsInput).query(({ ctx, input }) =>
-    filteredPage({ query: input, fetchPage: (query) => ctx.provider.listAssistants(query), keep: (assistant) => mayRunAssistant(ctx.env, ctx.principal, assistant.id) }),
+    filteredPage({
+      query: input,
+      fetchPage: (query) => ctx.provider.listAssistants(query),
+      keep: (assistant) => mayRunAssistant(ctx.env, ctx.principal, assistant.id),
+    }),
   ),
 });

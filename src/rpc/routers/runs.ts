@@ -4,7 +4,15 @@
 import { tracked } from "@trpc/server";
 import { assertMayRun, assertThreadAccess } from "../../auth/access";
 import { withRunSlot } from "../../auth/limits";
-import { cancelRun, hubFor, hubRefusal, retrieveRun, startRun, submitToolOutputs, updateRun } from "../../durable/hub-client";
+import {
+  cancelRun,
+  hubFor,
+  hubRefusal,
+  retrieveRun,
+  startRun,
+  submitToolOutputs,
+  updateRun,
+} from "../../durable/hub-client";
 import { followRequest, readEvents } from "../../durable/hub-contract";
 import { authedProcedure, router } from "../init";
 import type { RunEvent } from "../run-event";
@@ -25,22 +33,28 @@ const steps = router({
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
     return ctx.provider.listSteps(thread_id, run_id, query);
   }),
-  retrieve: authedProcedure.input(retrieveStepInput).query(async ({ ctx, input: { thread_id, run_id, step_id, include } }) => {
-    await assertThreadAccess(ctx.env, ctx.principal, thread_id);
-    return ctx.provider.retrieveStep(thread_id, run_id, step_id, include);
-  }),
+  retrieve: authedProcedure
+    .input(retrieveStepInput)
+    .query(async ({ ctx, input: { thread_id, run_id, step_id, include } }) => {
+      await assertThreadAccess(ctx.env, ctx.principal, thread_id);
+      return ctx.provider.retrieveStep(thread_id, run_id, step_id, include);
+    }),
 });
 
 export const runsRouter = router({
   create: authedProcedure.input(createRunInput).mutation(async ({ ctx, input: { thread_id, ...params } }) => {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
     assertMayRun(ctx.env, ctx.principal, params);
-    return withRunSlot(ctx.env, ctx.principal, (reservation) => startRun(ctx.env, { kind: "run", thread_id, params, tenant: ctx.principal.tenant, reservation }));
+    return withRunSlot(ctx.env, ctx.principal, (reservation) =>
+      startRun(ctx.env, { kind: "run", thread_id, params, tenant: ctx.principal.tenant, reservation }),
+    );
   }),
   /** The new thread belongs to the caller's tenant (the creation step records it before answering). */
   createThreadAndRun: authedProcedure.input(createThreadAndRunInput).mutation(({ ctx, input }) => {
     assertMayRun(ctx.env, ctx.principal, input);
-    return withRunSlot(ctx.env, ctx.principal, (reservation) => startRun(ctx.env, { kind: "threadAndRun", params: input, tenant: ctx.principal.tenant, reservation }));
+    return withRunSlot(ctx.env, ctx.principal, (reservation) =>
+      startRun(ctx.env, { kind: "threadAndRun", params: input, tenant: ctx.principal.tenant, reservation }),
+    );
   }),
   list: authedProcedure.input(listRunsInput).query(async ({ ctx, input: { thread_id, ...query } }) => {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
@@ -78,9 +92,15 @@ export const runsRouter = router({
   events: authedProcedure.input(runEventsInput).subscription(async function* ({ ctx, input, signal }) {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
     const after = Number(input.lastEventId ?? 0);
-    const response = await hubFor(ctx.env, input.run_id).fetch(followRequest({ thread_id: input.thread_id, run_id: input.run_id, after, until: "terminal", tenant: ctx.principal.tenant }, signal));
+    const response = await hubFor(ctx.env, input.run_id).fetch(
+      followRequest(
+        { thread_id: input.thread_id, run_id: input.run_id, after, until: "terminal", tenant: ctx.principal.tenant },
+        signal,
+      ),
+    );
     if (!response.ok || !response.body) throw await hubRefusal(response);
-    for await (const { seq, event, data } of readEvents(response.body)) yield tracked(String(seq), { event, data } as RunEvent);
+    for await (const { seq, event, data } of readEvents(response.body))
+      yield tracked(String(seq), { event, data } as RunEvent);
   }),
   steps,
 });
