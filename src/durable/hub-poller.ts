@@ -2,22 +2,20 @@
 // finds appended as the events a stream would have carried (backfill.ts) unless newer events overtook it.
 import type { Run, RunsProvider } from "../providers/provider";
 import { backfill } from "./backfill";
-import type { EventLog } from "./event-log";
 import type { HubConfig } from "./hub-config";
-import type { HubState, HubStateStore } from "./hub-state";
+import type { HubState } from "./hub-state";
+import type { RunRecord } from "./run-record";
 import { pollDelay } from "./schedule";
 
 /** Statuses in which the run moves on by itself, so a poll also reads its steps and messages. */
 const PROGRESSING = new Set<Run["status"]>(["queued", "in_progress", "cancelling"]);
 
-/** What the poller needs from the hub: its state, its log, the upstream, and a way to append and deliver events. */
+/** What the poller needs: the run's record (state, log, and its one way to append), its pace, and the upstream. */
 export interface PollerHost {
-  store: HubStateStore;
-  log(): EventLog;
+  record: RunRecord;
   config: HubConfig;
   provider(): RunsProvider;
   subscriberCount(): number;
-  append(state: HubState, events: Array<{ event: string; data: unknown }>, now: number): void;
 }
 
 export class HubPoller {
@@ -29,7 +27,7 @@ export class HubPoller {
   plan(state: HubState, now: number, fresh = false): void {
     if (fresh) state.poll.attempt = 0;
     state.poll.at = now + pollDelay(this.hub.config, state.poll.attempt, this.hub.subscriberCount(), state.poll.hintMs);
-    this.hub.store.put(state);
+    this.hub.record.put(state);
   }
 
   /**
@@ -37,14 +35,14 @@ export class HubPoller {
    * idle poll. True when the plan moved (the hub then reschedules its alarm).
    */
   watched(): boolean {
-    const state = this.hub.store.get();
+    const state = this.hub.record.state();
     if (!state || state.stream.open || state.terminalAt !== null || state.settled || state.poll.at === null)
       return false;
     const soonest =
       Date.now() + pollDelay(this.hub.config, state.poll.attempt, this.hub.subscriberCount(), state.poll.hintMs);
     if (soonest >= state.poll.at) return false;
     state.poll.at = soonest;
-    this.hub.store.put(state);
+    this.hub.record.put(state);
     return true;
   }
 
@@ -56,14 +54,14 @@ export class HubPoller {
 
   /** The run from upstream, plus its steps and messages when it may have moved, appended as the events they imply. */
   private async poll(): Promise<Run> {
-    const { store } = this.hub;
-    const state = store.get()!;
+    const { record } = this.hub;
+    const state = record.state()!;
     const { run, pollAfterMs } = await this.hub.provider().retrieveRun(state.thread_id, state.run_id);
-    const current = store.get()!;
+    const current = record.state()!;
     current.poll.hintMs = pollAfterMs;
-    store.put(current);
+    record.put(current);
     const outcome = await this.backfill(state.version, run);
-    const after = store.get()!;
+    const after = record.state()!;
     // Quiet polls back off; a change, or an answer overtaken by newer events, brings the next poll close.
     after.poll.attempt = outcome === "quiet" ? after.poll.attempt + 1 : 0;
     this.plan(after, Date.now());
@@ -75,9 +73,9 @@ export class HubPoller {
    * stream's events, a cancel): that answer is older than what subscribers have, and is dropped.
    */
   async backfill(version: number, run: Run): Promise<"changed" | "quiet" | "stale"> {
-    const { store } = this.hub;
-    const state = store.get()!;
-    const moved = this.hub.log().currentView().get(run.id)?.status !== run.status || PROGRESSING.has(run.status);
+    const { record } = this.hub;
+    const state = record.state()!;
+    const moved = this.hub.record.log.currentView().get(run.id)?.status !== run.status || PROGRESSING.has(run.status);
     const provider = this.hub.provider();
     const [steps, messages] = moved
       ? await Promise.all([
@@ -85,15 +83,15 @@ export class HubPoller {
           provider.listMessages(state.thread_id, { run_id: state.run_id, order: "asc", limit: 100 }),
         ])
       : [undefined, undefined];
-    const current = store.get()!;
+    const current = record.state()!;
     if (current.stream.open || current.version !== version) return "stale";
-    const events = backfill(this.hub.log().currentView(), { run, steps: steps?.data, messages: messages?.data });
+    const events = backfill(this.hub.record.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
     current.run = run;
     if (events.length === 0) {
-      store.put(current);
+      record.put(current);
       return "quiet";
     }
-    this.hub.append(current, events, Date.now());
+    record.append(current, events, Date.now());
     return "changed";
   }
 }

@@ -6,10 +6,11 @@ import { describeIssues, inputIssues } from "../errors/input-issues";
 import { toTRPCError, upstreamData } from "../errors/upstream-errors";
 import { describeFailure, UpstreamError } from "../errors/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
-import type { EventLog, LoggedEvent } from "./event-log";
+import type { LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
 import { toError, type HubResult } from "./hub-result";
-import { isTerminalEvent, type HubState } from "./hub-state";
+import { isTerminalEvent } from "./hub-state";
+import type { RunRecord } from "./run-record";
 import type { Submitted } from "./hub-contract";
 import { spend } from "./socket-budget";
 import {
@@ -25,7 +26,6 @@ import {
 
 /** What the sockets may ask of the hub. */
 export interface HubActions {
-  state(): HubState | undefined;
   /** Checks a credential sent as the `token` connection param (and the tenant's request rate). */
   authenticate(token: string | null): Promise<SocketPrincipal>;
   /** Counts a call made over the socket against the tenant's request rate. */
@@ -81,7 +81,8 @@ export class HubSockets {
 
   constructor(
     private readonly connections: Connections,
-    private readonly log: () => EventLog,
+    /** The run's state and log, read here; only the record writes them. */
+    private readonly record: RunRecord,
     private readonly config: HubConfig,
     private readonly hub: HubActions,
   ) {}
@@ -299,7 +300,7 @@ export class HubSockets {
         const after = Number(input.lastEventId ?? 0);
         // A replay sends the whole backlog at once: it is paid for from the socket's budget, so a frame of
         // subscriptions to a long log cannot make the hub send without bound.
-        const backlog = Math.max(0, this.log().lastSeq() - after);
+        const backlog = Math.max(0, this.record.log.lastSeq() - after);
         if (
           spend(socket.budget, Math.ceil(backlog / REPLAYED_EVENTS_PER_MESSAGE), true, this.config, Date.now()) ===
           "rate"
@@ -346,7 +347,7 @@ export class HubSockets {
 
   /** A socket belongs to one run: input naming another run is NOT_FOUND, as it would be anywhere else. */
   private ownRun(input: { thread_id: string; run_id: string }): void {
-    const state = this.hub.state();
+    const state = this.record.state();
     if (!state || state.thread_id !== input.thread_id || state.run_id !== input.run_id)
       throw new TRPCError({
         code: "NOT_FOUND",
@@ -378,7 +379,7 @@ export class HubSockets {
         code: "BAD_REQUEST",
         message: `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket.`,
       });
-    const log = this.log();
+    const log = this.record.log;
     log.assertIssued(after);
     this.connections.send(ws, startedFrame(id));
     let last = after;
@@ -394,7 +395,7 @@ export class HubSockets {
       }
     }
     // Resumed after the run's end, or after polling gave up on it: nothing more will come.
-    const state = this.hub.state();
+    const state = this.record.state();
     if (state?.terminalAt != null || state?.settled) {
       this.connections.send(ws, stoppedFrame(id));
       return;

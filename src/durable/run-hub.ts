@@ -14,17 +14,17 @@ import { authenticate } from "../auth/authenticate";
 import { assertThreadAccess } from "../auth/access";
 import { enforceRate, releaseRunSlot } from "../auth/limits";
 import { CLOSE, Connections, socketPrincipal, type SocketPrincipal } from "./connections";
-import { EventLog, type LoggedEvent } from "./event-log";
 import { Followers } from "./followers";
 import { parseHubRequest, type BeginInput, type FollowQuery, type Submitted } from "./hub-contract";
 import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
-import { HubStateStore, isRunEvent, newHubState, TERMINAL_STATUSES, type HubState } from "./hub-state";
+import { isRunEvent, newHubState, type HubState } from "./hub-state";
 import { HubSockets } from "./hub-sockets";
 import { HubPoller } from "./hub-poller";
 import { alarmAction, nextAlarm, type ScheduleState } from "./schedule";
 import { pump, readUntil } from "./stream-pump";
-import { roundOf, ToolOutputs } from "./tool-outputs";
+import { roundOf } from "./tool-outputs";
+import { RunRecord } from "./run-record";
 
 /** The upstream's own answer for a run that does not exist, field for field, so either reads the same on every surface. */
 const runNotFound = (runId: string) =>
@@ -36,9 +36,8 @@ const runNotFound = (runId: string) =>
   });
 
 export class RunHub extends DurableObject<GatewayEnv> {
-  private log: EventLog;
-  private outputs: ToolOutputs;
-  private readonly store: HubStateStore;
+  /** The run's state, log and tool rounds: their one writer. */
+  private readonly record: RunRecord;
   private readonly config: HubConfig;
   private readonly perTenantLimit: number;
   private readonly connections: Connections;
@@ -52,33 +51,34 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   constructor(ctx: DurableObjectState, env: GatewayEnv) {
     super(ctx, env);
-    this.log = new EventLog(ctx.storage.sql);
-    this.outputs = new ToolOutputs(ctx.storage.sql);
-    this.store = new HubStateStore(ctx.storage.kv);
+    this.record = new RunRecord(ctx.storage, {
+      appended: (events, now) => {
+        this.sockets.deliver(events);
+        this.followers.appended(events.at(-1)!.seq, now);
+      },
+      ended: (state) => this.releaseSlot(state),
+    });
     this.config = hubConfig(env);
     this.perTenantLimit = Number(env.RUNCAST_MAX_SUBSCRIBERS_PER_TENANT ?? 50);
-    this.connections = new Connections(ctx.getWebSockets(), () => this.log.lastSeq(), this.config);
+    this.connections = new Connections(ctx.getWebSockets(), () => this.record.log.lastSeq(), this.config);
     this.followers = new Followers(
       {
-        log: () => this.log,
+        log: () => this.record.log,
         // A run that ended, or that polling gave up on, will log nothing more.
         runEnded: () => {
-          const state = this.store.get();
+          const state = this.record.state();
           return state?.terminalAt != null || state?.settled === true;
         },
       },
       this.config,
     );
     this.poller = new HubPoller({
-      store: this.store,
-      log: () => this.log,
+      record: this.record,
       config: this.config,
       provider: () => this.provider(),
       subscriberCount: () => this.subscriberCount(),
-      append: (state, events, now) => this.append(state, events, now),
     });
-    this.sockets = new HubSockets(this.connections, () => this.log, this.config, {
-      state: () => this.store.get(),
+    this.sockets = new HubSockets(this.connections, this.record, this.config, {
       authenticate: async (token) => {
         const principal = await authenticate(this.env, token);
         await enforceRate(this.env, principal);
@@ -97,7 +97,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     });
     // Sockets restored from hibernation that were still authenticating keep their deadlines.
     this.sockets.watchDeadlines();
-    const state = this.store.get();
+    const state = this.record.state();
     // A stream the hub read itself cannot have survived a restart: fall back to polling now, not after the silence timeout.
     if (state?.stream.open && state.stream.source === "hub") ctx.blockConcurrencyWhile(() => this.streamLost(state));
   }
@@ -154,7 +154,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     } catch (error) {
       console.error(`RunHub.alarm: ${describeFailure(error)}`);
       // A failed alarm must not stop the schedule, nor fire again at once: back off, then try again.
-      const state = this.store.get();
+      const state = this.record.state();
       if (state && !state.stream.open && state.terminalAt === null && !state.settled) {
         state.poll.attempt++;
         this.poller.plan(state, Date.now());
@@ -188,34 +188,34 @@ export class RunHub extends DurableObject<GatewayEnv> {
   /** The run was just created upstream; its first events arrive here, and the rest follow through `ingest`. */
   async begin(input: BeginInput): Promise<number> {
     const now = Date.now();
-    const existing = this.store.get();
+    const existing = this.record.state();
     if (existing) {
       // The hub took the run up first (a subscriber or a retrieve was quicker): the creator's slot is still this hub's to free.
       if (existing.slotTenant === null) {
         existing.slotTenant = input.slotTenant;
-        this.store.put(existing);
+        this.record.put(existing);
         if (existing.terminalAt !== null || existing.settled) this.releaseSlot(existing);
       }
       return existing.stream.generation;
     }
     const state = newHubState(input.run, input.thread_id, { streamOpen: true, slotTenant: input.slotTenant });
-    this.hold(state);
-    this.append(state, input.events, now);
+    this.record.hold(state);
+    this.record.append(state, input.events, now);
     await this.schedule();
     return state.stream.generation;
   }
 
   /** Events of an open stream; false when that stream was given up (the sender then stops). */
   async ingest(generation: number, events: UpstreamEvent[]): Promise<boolean> {
-    const state = this.store.get();
+    const state = this.record.state();
     if (!state || state.stream.generation !== generation || !state.stream.open) return false;
-    this.append(state, events, Date.now());
+    this.record.append(state, events, Date.now());
     return true;
   }
 
   /** The stream of `generation` ended (normally after its segment, or cut); polling takes over if the run is not done. */
   async streamEnded(generation: number): Promise<void> {
-    const state = this.store.get();
+    const state = this.record.state();
     if (!state || state.stream.generation !== generation || !state.stream.open) return;
     state.stream.open = false;
     this.poller.plan(state, Date.now(), true);
@@ -228,18 +228,18 @@ export class RunHub extends DurableObject<GatewayEnv> {
    */
   retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run; pollAfterMs: number } | null>> {
     return asResult(async () => {
-      if (!this.store.has()) return null;
+      if (!this.record.has()) return null;
       const state = await this.ready(threadId, runId);
       // Pollers of the gateway get a hint too: the upstream's last one, or the hub's own quickest poll.
       const pollAfterMs = state.poll.hintMs ?? this.config.pollMinMs;
       if (state.stream.open || state.terminalAt !== null) return { run: state.run, pollAfterMs };
-      return { run: await this.poller.pollOnce(), pollAfterMs: this.store.get()?.poll.hintMs ?? pollAfterMs };
+      return { run: await this.poller.pollOnce(), pollAfterMs: this.record.state()?.poll.hintMs ?? pollAfterMs };
     });
   }
 
   /** How many subscribers watch the run now (sockets and SSE streams); 0 when the hub holds no run. */
   watchers(threadId: string, runId: string): number {
-    const state = this.store.get();
+    const state = this.record.state();
     if (!state || state.thread_id !== threadId || state.run_id !== runId) return 0;
     return this.subscriberCount();
   }
@@ -255,10 +255,10 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const closed = this.submitting === round || state.submittedRound === round;
       // A complete round neither on its way nor submitted was orphaned by a restart mid-submission (the marker
       // of a submission in flight lives in memory): the upstream took nothing we know of, so it is collected anew.
-      if (!closed && state.run.status === "requires_action" && this.outputs.collected(state.run).complete)
-        this.outputs.clear(state.run);
-      const collected = this.outputs.add(state.run, outputs, closed);
-      this.append(
+      if (!closed && state.run.status === "requires_action" && this.record.outputs.collected(state.run).complete)
+        this.record.outputs.clear(state.run);
+      const collected = this.record.outputs.add(state.run, outputs, closed);
+      this.record.append(
         state,
         [
           {
@@ -268,7 +268,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
         ],
         Date.now(),
       );
-      const fromSeq = this.log.lastSeq();
+      const fromSeq = this.record.log.lastSeq();
       if (!collected.complete) return { run: state.run, fromSeq, pending: collected.pending };
 
       this.submitting = round;
@@ -277,12 +277,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
         stream = await this.provider().streamSubmitToolOutputs(state.thread_id, state.run_id, collected.complete);
       } catch (error) {
         // The upstream took nothing: this request's outputs come back out, so the same outputs can be sent again.
-        state = this.store.get()!;
-        const reopened = this.outputs.remove(
+        state = this.record.state()!;
+        const reopened = this.record.outputs.remove(
           state.run,
           outputs.map((output) => output.tool_call_id),
         );
-        this.append(
+        this.record.append(
           state,
           [
             {
@@ -297,7 +297,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
         this.submitting = null;
       }
       // Stored only once the upstream has taken the outputs, so a hub that dies mid-call does not refuse the retry.
-      state = this.store.get()!;
+      state = this.record.state()!;
       state.submittedRound = round;
       state = this.openStream(state, "hub");
       // Answer with the run as the continuation's first run event shows it (queued), as the upstream's own answer would.
@@ -313,19 +313,19 @@ export class RunHub extends DurableObject<GatewayEnv> {
    */
   update(threadId: string, runId: string, metadata: Record<string, string> | null): Promise<HubResult<Run | null>> {
     return asResult(async () => {
-      if (!this.store.has()) return null;
+      if (!this.record.has()) return null;
       await this.ready(threadId, runId);
       const updated = await this.provider().updateRun(threadId, runId, metadata);
-      const state = this.store.get()!;
+      const state = this.record.state()!;
       state.run = { ...state.run, metadata: updated.metadata };
       // A finished (or settled) run's subscribers have all been stopped: its log is closed, and only reads see the change.
       if (state.terminalAt === null && !state.settled)
-        this.append(
+        this.record.append(
           state,
           [{ event: "runcast.run_updated", data: { run_id: state.run_id, metadata: updated.metadata } }],
           Date.now(),
         );
-      else this.store.put(state);
+      else this.record.put(state);
       return updated;
     });
   }
@@ -336,14 +336,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
    */
   cancel(threadId: string, runId: string): Promise<HubResult<Run | null>> {
     return asResult(async () => {
-      if (!this.store.has()) return null;
+      if (!this.record.has()) return null;
       const state = await this.ready(threadId, runId);
       const version = state.version;
       const run = await this.provider().cancelRun(state.thread_id, state.run_id);
-      const current = this.store.get()!;
+      const current = this.record.state()!;
       // Only when nothing newer was logged meanwhile (a stream's or a poll's `cancelled`, say) is `cancelling` news.
       if (!current.stream.open && current.version === version)
-        this.append(current, backfill(this.log.currentView(), { run }), Date.now());
+        this.record.append(current, backfill(this.record.log.currentView(), { run }), Date.now());
       if (!current.stream.open) {
         this.poller.plan(current, Date.now(), true);
         await this.schedule();
@@ -384,7 +384,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   private async follow({ thread_id: threadId, run_id: runId, after, until, tenant }: FollowQuery): Promise<Response> {
     await this.ready(threadId, runId);
-    this.log.assertIssued(after);
+    this.record.log.assertIssued(after);
     const full = this.refusal(tenant);
     if (full) return Response.json({ error: full, code: "TOO_MANY_REQUESTS" }, { status: 429 });
     const follower = this.followers.add(after, until, tenant);
@@ -427,28 +427,6 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return null;
   }
 
-  // ---- The log. ----
-
-  /** Appends events, keeps the run object current, and delivers them to every subscriber. */
-  private append(state: HubState, events: Array<{ event: string; data: unknown }>, now: number): LoggedEvent[] {
-    if (events.length === 0) return [];
-    const logged = this.log.append(events, now);
-    for (const { event, data } of events) {
-      if (!isRunEvent(event)) continue;
-      state.run = data as Run;
-      if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
-        state.terminalAt = now;
-        this.releaseSlot(state);
-      }
-    }
-    state.stream.lastEventAt = now;
-    state.version++;
-    this.store.put(state);
-    this.sockets.deliver(logged);
-    this.followers.appended(logged.at(-1)!.seq, now);
-    return logged;
-  }
-
   /** The run no longer counts against its tenant's active runs. */
   private releaseSlot(state: HubState): void {
     if (state.slotTenant)
@@ -461,7 +439,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   private openStream(state: HubState, source: HubState["stream"]["source"]): HubState {
     state.stream = { generation: state.stream.generation + 1, open: true, source, lastEventAt: Date.now() };
-    this.store.put(state);
+    this.record.put(state);
     return state;
   }
 
@@ -473,14 +451,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
     await this.ingest(generation, head);
     if (error) {
       // The upstream took the outputs, then the stream broke: polling carries on, and the caller gets the run as known.
-      console.warn(`RunHub: continuation of ${this.store.get()?.run_id} broke off: ${describeFailure(error)}`);
-      const state = this.store.get()!;
+      console.warn(`RunHub: continuation of ${this.record.state()?.run_id} broke off: ${describeFailure(error)}`);
+      const state = this.record.state()!;
       if (state.stream.generation === generation) await this.streamLost(state);
-      return this.store.get()!.run;
+      return this.record.state()!.run;
     }
     if (!found) {
       await this.streamEnded(generation);
-      return this.store.get()!.run;
+      return this.record.state()!.run;
     }
     void this.consume(stream, iterator, generation);
     await this.schedule();
@@ -512,7 +490,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   /** The hub's state for the run, adopting it from upstream if the hub has none (created elsewhere, or retired). */
   private async ready(threadId: string, runId: string): Promise<HubState> {
-    const state = this.store.get();
+    const state = this.record.state();
     if (state) {
       // Worded as the upstream words a run that does not exist: a caller learns nothing of runs on other threads.
       if (state.thread_id !== threadId || state.run_id !== runId) throw runNotFound(runId);
@@ -526,13 +504,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
         throw error;
       });
     // Another call may have taken the run up while the upstream answered: it holds it now.
-    if (this.store.has()) return this.ready(threadId, runId);
+    if (this.record.has()) return this.ready(threadId, runId);
     const adopted = newHubState(run, threadId, { streamOpen: false, slotTenant: null, hintMs: pollAfterMs });
-    this.hold(adopted);
+    this.record.hold(adopted);
     await this.poller.backfill(adopted.version, run);
-    this.poller.plan(this.store.get()!, Date.now(), true);
+    this.poller.plan(this.record.state()!, Date.now(), true);
     await this.schedule();
-    return this.store.get()!;
+    return this.record.state()!;
   }
 
   /** A subscriber joined: polling (if the run is being polled) moves to the watched pace. */
@@ -553,7 +531,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   /** The next alarm, from the run's own schedule; a hub that holds no run sets none (and so stores nothing). */
   private async schedule(): Promise<void> {
-    const state = this.store.get();
+    const state = this.record.state();
     if (!state) return;
     // An admitted socket's token expiry is met by the same alarm (admitted sockets exist only where a run is held).
     const expiry = this.connections.nextExpiry();
@@ -565,7 +543,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private async onAlarm(): Promise<void> {
     const now = Date.now();
     this.sockets.closeOverdue(now);
-    const state = this.store.get();
+    const state = this.record.state();
     if (!state) return;
     const action = alarmAction(this.scheduleState(state), now, this.config);
     switch (action) {
@@ -583,7 +561,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
         } catch (error) {
           gone = this.pollFailed(error, now);
         }
-        const current = this.store.get()!;
+        const current = this.record.state()!;
         // The last poll (expiry has come) or a run gone upstream: nothing more will happen to it.
         if ((action === "finalPoll" || gone) && current.terminalAt === null) this.settle(current);
         return this.schedule();
@@ -597,7 +575,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * True when the run is gone upstream (404): nothing more will happen to it.
    */
   private pollFailed(error: unknown, now: number): boolean {
-    const current = this.store.get();
+    const current = this.record.state();
     if (current && !current.stream.open && current.terminalAt === null) {
       current.poll.attempt++;
       this.poller.plan(current, now);
@@ -615,7 +593,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   /** Polling stops for good without a terminal event: subscribers are told the run will not move again. */
   private settle(state: HubState): void {
     state.settled = true;
-    this.store.put(state);
+    this.record.put(state);
     // Expired or gone upstream: the run no longer counts as active.
     this.releaseSlot(state);
     this.sockets.endAll();
@@ -629,15 +607,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     this.followers.failAll("run retired: its log was deleted after the retention period");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.log = new EventLog(this.ctx.storage.sql);
-    this.outputs = new ToolOutputs(this.ctx.storage.sql);
-  }
-
-  /** The hub starts holding a run: its tables are made and its state stored. */
-  private hold(state: HubState): void {
-    this.log.create();
-    this.outputs.create();
-    this.store.put(state);
+    this.record.reset();
   }
 
   private provider(): RunsProvider {
