@@ -54,6 +54,19 @@ async function waitingToolRun() {
   return { thread, run, waiting };
 }
 
+/** Deletes the run's thread upstream, then polls until the hub finds the run gone and settles it (the poll made due
+ * now, and fired again if the hub's own alarm took the due time first). */
+async function vanishUpstream(threadId: string, runId: string) {
+  expect((await emulatorRequest("DELETE", `/threads/${threadId}`)).status).toBe(200);
+  await expect
+    .poll(async () => {
+      await setHubState(runId, (state) => ({ ...state, poll: { ...state.poll, at: Date.now() } }));
+      await fireHubAlarm(runId);
+      return (await hubState(runId))?.settled;
+    })
+    .toBe(true);
+}
+
 /** Bytes received on a socket so far. */
 const bytesIn = (socket: RecordingWebSocket) => socket.received.reduce((sum, frame) => sum + frame.length, 0);
 
@@ -224,15 +237,7 @@ describe("3. an HTTP subscriber that vanishes gives its seat back", () => {
 describe("5. a WebSocket subscriber joining a run the hub settled", () => {
   it("gets the backlog and then `stopped`, as SSE ends at once", async () => {
     const { thread, run } = await waitingToolRun();
-    expect((await emulatorRequest("DELETE", `/threads/${thread.id}`)).status).toBe(200);
-    // The next poll, made due now, finds the run gone (fired again if the hub's own alarm took the due time first).
-    await expect
-      .poll(async () => {
-        await setHubState(run.id, (state) => ({ ...state, poll: { ...state.poll, at: Date.now() } }));
-        await fireHubAlarm(run.id);
-        return (await hubState(run.id))?.settled;
-      })
-      .toBe(true);
+    await vanishUpstream(thread.id, run.id);
     const socket = await openSocket(thread.id, run.id);
     socket.send(subscriptionFrame(1, thread.id, run.id));
     const stopped = await socket.waitFor((message) => message.id === 1 && message.result?.type === "stopped", 3_000);
@@ -490,14 +495,7 @@ describe("13. run slots and tool rounds have one owner each", () => {
     await hubStub(run.id).streamEnded(generation);
     await waitForRun(thread.id, run.id, ["requires_action"]);
     expect(await tenantRuns(tenant).active()).toBe(1);
-    expect((await emulatorRequest("DELETE", `/threads/${thread.id}`)).status).toBe(200);
-    await expect
-      .poll(async () => {
-        await setHubState(run.id, (state) => ({ ...state, poll: { ...state.poll, at: Date.now() } }));
-        await fireHubAlarm(run.id);
-        return (await hubState(run.id))?.settled;
-      })
-      .toBe(true);
+    await vanishUpstream(thread.id, run.id);
     await expect.poll(() => tenantRuns(tenant).active(), { timeout: 5_000 }).toBe(0);
   });
 
