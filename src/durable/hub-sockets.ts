@@ -4,7 +4,7 @@ import type { Run } from "../providers/provider";
 import { runEventsInput, runRef, submitToolOutputsInput } from "../schemas/runs";
 import { describeIssues, inputIssues } from "../errors/input-issues";
 import { toTRPCError, upstreamData } from "../errors/upstream-errors";
-import { describeFailure, UpstreamError } from "../errors/upstream-error";
+import { describeFailure } from "../errors/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
@@ -12,6 +12,7 @@ import { toError, type HubResult } from "./hub-result";
 import { isTerminalEvent } from "./hub-state";
 import type { RunRecord } from "./run-record";
 import type { Submitted } from "./hub-contract";
+import { TOKEN_EXPIRED, type SocketAdmission } from "./socket-admission";
 import { spend } from "./socket-budget";
 import {
   errorFrame,
@@ -24,18 +25,10 @@ import {
   type RequestId,
 } from "./ws-protocol";
 
-/** What the sockets may ask of the hub. */
+/** What the sockets may ask of the hub (beyond admission, socket-admission.ts). */
 export interface HubActions {
-  /** Checks a credential sent as the `token` connection param (and the tenant's request rate). */
-  authenticate(token: string | null): Promise<SocketPrincipal>;
   /** Counts a call made over the socket against the tenant's request rate. */
   enforceRate(principal: SocketPrincipal): Promise<void>;
-  /** Looks the run up for a socket that has just authenticated; NOT_FOUND if the caller may not see it. */
-  admit(threadId: string, runId: string, principal: SocketPrincipal): Promise<void>;
-  /** A socket now holds its seat: polling may speed up, and its credential's expiry is scheduled. */
-  admitted(): Promise<void>;
-  /** Whether the caller's tenant may add one more subscriber to this run. */
-  hasRoomFor(tenant: string): boolean;
   submit(
     threadId: string,
     runId: string,
@@ -48,17 +41,6 @@ export interface HubActions {
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
 /** A subscription's replay costs one message of the socket's budget per this many events it sends. */
 const REPLAYED_EVENTS_PER_MESSAGE = 100;
-const TOKEN_EXPIRED = "the token has expired; reconnect with a fresh one";
-
-/** The tRPC code a client reads in the last frame before each close. */
-const REFUSAL_CODES: Record<number, TRPCError["code"]> = {
-  [CLOSE.policy]: "TOO_MANY_REQUESTS",
-  [CLOSE.tooBig]: "PAYLOAD_TOO_LARGE",
-  [CLOSE.tryAgainLater]: "TOO_MANY_REQUESTS",
-  [CLOSE.unauthenticated]: "UNAUTHORIZED",
-  [CLOSE.notFound]: "NOT_FOUND",
-  [CLOSE.tooManySubscribers]: "TOO_MANY_REQUESTS",
-};
 const MAX_PINGS = 16;
 
 const decoder = new TextDecoder();
@@ -77,14 +59,14 @@ function validated<T>(
 }
 
 export class HubSockets {
-  private deadlineTimer: ReturnType<typeof setTimeout> | null = null;
-
   constructor(
     private readonly connections: Connections,
     /** The run's state and log, read here; only the record writes them. */
     private readonly record: RunRecord,
     private readonly config: HubConfig,
     private readonly hub: HubActions,
+    /** Who may hold a socket, and until when; every refusal goes through it. */
+    private readonly admission: SocketAdmission,
   ) {}
 
   async message(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
@@ -98,7 +80,7 @@ export class HubSockets {
           ? raw.length
           : new TextEncoder().encode(raw).byteLength;
     if (size > this.config.maxFrameBytes)
-      return this.refuse(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
+      return this.admission.refuse(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
     const frame = parseClientFrame(
       typeof raw === "string" ? raw : decoder.decode(raw),
       this.config.maxMessagesPerFrame,
@@ -109,26 +91,30 @@ export class HubSockets {
       ? "ok"
       : spend(socket.budget, frame.count, socket.principal !== null, this.config, Date.now());
     if (spent === "beforeAuth")
-      return this.refuse(
+      return this.admission.refuse(
         ws,
         CLOSE.unauthenticated,
         `authenticate first: at most ${this.config.maxMessagesBeforeAuth} messages before the token`,
       );
     if (spent === "rate")
-      return this.refuse(
+      return this.admission.refuse(
         ws,
         CLOSE.policy,
         `too many messages: at most ${this.config.socketMessagesPerSecond} per second`,
       );
     // A batch longer than a frame may carry: no client within the limits sends one, and the requests in it cannot be answered.
     if (frame.count > this.config.maxMessagesPerFrame)
-      return this.refuse(ws, CLOSE.policy, `a frame may carry at most ${this.config.maxMessagesPerFrame} messages`);
+      return this.admission.refuse(
+        ws,
+        CLOSE.policy,
+        `a frame may carry at most ${this.config.maxMessagesPerFrame} messages`,
+      );
     // In order, one at a time: a subscription sent right behind its connection params waits for them to be checked.
     const handled = socket.queue.then(async () => {
       for (const message of frame.messages) await this.handle(ws, socket, message);
       // A socket that may not see the run has had its answer: it is closed rather than left holding a connection.
       if (socket.denied && frame.messages.some((message) => message.type === "call"))
-        this.refuse(ws, CLOSE.notFound, "no such run for this caller");
+        this.admission.refuse(ws, CLOSE.notFound, "no such run for this caller");
     });
     socket.queue = handled.catch(() => undefined);
     await handled;
@@ -145,7 +131,7 @@ export class HubSockets {
         return;
       }
       case "connectionParams":
-        return this.authenticate(ws, socket, message.data?.token ?? null);
+        return this.admission.authenticate(ws, socket, message.data?.token ?? null);
       case "stop":
         socket.subs = socket.subs.filter((sub) => sub.id !== message.id);
         this.connections.persist(ws, socket);
@@ -174,7 +160,7 @@ export class HubSockets {
                 message.path,
               ),
             );
-            return this.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
+            return this.admission.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
           }
           await this.call(ws, socket, message);
         } catch (error) {
@@ -193,90 +179,6 @@ export class HubSockets {
         }
         return;
     }
-  }
-
-  /** A socket without credentials on its upgrade authenticates with its first message; a wrong one is closed. */
-  private async authenticate(ws: WebSocket, socket: SocketState, token: string | null): Promise<void> {
-    if (socket.principal || socket.authenticating) return;
-    // Its credentials came in time: the deadline no longer applies while they are checked (the run may be looked up upstream).
-    socket.authenticating = true;
-    let principal: SocketPrincipal;
-    try {
-      principal = await this.hub.authenticate(token);
-    } catch (error) {
-      const limited = error instanceof TRPCError && error.code === "TOO_MANY_REQUESTS";
-      return this.refuse(
-        ws,
-        limited ? CLOSE.tryAgainLater : CLOSE.unauthenticated,
-        error instanceof TRPCError ? error.message.slice(0, 120) : "authentication failed",
-      );
-    }
-    try {
-      await this.hub.admit(socket.ref.thread_id, socket.ref.run_id, principal);
-    } catch (error) {
-      const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
-      // The upstream failing while the run is looked up is worth a retry, and the socket says so at once.
-      if (refusal?.code !== "NOT_FOUND")
-        return this.refuse(
-          ws,
-          CLOSE.tryAgainLater,
-          (refusal?.message ?? "the run could not be looked up").slice(0, 120),
-        );
-      // Another tenant's run, or none at all: the socket's next call is answered as for a missing run, then it is
-      // closed (4004); if it asks nothing, it is closed after the auth timeout.
-      socket.denied = true;
-      socket.authDeadline = Date.now() + this.config.authTimeoutMs;
-    }
-    if (!socket.denied && !this.hub.hasRoomFor(principal.tenant))
-      return this.refuse(ws, CLOSE.tooManySubscribers, "too many subscribers for this tenant on this run");
-    socket.principal = principal;
-    socket.authenticating = false;
-    if (!socket.denied) socket.authDeadline = null;
-    this.connections.persist(ws, socket);
-    // A denied socket's new deadline is watched from now on; an admitted one's expiry is on the hub's alarm.
-    this.watchDeadlines();
-    if (!socket.denied) await this.hub.admitted();
-  }
-
-  /**
-   * Closes a socket, first telling the client why in a frame with no request id: tRPC's wsLink then backs off
-   * before it reconnects, instead of reconnecting at once, again and again. Sockets that fell behind or whose run
-   * was retired are closed without it, so they reconnect and resume at once.
-   */
-  private refuse(ws: WebSocket, code: number, reason: string): void {
-    this.connections.send(
-      ws,
-      errorFrame(null, new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason })),
-    );
-    this.connections.close(ws, code, reason);
-  }
-
-  /** Closes sockets past their deadline: not authenticated in time, refused the run and silent, or holding an expired token. */
-  closeOverdue(now: number): void {
-    for (const [ws, socket] of [...this.connections.entries()]) {
-      const expiresAt = socket.principal && !socket.denied ? socket.principal.expiresAt : null;
-      if (expiresAt !== null && expiresAt <= now) {
-        this.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
-        continue;
-      }
-      if (socket.authDeadline === null || socket.authDeadline > now || socket.authenticating) continue;
-      if (!socket.principal) this.refuse(ws, CLOSE.unauthenticated, "no credentials received in time");
-      else if (socket.denied) this.refuse(ws, CLOSE.notFound, "no such run for this caller");
-    }
-  }
-
-  /**
-   * Watches the deadlines of sockets that hold no seat (still authenticating, or refused and silent) with one
-   * timer, not an alarm: such a socket creates no storage in the hub, and the timer lasts seconds. Token expiries
-   * of admitted sockets are on the hub's alarm instead (a timer that long would keep the hub from hibernating).
-   */
-  watchDeadlines(): void {
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = null;
-    const now = Date.now();
-    this.closeOverdue(now);
-    const next = this.connections.nextDeadline();
-    if (next !== null) this.deadlineTimer = setTimeout(() => this.watchDeadlines(), Math.max(0, next - now) + 5);
   }
 
   private async call(
@@ -305,7 +207,7 @@ export class HubSockets {
           spend(socket.budget, Math.ceil(backlog / REPLAYED_EVENTS_PER_MESSAGE), true, this.config, Date.now()) ===
           "rate"
         )
-          return this.refuse(
+          return this.admission.refuse(
             ws,
             CLOSE.policy,
             `too many replayed events: at most ${this.config.socketMessagesPerSecond * REPLAYED_EVENTS_PER_MESSAGE} per second`,

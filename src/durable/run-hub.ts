@@ -20,6 +20,7 @@ import { hubConfig, type HubConfig } from "./hub-config";
 import { asResult, type HubResult } from "./hub-result";
 import { isRunEvent, newHubState, type HubState } from "./hub-state";
 import { HubSockets } from "./hub-sockets";
+import { SocketAdmission } from "./socket-admission";
 import { HubPoller } from "./hub-poller";
 import { alarmAction, nextAlarm, type ScheduleState } from "./schedule";
 import { pump, readUntil } from "./stream-pump";
@@ -42,6 +43,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private readonly perTenantLimit: number;
   private readonly connections: Connections;
   private readonly sockets: HubSockets;
+  private readonly admission: SocketAdmission;
   private readonly followers: Followers;
   private readonly poller: HubPoller;
   /** The tool-output round being submitted upstream right now; in memory, so a restart mid-call does not block a retry. */
@@ -78,25 +80,33 @@ export class RunHub extends DurableObject<GatewayEnv> {
       provider: () => this.provider(),
       subscriberCount: () => this.subscriberCount(),
     });
-    this.sockets = new HubSockets(this.connections, this.record, this.config, {
+    this.admission = new SocketAdmission(this.connections, this.config, {
       authenticate: async (token) => {
         const principal = await authenticate(this.env, token);
         await enforceRate(this.env, principal);
         return socketPrincipal(principal);
       },
-      enforceRate: (principal) => enforceRate(this.env, { ...principal, override: false, assistants: null }),
       admit: (threadId, runId, principal) => this.admit(threadId, runId, principal),
       admitted: async () => {
         await this.watched();
         await this.schedule();
       },
       hasRoomFor: (tenant) => this.hasRoomFor(tenant),
-      submit: (threadId, runId, outputs) => this.submitToolOutputs(threadId, runId, outputs),
-      cancel: (threadId, runId) => this.cancel(threadId, runId),
-      retrieve: (threadId, runId) => this.retrieve(threadId, runId),
     });
+    this.sockets = new HubSockets(
+      this.connections,
+      this.record,
+      this.config,
+      {
+        enforceRate: (principal) => enforceRate(this.env, { ...principal, override: false, assistants: null }),
+        submit: (threadId, runId, outputs) => this.submitToolOutputs(threadId, runId, outputs),
+        cancel: (threadId, runId) => this.cancel(threadId, runId),
+        retrieve: (threadId, runId) => this.retrieve(threadId, runId),
+      },
+      this.admission,
+    );
     // Sockets restored from hibernation that were still authenticating keep their deadlines.
-    this.sockets.watchDeadlines();
+    this.admission.watchDeadlines();
     const state = this.record.state();
     // A stream the hub read itself cannot have survived a restart: fall back to polling now, not after the silence timeout.
     if (state?.stream.open && state.stream.source === "hub") ctx.blockConcurrencyWhile(() => this.streamLost(state));
@@ -374,7 +384,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       principal ? null : Date.now() + this.config.authTimeoutMs,
     );
     if (!principal) {
-      this.sockets.watchDeadlines();
+      this.admission.watchDeadlines();
       return new Response(null, { status: 101, webSocket: pair[0] });
     }
     await this.watched();
@@ -416,7 +426,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * authenticated or not, so sockets that never take a seat cannot pile up either.
    */
   private refusal(tenant: string | null): string | null {
-    this.sockets.closeOverdue(Date.now());
+    this.admission.closeOverdue(Date.now());
     if (this.connections.size + this.followers.size >= this.config.maxSubscribers)
       return `This run already has ${this.config.maxSubscribers} subscribers, the most it accepts.`;
     // Sockets that hold no seat yet get only a share of them, so they cannot lock out those that authenticate.
@@ -542,7 +552,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   private async onAlarm(): Promise<void> {
     const now = Date.now();
-    this.sockets.closeOverdue(now);
+    this.admission.closeOverdue(now);
     const state = this.record.state();
     if (!state) return;
     const action = alarmAction(this.scheduleState(state), now, this.config);
