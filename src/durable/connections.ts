@@ -19,15 +19,15 @@ export interface SocketPrincipal {
 }
 
 /** The part of an authenticated caller a socket keeps (in its attachment, so it survives hibernation). */
-export const socketPrincipal = (principal: {
-  tenant: string;
-  admin: boolean;
-  expiresAt?: number | null;
-}): SocketPrincipal => ({
-  tenant: principal.tenant,
-  admin: principal.admin,
-  expiresAt: principal.expiresAt ?? null,
+export const socketPrincipal = ({ tenant, admin, expiresAt }: SocketPrincipal): SocketPrincipal => ({
+  tenant,
+  admin,
+  expiresAt,
 });
+
+/** When an admitted socket's credential expires (null: never, or the socket holds no seat). */
+export const admittedExpiry = (state: SocketState): number | null =>
+  state.principal && !state.denied ? state.principal.expiresAt : null;
 
 /** The run a socket was opened for. */
 export interface RunRef {
@@ -167,17 +167,18 @@ export class Connections {
 
   /** The earliest deadline of a socket still authenticating (or refused and silent): a few seconds away at most. */
   nextDeadline(): number | null {
-    let next: number | null = null;
-    for (const state of this.states.values())
-      if (state.authDeadline !== null && (next === null || state.authDeadline < next)) next = state.authDeadline;
-    return next;
+    return this.earliest((state) => state.authDeadline);
   }
 
   /** The earliest expiry of an admitted socket's credential (the hub's alarm closes it then). */
   nextExpiry(): number | null {
+    return this.earliest(admittedExpiry);
+  }
+
+  private earliest(timeOf: (state: SocketState) => number | null): number | null {
     let next: number | null = null;
     for (const state of this.states.values()) {
-      const at = state.principal && !state.denied ? state.principal.expiresAt : null;
+      const at = timeOf(state);
       if (at !== null && (next === null || at < next)) next = at;
     }
     return next;

@@ -12,7 +12,7 @@ import { toError, type HubResult } from "./hub-result";
 import { isTerminalEvent } from "./hub-state";
 import type { RunRecord } from "./run-record";
 import type { Submitted } from "./hub-contract";
-import { TOKEN_EXPIRED, type SocketAdmission } from "./socket-admission";
+import { TOKEN_EXPIRED, tokenExpired, type SocketAdmission } from "./socket-admission";
 import { spend } from "./socket-budget";
 import {
   errorFrame,
@@ -151,7 +151,7 @@ export class HubSockets {
               message: "Authenticate first: send the `token` connection param (wsLink's connectionParams).",
             });
           // A socket lives longer than its token may: each call is checked against the credential's expiry.
-          if (socket.principal.expiresAt !== null && Date.now() >= socket.principal.expiresAt) {
+          if (tokenExpired(socket, Date.now())) {
             this.connections.send(
               ws,
               errorFrame(

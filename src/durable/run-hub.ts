@@ -24,7 +24,7 @@ import { SocketAdmission } from "./socket-admission";
 import { HubPoller } from "./hub-poller";
 import { alarmAction, nextAlarm, type ScheduleState } from "./schedule";
 import { pump, readUntil } from "./stream-pump";
-import { roundOf } from "./tool-outputs";
+import { roundOf, type Collected } from "./tool-outputs";
 import { RunRecord } from "./run-record";
 
 /** The upstream's own answer for a run that does not exist, field for field, so either reads the same on every surface. */
@@ -164,11 +164,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     } catch (error) {
       console.error(`RunHub.alarm: ${describeFailure(error)}`);
       // A failed alarm must not stop the schedule, nor fire again at once: back off, then try again.
-      const state = this.record.state();
-      if (state && !state.stream.open && state.terminalAt === null && !state.settled) {
-        state.poll.attempt++;
-        this.poller.plan(state, Date.now());
-      }
+      this.backOff(Date.now());
       await this.schedule();
     }
   }
@@ -268,16 +264,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       if (!closed && state.run.status === "requires_action" && this.record.outputs.collected(state.run).complete)
         this.record.outputs.clear(state.run);
       const collected = this.record.outputs.add(state.run, outputs, closed);
-      this.record.append(
-        state,
-        [
-          {
-            event: "runcast.tool_outputs",
-            data: { run_id: state.run_id, received: collected.received, pending: collected.pending },
-          },
-        ],
-        Date.now(),
-      );
+      this.announceRound(state, collected);
       const fromSeq = this.record.log.lastSeq();
       if (!collected.complete) return { run: state.run, fromSeq, pending: collected.pending };
 
@@ -292,16 +279,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
           state.run,
           outputs.map((output) => output.tool_call_id),
         );
-        this.record.append(
-          state,
-          [
-            {
-              event: "runcast.tool_outputs",
-              data: { run_id: state.run_id, received: reopened.received, pending: reopened.pending },
-            },
-          ],
-          Date.now(),
-        );
+        this.announceRound(state, reopened);
         throw toUpstreamError(error);
       } finally {
         this.submitting = null;
@@ -314,6 +292,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const run = await this.readUntilRunEvent(stream, state.stream.generation);
       return { run, fromSeq, pending: [] };
     });
+  }
+
+  /** Tells every subscriber which calls of the round have their outputs and which are still open. */
+  private announceRound(state: HubState, { received, pending }: Collected): void {
+    this.record.append(
+      state,
+      [{ event: "runcast.tool_outputs", data: { run_id: state.run_id, received, pending } }],
+      Date.now(),
+    );
   }
 
   /**
@@ -585,19 +572,23 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * True when the run is gone upstream (404): nothing more will happen to it.
    */
   private pollFailed(error: unknown, now: number): boolean {
-    const current = this.record.state();
-    if (current && !current.stream.open && current.terminalAt === null) {
-      current.poll.attempt++;
-      this.poller.plan(current, now);
-    }
+    this.backOff(now);
     let failure = error;
     try {
       failure = toUpstreamError(error);
     } catch {
       // Not an upstream failure: logged as it is.
     }
-    console.warn(`RunHub: poll of ${current?.run_id} failed: ${describeFailure(failure)}`);
+    console.warn(`RunHub: poll of ${this.record.state()?.run_id} failed: ${describeFailure(failure)}`);
     return failure instanceof UpstreamError && failure.details.status === 404;
+  }
+
+  /** A poll (or an alarm) failed: the next poll comes later, by one more step of the backoff, never in the past. */
+  private backOff(now: number): void {
+    const state = this.record.state();
+    if (!state || state.stream.open || state.terminalAt !== null || state.settled) return;
+    state.poll.attempt++;
+    this.poller.plan(state, now);
   }
 
   /** Polling stops for good without a terminal event: subscribers are told the run will not move again. */

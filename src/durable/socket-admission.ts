@@ -21,6 +21,12 @@ export interface AdmissionHost {
 
 export const TOKEN_EXPIRED = "the token has expired; reconnect with a fresh one";
 
+/** Whether a socket's credential has expired by `now`. */
+export const tokenExpired = (socket: SocketState, now: number) => {
+  const expiresAt = socket.principal?.expiresAt ?? null;
+  return expiresAt !== null && expiresAt <= now;
+};
+
 /** The tRPC code a client reads in the last frame before each close. */
 const REFUSAL_CODES: Record<number, TRPCError["code"]> = {
   [CLOSE.policy]: "TOO_MANY_REQUESTS",
@@ -99,8 +105,8 @@ export class SocketAdmission {
   /** Closes sockets past their deadline: not authenticated in time, refused the run and silent, or holding an expired token. */
   closeOverdue(now: number): void {
     for (const [ws, socket] of [...this.connections.entries()]) {
-      const expiresAt = socket.principal && !socket.denied ? socket.principal.expiresAt : null;
-      if (expiresAt !== null && expiresAt <= now) {
+      // A refused socket keeps to its own deadline below; an admitted one is closed at its token's expiry.
+      if (!socket.denied && tokenExpired(socket, now)) {
         this.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
         continue;
       }
