@@ -13,6 +13,7 @@ import {
   gatewayFetch,
   TIME_TOOL,
   WEATHER_TOOL,
+  toolAssistantAndThread,
 } from "./helpers/emulator";
 import { RecordingWebSocket, runSetup, subscriptionFrame, wsUrl } from "./helpers/hub";
 import { abortHub, fireHubAlarm, hubAlarm, hubState, hubStub, setHubState, Tab } from "./helpers/hub-lifecycle";
@@ -40,9 +41,7 @@ async function finishedRun(message = "Tell me about lighthouses") {
 
 /** A tool run created through Runcast on a thread of the emulator's, not yet waiting (the caller waits as it needs). */
 async function toolRun() {
-  const sdk = emulatorSdk();
-  const assistant = await createToolAssistant(sdk);
-  const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "get_weather Oslo" }] });
+  const { assistant, thread } = await toolAssistantAndThread("get_weather Oslo");
   const run = await runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id });
   return { thread, run };
 }
@@ -483,9 +482,7 @@ describe("13. run slots and tool rounds have one owner each", () => {
 
   it("a run the hub settles (gone upstream) frees its creator's slot", async () => {
     const tenant = `settled-${crypto.randomUUID()}`;
-    const sdk = emulatorSdk();
-    const assistant = await createToolAssistant(sdk);
-    const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "get_weather Oslo" }] });
+    const { sdk, assistant, thread } = await toolAssistantAndThread("get_weather Oslo");
     const run = await sdk.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
     const slot = await tenantRuns(tenant).reserve(3);
     if (!slot.ok) throw new Error("no slot");

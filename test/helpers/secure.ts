@@ -74,7 +74,7 @@ export function sseAs(token?: string) {
 const openSockets = new Set<{ close(): unknown }>();
 
 /** wsLink on a run's socket, authenticating with the `token` connection param; every socket it opens is kept. */
-export function wsAs(threadId: string, runId: string, token?: string) {
+export function wsAs(threadId: string, runId: string, token?: string, options: { appRetryDelays?: boolean } = {}) {
   const sockets: RecordingWebSocket[] = [];
   const Socket = class extends RecordingWebSocket {
     constructor(url: string) {
@@ -86,7 +86,8 @@ export function wsAs(threadId: string, runId: string, token?: string) {
   const wsClient = createWSClient({
     url: wsUrl(threadId, runId),
     WebSocket: Socket as unknown as typeof WebSocket,
-    retryDelayMs: () => 50,
+    // Reconnects quickly, unless a test needs wsLink's own delays (as an app has them).
+    ...(options.appRetryDelays ? {} : { retryDelayMs: () => 50 }),
     ...(token ? { connectionParams: { token } } : {}),
   });
   openSockets.add({ close: () => wsClient.close() });

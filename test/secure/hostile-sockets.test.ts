@@ -8,10 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emulatorSdk, resetEmulatorSettings } from "../helpers/emulator";
 import { subscriptionFrame, upgrade } from "../helpers/hub";
 import { sleep, waitForRun } from "../helpers/runcast";
-import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
-import type { AppRouter } from "../../src/client";
-import { RecordingWebSocket, wsUrl } from "../helpers/hub";
-import { closeAllSockets, jwt, rawSocket, rpcAs, uniqueTenant } from "../helpers/secure";
+import { closeAllSockets, jwt, rawSocket, rpcAs, uniqueTenant, wsAs } from "../helpers/secure";
 import { API_KEYS } from "./fixtures";
 
 afterEach(async () => {
@@ -68,19 +65,9 @@ describe("before authenticating, a socket can do nothing but authenticate", () =
 
   it("a wsLink client whose token is refused backs off instead of reconnecting at once, again and again", async () => {
     // wsLink as an app has it: its default reconnect delays (the test helpers shorten them).
-    const sockets: RecordingWebSocket[] = [];
-    const Socket = class extends RecordingWebSocket {
-      constructor(url: string) {
-        super(url);
-        sockets.push(this);
-      }
-    };
-    const wsClient = createWSClient({
-      url: wsUrl(owned.threadId, owned.runId),
-      WebSocket: Socket as unknown as typeof WebSocket,
-      connectionParams: { token: "rk_test_unknown_0000000000000000" },
+    const { client, wsClient, sockets } = wsAs(owned.threadId, owned.runId, "rk_test_unknown_0000000000000000", {
+      appRetryDelays: true,
     });
-    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
     const subscription = client.runs.events.subscribe(
       { thread_id: owned.threadId, run_id: owned.runId },
       { onData: () => undefined, onError: () => undefined },
