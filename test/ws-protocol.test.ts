@@ -10,6 +10,7 @@ import {
   startedFrame,
   stoppedFrame,
 } from "../src/durable/ws-protocol";
+import { socketErrorShape } from "../src/durable/socket-procedures";
 
 const parse = (frame: string) => parseClientFrame(frame, 32);
 
@@ -71,7 +72,12 @@ describe("frames the hub sends", () => {
   it("an error in the shape tRPC's errorFormatter gives, and a refusal with no request id", () => {
     expect(
       JSON.parse(
-        errorFrame(5, new TRPCError({ code: "NOT_FOUND", message: "No run found with id 'run_a'." }), "runs.retrieve"),
+        errorFrame(
+          5,
+          socketErrorShape(new TRPCError({ code: "NOT_FOUND", message: "No run found with id 'run_a'." }), {
+            path: "runs.retrieve",
+          }),
+        ),
       ),
     ).toEqual({
       id: 5,
@@ -82,7 +88,12 @@ describe("frames the hub sends", () => {
       },
     });
     expect(
-      JSON.parse(errorFrame(null, new TRPCError({ code: "UNAUTHORIZED", message: "no credentials received in time" }))),
+      JSON.parse(
+        errorFrame(
+          null,
+          socketErrorShape(new TRPCError({ code: "UNAUTHORIZED", message: "no credentials received in time" })),
+        ),
+      ),
     ).toEqual({
       id: null,
       error: {

@@ -1,19 +1,21 @@
 // What the hub does with its WebSockets: tRPC messages in, tracked events out, and who has fallen too far behind.
 import { TRPCError } from "@trpc/server";
-import type { Run } from "../providers/provider";
-import { runEventsInput, runRef, submitToolOutputsInput } from "../schemas/runs";
-import { describeIssues, inputIssues } from "../errors/input-issues";
-import { toTRPCError, upstreamData } from "../errors/upstream-errors";
 import { describeFailure } from "../errors/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
-import { toError, type HubResult } from "./hub-result";
 import { isTerminalEvent } from "./hub-state";
 import type { RunRecord } from "./run-record";
-import type { Submitted } from "./hub-contract";
 import { TOKEN_EXPIRED, tokenExpired, type SocketAdmission } from "./socket-admission";
 import { spend } from "./socket-budget";
+import {
+  callOnSocket,
+  eventsInput,
+  notServedHere,
+  servesCall,
+  socketErrorShape,
+  type HubActions,
+} from "./socket-procedures";
 import {
   errorFrame,
   eventFrame,
@@ -25,18 +27,7 @@ import {
   type RequestId,
 } from "./ws-protocol";
 
-/** What the sockets may ask of the hub (beyond admission, socket-admission.ts). */
-export interface HubActions {
-  /** Counts a call made over the socket against the tenant's request rate. */
-  enforceRate(principal: SocketPrincipal): Promise<void>;
-  submit(
-    threadId: string,
-    runId: string,
-    outputs: Array<{ tool_call_id: string; output: string }>,
-  ): Promise<HubResult<Submitted>>;
-  cancel(threadId: string, runId: string): Promise<HubResult<Run | null>>;
-  retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run } | null>>;
-}
+type Call = Extract<ClientMessage, { type: "call" }>;
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
 /** A subscription's replay costs one message of the socket's budget per this many events it sends. */
@@ -45,26 +36,16 @@ const MAX_PINGS = 16;
 
 const decoder = new TextDecoder();
 
-function validated<T>(
-  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: unknown } },
-  input: unknown,
-): T {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw new TRPCError({
-    code: "BAD_REQUEST",
-    message: describeIssues(inputIssues(parsed.error) ?? []),
-    cause: parsed.error,
-  });
-}
-
 export class HubSockets {
   constructor(
     private readonly connections: Connections,
     /** The run's state and log, read here; only the record writes them. */
     private readonly record: RunRecord,
     private readonly config: HubConfig,
-    private readonly hub: HubActions,
+    private readonly hub: HubActions & {
+      /** Counts a call made over the socket against the tenant's request rate. */
+      enforceRate(principal: SocketPrincipal): Promise<void>;
+    },
     /** Who may hold a socket, and until when; every refusal goes through it. */
     private readonly admission: SocketAdmission,
   ) {}
@@ -140,136 +121,76 @@ export class HubSockets {
       case "invalid":
         this.connections.send(
           ws,
-          errorFrame(message.id, new TRPCError({ code: "PARSE_ERROR", message: message.message })),
+          errorFrame(message.id, socketErrorShape(new TRPCError({ code: "PARSE_ERROR", message: message.message }))),
         );
         return;
       case "call":
         try {
-          if (!socket.principal)
-            throw new TRPCError({
-              code: "UNAUTHORIZED",
-              message: "Authenticate first: send the `token` connection param (wsLink's connectionParams).",
-            });
-          // A socket lives longer than its token may: each call is checked against the credential's expiry.
-          if (tokenExpired(socket, Date.now())) {
-            this.connections.send(
-              ws,
-              errorFrame(
-                message.id,
-                new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }),
-                message.path,
-              ),
-            );
-            return this.admission.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
-          }
           await this.call(ws, socket, message);
         } catch (error) {
-          const trpcError =
-            error instanceof TRPCError
-              ? error
-              : new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "The hub failed to handle this message." });
           if (!(error instanceof TRPCError)) console.error(`RunHub socket call: ${describeFailure(error)}`);
-          this.connections.send(
-            ws,
-            errorFrame(message.id, trpcError, message.path, {
-              fields: inputIssues(trpcError.cause),
-              upstream: upstreamData(trpcError.cause),
-            }),
-          );
+          this.connections.send(ws, errorFrame(message.id, socketErrorShape(error, message)));
         }
         return;
     }
   }
 
-  private async call(
-    ws: WebSocket,
-    socket: SocketState,
-    message: Extract<ClientMessage, { type: "call" }>,
-  ): Promise<void> {
-    const route = `${message.method} ${message.path}`;
-    await this.hub.enforceRate(socket.principal!);
+  /** Who may call, then the call: the event subscription here, everything else through the socket's tRPC router. */
+  private async call(ws: WebSocket, socket: SocketState, message: Call): Promise<void> {
+    if (!socket.principal)
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: "Authenticate first: send the `token` connection param (wsLink's connectionParams).",
+      });
+    // A socket lives longer than its token may: each call is checked against the credential's expiry.
+    if (tokenExpired(socket, Date.now())) {
+      this.connections.send(
+        ws,
+        errorFrame(
+          message.id,
+          socketErrorShape(new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }), message),
+        ),
+      );
+      return this.admission.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);
+    }
+    await this.hub.enforceRate(socket.principal);
     if (socket.denied)
       throw new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${socket.ref.thread_id}'.` });
-    switch (route) {
-      case "subscription runs.events": {
-        const input = validated(
-          runEventsInput,
-          message.lastEventId === undefined
-            ? message.input
-            : { ...(message.input as object), lastEventId: message.lastEventId },
-        );
-        this.ownRun(input);
-        const after = Number(input.lastEventId ?? 0);
-        // A replay sends the whole backlog at once: it is paid for from the socket's budget, so a frame of
-        // subscriptions to a long log cannot make the hub send without bound.
-        const backlog = Math.max(0, this.record.log.lastSeq() - after);
-        if (
-          spend(socket.budget, Math.ceil(backlog / REPLAYED_EVENTS_PER_MESSAGE), true, this.config, Date.now()) ===
-          "rate"
-        )
-          return this.admission.refuse(
-            ws,
-            CLOSE.policy,
-            `too many replayed events: at most ${this.config.socketMessagesPerSecond * REPLAYED_EVENTS_PER_MESSAGE} per second`,
-          );
-        return this.subscribe(ws, socket, message.id, after);
-      }
-      case "mutation runs.submitToolOutputs": {
-        const input = validated(submitToolOutputsInput, message.input);
-        this.ownRun(input);
-        return this.answer(
-          ws,
-          message.id,
-          this.hub.submit(input.thread_id, input.run_id, input.tool_outputs),
-          (submitted) => submitted.run,
-        );
-      }
-      case "mutation runs.cancel": {
-        const input = validated(runRef, message.input);
-        this.ownRun(input);
-        return this.answer(ws, message.id, this.hub.cancel(input.thread_id, input.run_id), (run) => run);
-      }
-      case "query runs.retrieve": {
-        const input = validated(runRef, message.input);
-        this.ownRun(input);
-        return this.answer(
-          ws,
-          message.id,
-          this.hub.retrieve(input.thread_id, input.run_id),
-          (found) => found?.run ?? null,
-        );
-      }
-      default:
-        throw new TRPCError({
-          code: "METHOD_NOT_SUPPORTED",
-          message: `A run's socket serves runs.events, runs.submitToolOutputs, runs.cancel and runs.retrieve, not ${route}.`,
-        });
-    }
-  }
-
-  /** A socket belongs to one run: input naming another run is NOT_FOUND, as it would be anywhere else. */
-  private ownRun(input: { thread_id: string; run_id: string }): void {
-    const state = this.record.state();
-    if (!state || state.thread_id !== input.thread_id || state.run_id !== input.run_id)
+    if (!servesCall(message.method, message.path))
       throw new TRPCError({
-        code: "NOT_FOUND",
-        message: `Run ${input.run_id} on thread ${input.thread_id} is not served by this socket.`,
+        code: "METHOD_NOT_SUPPORTED",
+        message: `A run's socket serves runs.events, runs.submitToolOutputs, runs.cancel and runs.retrieve, not ${message.method} ${message.path}.`,
       });
+    if (message.method !== "subscription") {
+      const data = await callOnSocket(message, { hub: this.hub, serves: (ref) => this.serves(ref) });
+      this.connections.send(ws, resultFrame(message.id, data));
+      return;
+    }
+    const input = eventsInput(
+      message.lastEventId === undefined
+        ? message.input
+        : { ...(message.input as object), lastEventId: message.lastEventId },
+    );
+    if (!this.serves(input)) throw notServedHere(input);
+    const after = Number(input.lastEventId ?? 0);
+    // A replay sends the whole backlog at once: it is paid for from the socket's budget, so a frame of
+    // subscriptions to a long log cannot make the hub send without bound.
+    const backlog = Math.max(0, this.record.log.lastSeq() - after);
+    if (
+      spend(socket.budget, Math.ceil(backlog / REPLAYED_EVENTS_PER_MESSAGE), true, this.config, Date.now()) === "rate"
+    )
+      return this.admission.refuse(
+        ws,
+        CLOSE.policy,
+        `too many replayed events: at most ${this.config.socketMessagesPerSecond * REPLAYED_EVENTS_PER_MESSAGE} per second`,
+      );
+    return this.subscribe(ws, socket, message.id, after);
   }
 
-  private async answer<T>(
-    ws: WebSocket,
-    id: RequestId,
-    result: Promise<HubResult<T>>,
-    output: (value: T) => unknown,
-  ): Promise<void> {
-    const settled = await result;
-    if (!settled.ok) {
-      const error = toError(settled.error);
-      // The same mapping as over HTTP: an upstream 400 stays BAD_REQUEST, with its details.
-      throw error instanceof TRPCError ? error : toTRPCError(error);
-    }
-    this.connections.send(ws, resultFrame(id, output(settled.value)));
+  /** Whether `ref` names the run this hub (and so every socket on it) serves. */
+  private serves(ref: { thread_id: string; run_id: string }): boolean {
+    const state = this.record.state();
+    return state?.thread_id === ref.thread_id && state.run_id === ref.run_id;
   }
 
   /** Backlog, then live: the replay and the registration happen with no await between, so no event falls in a gap. */

@@ -5,6 +5,7 @@ import { toTRPCError } from "../errors/upstream-errors";
 import { UpstreamError } from "../errors/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { HubConfig } from "./hub-config";
+import { socketErrorShape } from "./socket-procedures";
 import { errorFrame } from "./ws-protocol";
 
 /** What admission asks of the hub. */
@@ -97,7 +98,10 @@ export class SocketAdmission {
   refuse(ws: WebSocket, code: number, reason: string): void {
     this.connections.send(
       ws,
-      errorFrame(null, new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason })),
+      errorFrame(
+        null,
+        socketErrorShape(new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason })),
+      ),
     );
     this.connections.close(ws, code, reason);
   }

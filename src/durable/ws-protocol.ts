@@ -1,8 +1,6 @@
 // tRPC's WebSocket protocol, spoken inside the hub: one parser for what clients send, builders for what the hub answers.
 // tRPC's own WebSocket adapter keeps subscriptions in memory and cannot hibernate, so the hub speaks the protocol itself.
-import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { parseTRPCMessage, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import { parseTRPCMessage } from "@trpc/server/rpc";
 
 export type RequestId = string | number;
 
@@ -120,14 +118,5 @@ export const eventFrame = (id: RequestId, seq: number, event: string, dataJson: 
 
 export const resultFrame = (id: RequestId, data: unknown) => JSON.stringify({ id, result: { type: "data", data } });
 
-/** An error in the shape tRPC's errorFormatter gives, so TRPCClientError carries `data.code` and `data.httpStatus`. */
-export function errorFrame(id: RequestId | null, error: TRPCError, path?: string, extra: Record<string, unknown> = {}) {
-  return JSON.stringify({
-    id,
-    error: {
-      code: TRPC_ERROR_CODES_BY_KEY[error.code],
-      message: error.message,
-      data: { code: error.code, httpStatus: getHTTPStatusCodeFromError(error), ...(path ? { path } : {}), ...extra },
-    },
-  });
-}
+/** An error answer: `shape` is tRPC's error shape as /trpc gives it (socket-procedures.ts); `id` null for no request. */
+export const errorFrame = (id: RequestId | null, shape: unknown) => JSON.stringify({ id, error: shape });

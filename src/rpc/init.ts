@@ -4,42 +4,14 @@ import { authenticate } from "../auth/authenticate";
 import { enforceRate } from "../auth/limits";
 import { UpstreamError } from "../errors/upstream-error";
 import type { Context } from "./context";
-import { describeIssues, inputIssues } from "../errors/input-issues";
-import { RetryLater } from "../errors/retry-later";
-import { toTRPCError, upstreamData } from "../errors/upstream-errors";
-
-/** What a caller is told of a failure the gateway did not describe itself (the same words as REST's). */
-const UNEXPECTED = "The gateway failed to handle this request.";
-
-/**
- * tRPC turns anything else thrown into INTERNAL_SERVER_ERROR carrying the thrown error's own message,
- * which is written for logs (a platform fault, a parser quoting its input), so that message is replaced.
- */
-const wrapsPlainError = (error: TRPCError) =>
-  error.code === "INTERNAL_SERVER_ERROR" &&
-  error.cause !== undefined &&
-  !(error.cause instanceof TRPCError) &&
-  error.message === error.cause.message;
+import { trpcErrorOptions } from "../errors/error-format";
+import { toTRPCError } from "../errors/upstream-errors";
 
 const t = initTRPC.context<Context>().create({
-  // Never send stack traces, whatever the environment claims to be.
-  isDev: false,
+  ...trpcErrorOptions,
   // Subscriptions over SSE ping while idle: a write is how a vanished reader is noticed (its seat in the run's hub
   // is then given back), and it keeps proxies from closing a stream that waits, say, for tool outputs.
   sse: { ping: { enabled: true, intervalMs: 3_000 } },
-  errorFormatter({ shape, error }) {
-    const fields = inputIssues(error.cause);
-    return {
-      ...shape,
-      message: fields ? describeIssues(fields) : wrapsPlainError(error) ? UNEXPECTED : shape.message,
-      data: {
-        ...shape.data,
-        fields,
-        upstream: upstreamData(error.cause),
-        retry_after: error.cause instanceof RetryLater ? error.cause.retryAfterSeconds : undefined,
-      },
-    };
-  },
 });
 
 export const router = t.router;
