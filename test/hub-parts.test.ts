@@ -29,7 +29,7 @@ async function readAll(response: Response): Promise<string[]> {
 describe("HTTP followers over a fake log", () => {
   it("read the backlog, then what is appended, and end after the run's terminal event", async () => {
     const { log, push } = fakeLog(["thread.run.created", "thread.run.in_progress"]);
-    const followers = new Followers({ log: () => log, runEnded: () => false }, lag);
+    const followers = new Followers({ log, finished: () => false }, lag);
     const follower = followers.add(0, "terminal", "acme");
     const reading = readAll(follower.response);
     push("thread.message.delta");
@@ -51,7 +51,7 @@ describe("HTTP followers over a fake log", () => {
       "runcast.tool_outputs",
       "thread.run.completed",
     ]);
-    const followers = new Followers({ log: () => log, runEnded: () => false }, lag);
+    const followers = new Followers({ log, finished: () => false }, lag);
     expect(await readAll(followers.add(0, "segment", "acme").response)).toEqual([
       "thread.run.created",
       "thread.run.requires_action",
@@ -64,7 +64,7 @@ describe("HTTP followers over a fake log", () => {
 
   it("count per tenant, and a follower whose reader reads nothing through two heartbeats is dropped", async () => {
     const { log } = fakeLog(["thread.run.created", "thread.run.requires_action"]);
-    const followers = new Followers({ log: () => log, runEnded: () => false }, lag);
+    const followers = new Followers({ log, finished: () => false }, lag);
     const gone = followers.add(0, "terminal", "acme");
     followers.add(0, "terminal", "globex");
     expect([followers.count("acme"), followers.count("globex"), followers.size]).toEqual([1, 1, 2]);

@@ -11,6 +11,8 @@ import type { Run } from "../src/providers/provider";
 const run = (status: Run["status"]) =>
   ({ id: "run_record1", thread_id: "thread_record1", status, expires_at: null }) as unknown as Run;
 
+const QUIET = { appended: () => undefined, ended: () => undefined, settled: () => undefined };
+
 /** A fresh object's storage each time, so each test starts empty. */
 const inFreshStorage = <T>(work: (storage: DurableObjectStorage) => T | Promise<T>) =>
   runInDurableObject(env.RUN_HUB.get(env.RUN_HUB.idFromName(`record-${crypto.randomUUID()}`)), (_, state) =>
@@ -25,19 +27,19 @@ describe("the run record", () => {
       const record = new RunRecord(storage, {
         appended: (events) => appended.push(events),
         ended: (state) => ended.push(state),
+        settled: () => undefined,
       });
       const state = newHubState(run("queued"), "thread_record1", { streamOpen: true, slotTenant: "acme" });
       record.hold(state);
       record.append(
-        state,
         [
           { event: "thread.run.created", data: run("queued") },
           { event: "thread.run.in_progress", data: run("in_progress") },
         ],
         1_000,
       );
-      record.append(state, [{ event: "thread.run.completed", data: run("completed") }], 2_000);
-      record.append(state, [{ event: "runcast.run_updated", data: { run_id: "run_record1", metadata: {} } }], 3_000);
+      record.append([{ event: "thread.run.completed", data: run("completed") }], 2_000);
+      record.append([{ event: "runcast.run_updated", data: { run_id: "run_record1", metadata: {} } }], 3_000);
       return {
         seqs: appended.map((events) => events.map((event) => event.seq)),
         ended: ended.length,
@@ -56,10 +58,10 @@ describe("the run record", () => {
   it("appends nothing, and says nothing, for no events", async () => {
     const calls = await inFreshStorage((storage) => {
       let calls = 0;
-      const record = new RunRecord(storage, { appended: () => calls++, ended: () => calls++ });
+      const record = new RunRecord(storage, { appended: () => calls++, ended: () => calls++, settled: () => calls++ });
       const state = newHubState(run("queued"), "thread_record1", { streamOpen: true, slotTenant: null });
       record.hold(state);
-      expect(record.append(state, [], 1_000)).toEqual([]);
+      expect(record.append([], 1_000)).toEqual([]);
       return calls;
     });
     expect(calls).toBe(0);
@@ -67,15 +69,76 @@ describe("the run record", () => {
 
   it("after its storage is deleted, reset leaves it empty for everyone holding it", async () => {
     const outcome = await inFreshStorage(async (storage) => {
-      const record = new RunRecord(storage, { appended: () => undefined, ended: () => undefined });
+      const record = new RunRecord(storage, QUIET);
       const state = newHubState(run("queued"), "thread_record1", { streamOpen: true, slotTenant: null });
       record.hold(state);
-      record.append(state, [{ event: "thread.run.created", data: run("queued") }], 1_000);
+      record.append([{ event: "thread.run.created", data: run("queued") }], 1_000);
       const before = record.log;
       await storage.deleteAll();
       record.reset();
       return { has: record.has(), replaced: record.log !== before };
     });
     expect(outcome).toEqual({ has: false, replaced: true });
+  });
+
+  it("refuses events of a stream once a newer one is opened or the open one is lost", async () => {
+    const outcome = await inFreshStorage((storage) => {
+      const record = new RunRecord(storage, QUIET);
+      record.hold(newHubState(run("queued"), "thread_record1", { streamOpen: true, slotTenant: null }));
+      const first = record.state()!.stream.generation;
+      const second = record.openStream("hub", 1_000);
+      const firstStillOpen = record.isOpen(first);
+      const endedFirst = record.endStream(first);
+      record.loseStream();
+      return {
+        first,
+        second,
+        firstStillOpen,
+        endedFirst,
+        secondOpen: record.isOpen(second),
+        stream: record.state()!.stream,
+      };
+    });
+    expect(outcome.second).toBe(outcome.first + 1);
+    expect(outcome.firstStillOpen).toBe(false);
+    // An older stream's end changes nothing.
+    expect(outcome.endedFirst).toBe(false);
+    expect(outcome.secondOpen).toBe(false);
+    expect(outcome.stream).toMatchObject({ generation: outcome.second + 1, open: false });
+  });
+
+  it("settling tells its listener the run ended and will not move, and a finished run's metadata is stored without an event", async () => {
+    const outcome = await inFreshStorage((storage) => {
+      const heard: string[] = [];
+      const record = new RunRecord(storage, {
+        appended: (events) => heard.push(...events.map((event) => event.event)),
+        ended: () => heard.push("ended"),
+        settled: () => heard.push("settled"),
+      });
+      record.hold(newHubState(run("requires_action"), "thread_record1", { streamOpen: false, slotTenant: "acme" }));
+      record.updateMetadata({ tab: "1" });
+      record.settle();
+      record.updateMetadata({ tab: "2" });
+      return { heard, state: record.state()!, last: record.log.lastSeq() };
+    });
+    expect(outcome.heard).toEqual(["runcast.run_updated", "ended", "settled"]);
+    expect(outcome.state.settled).toBe(true);
+    expect(outcome.state.run.metadata).toEqual({ tab: "2" });
+    expect(outcome.last).toBe(1);
+  });
+
+  it("a slot claimed for a run that already ended is freed at once; a held slot is not taken over", async () => {
+    const outcome = await inFreshStorage((storage) => {
+      const ended: Array<string | null> = [];
+      const record = new RunRecord(storage, { ...QUIET, ended: (state) => ended.push(state.slotTenant) });
+      record.hold(newHubState(run("queued"), "thread_record1", { streamOpen: false, slotTenant: null }));
+      record.append([{ event: "thread.run.completed", data: run("completed") }], 1_000);
+      record.claimSlot("acme");
+      record.claimSlot("globex");
+      return { ended, slot: record.state()!.slotTenant };
+    });
+    // Once when the run completed (no slot yet), once when the creator's slot arrived.
+    expect(outcome.ended).toEqual([null, "acme"]);
+    expect(outcome.slot).toBe("acme");
   });
 });

@@ -8,14 +8,19 @@ import { isTerminalEvent, SEGMENT_END_EVENTS } from "./hub-state";
 export const endsFollow = (until: FollowUntil, event: string) =>
   until === "segment" ? SEGMENT_END_EVENTS.has(event) : isTerminalEvent(event);
 
+/** What followers read: the run's log, and whether the run will log anything more (the run's record, run-record.ts). */
+export interface FollowSource {
+  readonly log: EventLog;
+  /** True once the run has ended (or polling gave up on it): a follower that has read everything then ends too. */
+  finished(): boolean;
+}
+
 interface FollowOptions {
   after: number;
   until: FollowUntil;
   /** The subscriber's tenant, for the per-tenant subscriber limit. */
   tenant: string;
-  log: () => EventLog;
-  /** True once the run has ended: a follower that has read everything then ends too. */
-  runEnded: () => boolean;
+  source: FollowSource;
   onClose: (follower: Follower) => void;
 }
 
@@ -101,7 +106,7 @@ export class Follower {
   private async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     this.pulled = true;
     while (!this.closed) {
-      const events = this.options.log().after(this.after, PAGE);
+      const events = this.options.source.log.after(this.after, PAGE);
       for (const event of events) {
         controller.enqueue(eventLine(event));
         this.wrote = true;
@@ -109,7 +114,7 @@ export class Follower {
         if (endsFollow(this.options.until, event.event)) return this.end(controller);
       }
       if (events.length > 0) return;
-      if (this.options.runEnded()) return this.end(controller);
+      if (this.options.source.finished()) return this.end(controller);
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
@@ -133,7 +138,7 @@ export class Followers {
   private heartbeats: ReturnType<typeof setInterval> | null = null;
 
   constructor(
-    private readonly shared: Pick<FollowOptions, "log" | "runEnded">,
+    private readonly source: FollowSource,
     private readonly lag: { maxLagEvents: number; lagGraceMs: number; followHeartbeatMs: number },
   ) {}
 
@@ -149,7 +154,7 @@ export class Followers {
 
   /** A new follower reading after `after`; its response streams the log until `until`. */
   add(after: number, until: FollowUntil, tenant: string): Follower {
-    const follower = new Follower({ ...this.shared, after, until, tenant, onClose: (done) => this.closed(done) });
+    const follower = new Follower({ source: this.source, after, until, tenant, onClose: (done) => this.closed(done) });
     this.all.add(follower);
     // While anyone follows over HTTP (an open response keeps the hub awake anyway), heartbeats find readers that left.
     this.heartbeats ??= setInterval(() => {

@@ -1,8 +1,6 @@
 // How the Worker reaches run hubs and the creation step: the one place that names them, shared by tRPC and REST.
-import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider } from "../providers/provider";
-import { RetryLater } from "../errors/retry-later";
 import type { ToolOutput } from "../schemas/runs";
 import { unwrap } from "./hub-result";
 import type { StartRequest, Submitted } from "./hub-contract";
@@ -53,23 +51,4 @@ export async function cancelRun(
   runId: string,
 ): Promise<Run> {
   return (await unwrap(hubFor(env, runId).cancel(threadId, runId))) ?? provider.cancelRun(threadId, runId);
-}
-
-/** A follow request the hub refused, as the tRPC error it stands for. */
-export async function hubRefusal(response: Response): Promise<TRPCError> {
-  const body = (await response.json().catch(() => ({}))) as {
-    error?: string;
-    code?: TRPCError["code"];
-    retry_after?: number;
-  };
-  const code =
-    body.code ??
-    (response.status === 404 ? "NOT_FOUND" : response.status === 429 ? "TOO_MANY_REQUESTS" : "BAD_GATEWAY");
-  const message = body.error ?? "The run's hub refused the request.";
-  // A retry hint (an upstream 429 met while the hub took the run up) travels on, as tRPC data and REST's retry-after.
-  return new TRPCError({
-    code,
-    message,
-    ...(body.retry_after != null ? { cause: new RetryLater(message, body.retry_after) } : {}),
-  });
 }

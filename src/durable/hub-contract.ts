@@ -1,5 +1,11 @@
 // What the Worker and a run's hub share, in one place: the types that cross Durable Object RPC, the hub's internal
-// URLs (each built and parsed here), and the NDJSON lines of a follow stream (written by the hub, read by the Worker).
+// URLs (each built and parsed here), a refusal's answer, and the NDJSON lines of a follow stream (written by the hub,
+// read by the Worker).
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { RetryLater } from "../errors/retry-later";
+import { UpstreamError } from "../errors/upstream-error";
+import { toTRPCError } from "../errors/upstream-errors";
 import type { Run, RunParams, UpstreamEvent } from "../providers/provider";
 import type { CreateThreadAndRunInput } from "../schemas/runs";
 import type { SocketPrincipal } from "./connections";
@@ -102,6 +108,51 @@ export function parseHubRequest(request: Request): HubRequest {
     until: url.searchParams.get("until") === "segment" ? "segment" : "terminal",
     tenant: url.searchParams.get("tenant") ?? "",
   };
+}
+
+// ---- A refused internal request (a socket upgrade or a follow): written by the hub, read by the Worker. ----
+
+/**
+ * The answer to a request the hub refused, with the tRPC code it stands for (upstream refusals mapped as everywhere
+ * else), and how worth logging it is: a failure of the hub's own, or an upstream that failed or refused the gateway.
+ */
+export function refusalResponse(error: unknown): { response: Response; log: "error" | "warn" | null } {
+  const refusal = error instanceof TRPCError ? error : error instanceof UpstreamError ? toTRPCError(error) : null;
+  if (!refusal)
+    return {
+      response: Response.json(
+        { error: "The run's hub failed to handle this request.", code: "INTERNAL_SERVER_ERROR" },
+        { status: 500 },
+      ),
+      log: "error",
+    };
+  const retryAfter = error instanceof UpstreamError ? error.details.retryAfter : null;
+  return {
+    response: Response.json(
+      { error: refusal.message, code: refusal.code, ...(retryAfter != null ? { retry_after: retryAfter } : {}) },
+      { status: getHTTPStatusCodeFromError(refusal) },
+    ),
+    log: refusal.code === "BAD_GATEWAY" || refusal.code === "GATEWAY_TIMEOUT" ? "warn" : null,
+  };
+}
+
+/** A request the hub refused, as the tRPC error it stands for. */
+export async function hubRefusal(response: Response): Promise<TRPCError> {
+  const body = (await response.json().catch(() => ({}))) as {
+    error?: string;
+    code?: TRPCError["code"];
+    retry_after?: number;
+  };
+  const code =
+    body.code ??
+    (response.status === 404 ? "NOT_FOUND" : response.status === 429 ? "TOO_MANY_REQUESTS" : "BAD_GATEWAY");
+  const message = body.error ?? "The run's hub refused the request.";
+  // A retry hint (an upstream 429 met while the hub took the run up) travels on, as tRPC data and REST's retry-after.
+  return new TRPCError({
+    code,
+    message,
+    ...(body.retry_after != null ? { cause: new RetryLater(message, body.retry_after) } : {}),
+  });
 }
 
 // ---- The follow stream's NDJSON. ----

@@ -3,7 +3,6 @@
 import type { Run, RunsProvider } from "../providers/provider";
 import { backfill } from "./backfill";
 import type { HubConfig } from "./hub-config";
-import type { HubState } from "./hub-state";
 import type { RunRecord } from "./run-record";
 import { pollDelay } from "./schedule";
 
@@ -23,11 +22,12 @@ export class HubPoller {
 
   constructor(private readonly hub: PollerHost) {}
 
-  /** Plans the next poll from now: soon after a change (`fresh`), backing off while polls find nothing new. */
-  plan(state: HubState, now: number, fresh = false): void {
-    if (fresh) state.poll.attempt = 0;
-    state.poll.at = now + pollDelay(this.hub.config, state.poll.attempt, this.hub.subscriberCount(), state.poll.hintMs);
-    this.hub.record.put(state);
+  /** Plans the next poll from now: soon after a change (`fresh`), one step further back otherwise (nothing new, a failure). */
+  plan(now: number, fresh: boolean): void {
+    const { poll } = this.hub.record.state()!;
+    const attempt = fresh ? 0 : poll.attempt + 1;
+    const at = now + pollDelay(this.hub.config, attempt, this.hub.subscriberCount(), poll.hintMs);
+    this.hub.record.planPolls({ attempt, at });
   }
 
   /**
@@ -41,8 +41,7 @@ export class HubPoller {
     const soonest =
       Date.now() + pollDelay(this.hub.config, state.poll.attempt, this.hub.subscriberCount(), state.poll.hintMs);
     if (soonest >= state.poll.at) return false;
-    state.poll.at = soonest;
-    this.hub.record.put(state);
+    this.hub.record.planPolls({ at: soonest });
     return true;
   }
 
@@ -57,15 +56,11 @@ export class HubPoller {
     const { record } = this.hub;
     const state = record.state()!;
     const { run, pollAfterMs } = await this.hub.provider().retrieveRun(state.thread_id, state.run_id);
-    const current = record.state()!;
-    current.poll.hintMs = pollAfterMs;
-    record.put(current);
+    record.planPolls({ hintMs: pollAfterMs });
     const outcome = await this.backfill(state.version, run);
-    const after = record.state()!;
     // Quiet polls back off; a change, or an answer overtaken by newer events, brings the next poll close.
-    after.poll.attempt = outcome === "quiet" ? after.poll.attempt + 1 : 0;
-    this.plan(after, Date.now());
-    return outcome === "stale" ? after.run : run;
+    this.plan(Date.now(), outcome !== "quiet");
+    return outcome === "stale" ? record.state()!.run : run;
   }
 
   /**
@@ -86,12 +81,7 @@ export class HubPoller {
     const current = record.state()!;
     if (current.stream.open || current.version !== version) return "stale";
     const events = backfill(this.hub.record.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
-    current.run = run;
-    if (events.length === 0) {
-      record.put(current);
-      return "quiet";
-    }
-    record.append(current, events, Date.now());
-    return "changed";
+    record.observe(run, events);
+    return events.length === 0 ? "quiet" : "changed";
   }
 }

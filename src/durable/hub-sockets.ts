@@ -218,8 +218,7 @@ export class HubSockets {
       }
     }
     // Resumed after the run's end, or after polling gave up on it: nothing more will come.
-    const state = this.record.state();
-    if (state?.terminalAt != null || state?.settled) {
+    if (this.record.finished()) {
       this.connections.send(ws, stoppedFrame(id));
       return;
     }

@@ -1,5 +1,6 @@
 // What a run's hub keeps, with one owner: the state (run object, stream, polling), the event log and the tool rounds.
-// It is the only writer of all three; the hub's other parts read it, and hear of each append and of the run's end.
+// It is the only writer of all three: every change is one of its named transitions, and it tells its listener of each
+// append, of the run's end and of polling given up. The hub's other parts read it and subscribe to it.
 import type { Run } from "../providers/provider";
 import { EventLog, type LoggedEvent } from "./event-log";
 import { HubStateStore, isRunEvent, TERMINAL_STATUSES, type HubState } from "./hub-state";
@@ -8,9 +9,13 @@ import { ToolOutputs } from "./tool-outputs";
 export interface RecordListener {
   /** Events were logged (delivered to subscribers from here). */
   appended(events: LoggedEvent[], now: number): void;
-  /** The run reached a terminal status (its active-run slot is freed from here). */
+  /** The run reached a terminal status, or polling gave up on it (its active-run slot is freed from here). */
   ended(state: HubState): void;
+  /** Polling stopped for good without a terminal event: the run will not move again (subscribers are stopped). */
+  settled(state: HubState): void;
 }
+
+type NewEvent = { event: string; data: unknown };
 
 /** Takes the storage's `sql` and `kv` only, so it can be tested without the Durable Object. */
 export class RunRecord {
@@ -36,6 +41,7 @@ export class RunRecord {
     return this.rounds;
   }
 
+  /** The state as stored: a copy, so changing it changes nothing (the transitions below do). */
   state(): HubState | undefined {
     return this.store.get();
   }
@@ -44,21 +50,117 @@ export class RunRecord {
     return this.store.has();
   }
 
-  put(state: HubState): void {
-    this.store.put(state);
+  /** The run ended, or polling gave up on it: nothing more will be logged. */
+  finished(): boolean {
+    const state = this.store.get();
+    return state?.terminalAt != null || state?.settled === true;
   }
 
-  /** The hub starts holding a run: its tables are made and its state stored. */
-  hold(state: HubState): void {
+  /** The hub starts holding a run: its tables are made and its state stored, with the events known so far. */
+  hold(state: HubState, events: NewEvent[] = [], now = Date.now()): void {
     this.events.create();
     this.rounds.create();
-    this.store.put(state);
+    this.commit(state, events, now);
   }
 
   /** Appends events, keeps the run object current, and tells the listener (which delivers them). */
-  append(state: HubState, events: Array<{ event: string; data: unknown }>, now: number): LoggedEvent[] {
+  append(events: NewEvent[], now: number): LoggedEvent[] {
     if (events.length === 0) return [];
-    const logged = this.events.append(events, now);
+    return this.commit(this.current(), events, now);
+  }
+
+  /** The creator's active-run slot, for a run the hub took up first; freed at once if the run has already ended. */
+  claimSlot(tenant: string): void {
+    const state = this.current();
+    if (state.slotTenant !== null) return;
+    state.slotTenant = tenant;
+    this.commit(state);
+    if (state.terminalAt !== null || state.settled) this.listener.ended(state);
+  }
+
+  /** A new stream is read from now on; events of older ones are refused. Answers its generation. */
+  openStream(source: HubState["stream"]["source"], now = Date.now()): number {
+    const state = this.current();
+    state.stream = { generation: state.stream.generation + 1, open: true, source, lastEventAt: now };
+    this.commit(state);
+    return state.stream.generation;
+  }
+
+  /** Whether `generation` is the stream being read now. */
+  isOpen(generation: number): boolean {
+    const state = this.store.get();
+    return state !== undefined && state.stream.open && state.stream.generation === generation;
+  }
+
+  /** The stream of `generation` ended by itself; false when it was not the open one (nothing changes then). */
+  endStream(generation: number): boolean {
+    if (!this.isOpen(generation)) return false;
+    const state = this.current();
+    state.stream.open = false;
+    this.commit(state);
+    return true;
+  }
+
+  /** The open stream went silent or was lost: it is given up, and anything still arriving from it is refused. */
+  loseStream(): void {
+    const state = this.current();
+    state.stream = { ...state.stream, generation: state.stream.generation + 1, open: false };
+    this.commit(state);
+  }
+
+  /** The round's outputs were taken by the upstream: exactly one submission per round. */
+  submitted(round: string): void {
+    const state = this.current();
+    state.submittedRound = round;
+    this.commit(state);
+  }
+
+  /** New metadata; subscribers of a run still moving hear of it (`runcast.run_updated`); a finished run's is only stored. */
+  updateMetadata(metadata: Run["metadata"], now = Date.now()): void {
+    const state = this.current();
+    state.run = { ...state.run, metadata };
+    const moving = state.terminalAt === null && !state.settled;
+    this.commit(state, moving ? [{ event: "runcast.run_updated", data: { run_id: state.run_id, metadata } }] : [], now);
+  }
+
+  /** An upstream answer of the run, with the events it implies (none when nothing moved). */
+  observe(run: Run, events: NewEvent[], now = Date.now()): void {
+    const state = this.current();
+    state.run = run;
+    this.commit(state, events, now);
+  }
+
+  /** The polling plan: polls in a row without change, the upstream's hint, and when the next poll is due. */
+  planPolls(poll: Partial<HubState["poll"]>): void {
+    const state = this.current();
+    state.poll = { ...state.poll, ...poll };
+    this.commit(state);
+  }
+
+  /** Polling stops for good without a terminal event (expired, or gone upstream): the run will not move again. */
+  settle(): void {
+    const state = this.current();
+    state.settled = true;
+    this.commit(state);
+    this.listener.ended(state);
+    this.listener.settled(state);
+  }
+
+  /** After the storage was deleted (retention): the record starts empty, and readers holding it see that at once. */
+  reset(): void {
+    this.events = new EventLog(this.storage.sql);
+    this.rounds = new ToolOutputs(this.storage.sql);
+  }
+
+  private current(): HubState {
+    const state = this.store.get();
+    if (!state) throw new Error("the hub holds no run");
+    return state;
+  }
+
+  /** Stores a changed state with the events it logs, then tells the listener: the one way anything is written. */
+  private commit(state: HubState, events: NewEvent[] = [], now = Date.now()): LoggedEvent[] {
+    const logged = events.length > 0 ? this.events.append(events, now) : [];
     let ended = false;
     for (const { event, data } of events) {
       if (!isRunEvent(event)) continue;
@@ -68,17 +170,13 @@ export class RunRecord {
         ended = true;
       }
     }
-    state.stream.lastEventAt = now;
-    state.version++;
+    if (logged.length > 0) {
+      state.stream.lastEventAt = now;
+      state.version++;
+    }
     this.store.put(state);
     if (ended) this.listener.ended(state);
-    this.listener.appended(logged, now);
+    if (logged.length > 0) this.listener.appended(logged, now);
     return logged;
-  }
-
-  /** After the storage was deleted (retention): the record starts empty, and readers holding it see that at once. */
-  reset(): void {
-    this.events = new EventLog(this.storage.sql);
-    this.rounds = new ToolOutputs(this.storage.sql);
   }
 }

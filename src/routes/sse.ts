@@ -1,6 +1,6 @@
 // Run events in the upstream's exact SSE format (`event:`/`data:` lines, `[DONE]` at the end), for the REST surface.
-import { hubFor, hubRefusal } from "../durable/hub-client";
-import { followRequest, HEARTBEAT, parseEvents, type StreamedEvent } from "../durable/hub-contract";
+import { hubFor } from "../durable/hub-client";
+import { followRequest, HEARTBEAT, hubRefusal, parseEvents, type StreamedEvent } from "../durable/hub-contract";
 import type { GatewayEnv } from "../env";
 import { toRestError } from "./rest-errors";
 

@@ -4,16 +4,8 @@
 import { tracked } from "@trpc/server";
 import { assertMayRun, assertThreadAccess } from "../../auth/access";
 import { withRunSlot } from "../../auth/limits";
-import {
-  cancelRun,
-  hubFor,
-  hubRefusal,
-  retrieveRun,
-  startRun,
-  submitToolOutputs,
-  updateRun,
-} from "../../durable/hub-client";
-import { followRequest, readEvents } from "../../durable/hub-contract";
+import { cancelRun, hubFor, retrieveRun, startRun, submitToolOutputs, updateRun } from "../../durable/hub-client";
+import { followRequest, hubRefusal, readEvents } from "../../durable/hub-contract";
 import { authedProcedure, router } from "../init";
 import type { RunEvent } from "../run-event";
 import {
