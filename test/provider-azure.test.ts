@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { assistantsProvider, createClient } from "../src/providers/assistants-provider";
 import type { Upstream } from "../src/providers/upstream";
 import { createToolAssistant, emulatorSdk } from "./helpers/emulator";
-import { waitForRun } from "./helpers/runcast";
+import { streamedRun, waitForRun } from "./helpers/runcast";
 
 describe("Azure OpenAI provider", () => {
   it("creates and retrieves a run through the emulator's Azure flavour", async () => {
@@ -32,7 +32,9 @@ describe("Azure OpenAI provider", () => {
     const provider = assistantsProvider(client, upstream);
     expect(provider.name).toBe("azure");
 
-    const created = await provider.createRun(thread.id, { assistant_id: assistant.id, metadata: { cloud: "azure" } });
+    const created = await streamedRun(
+      await provider.streamRun(thread.id, { assistant_id: assistant.id, metadata: { cloud: "azure" } }),
+    );
     expect(created).toMatchObject({
       object: "thread.run",
       thread_id: thread.id,

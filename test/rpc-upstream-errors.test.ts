@@ -201,11 +201,11 @@ describe("5xx from the upstream", () => {
       );
     const { sent, provider } = countingProvider(failing);
     const writes: Array<() => Promise<unknown>> = [
-      () => provider.submitToolOutputs("thread_a", "run_a", [{ tool_call_id: "call_a", output: "x" }]),
+      () => provider.streamSubmitToolOutputs("thread_a", "run_a", [{ tool_call_id: "call_a", output: "x" }]),
       () => provider.cancelRun("thread_a", "run_a"),
       () => provider.updateRun("thread_a", "run_a", { k: "v" }),
-      () => provider.createRun("thread_a", { assistant_id: "asst_a" }),
-      () => provider.createThreadAndRun({ assistant_id: "asst_a" }),
+      () => provider.streamRun("thread_a", { assistant_id: "asst_a" }),
+      () => provider.streamThreadAndRun({ assistant_id: "asst_a" }),
     ];
     for (const write of writes) {
       sent.length = 0;
@@ -430,7 +430,7 @@ describe("timeouts", () => {
 
   it("a write that never answers: one attempt, GATEWAY_TIMEOUT", async () => {
     const { seen, provider } = silentUpstream();
-    const failure = await rejection(provider.createRun("thread_a", { assistant_id: "asst_a" }));
+    const failure = await rejection(provider.streamRun("thread_a", { assistant_id: "asst_a" }));
     expect(toTRPCError(failure as UpstreamError).code).toBe("GATEWAY_TIMEOUT");
     expect(seen).toEqual(["POST"]);
   });
@@ -498,7 +498,7 @@ describe("secrets", () => {
         () => provider.cancelRun(finished.thread.id, finished.run.id),
       ],
       // Creation goes through the run's hub with the Worker's own provider, so only the provider's failure is looked at.
-      ["CONFLICT", null, () => provider.createRun(thread.id, { assistant_id: assistant.id })],
+      ["CONFLICT", null, () => provider.streamRun(thread.id, { assistant_id: assistant.id })],
       [
         "TOO_MANY_REQUESTS",
         (c) => c.runs.retrieve.query({ thread_id: thread.id, run_id: active.id }),

@@ -109,9 +109,6 @@ export function assistantsProvider(client: OpenAI, upstream: Upstream): RunsProv
   const runs = client.beta.threads.runs;
   return {
     name: describeUpstream(upstream) ?? "none",
-    createRun: (threadId, params) => call(() => runs.create(threadId, params as RunCreateParamsNonStreaming, WRITE)),
-    createThreadAndRun: (params) =>
-      call(() => client.beta.threads.createAndRun(params as ThreadCreateAndRunParamsNonStreaming, WRITE)),
     streamRun: (threadId, params) =>
       call(async () =>
         toUpstreamStream(
@@ -135,8 +132,6 @@ export function assistantsProvider(client: OpenAI, upstream: Upstream): RunsProv
       }),
     listRuns: (threadId, query) => call(async () => toListPage(await runs.list(threadId, query))),
     updateRun: (threadId, runId, metadata) => call(() => runs.update(runId, { thread_id: threadId, metadata }, WRITE)),
-    submitToolOutputs: (threadId, runId, outputs) =>
-      call(() => runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs }, WRITE)),
     streamSubmitToolOutputs: (threadId, runId, outputs) =>
       call(async () =>
         toUpstreamStream(

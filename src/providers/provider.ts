@@ -42,15 +42,13 @@ export type MessagesQuery = Omit<ListMessagesInput, "thread_id">;
 export interface RunsProvider {
   /** What /health and logs call this upstream; never a secret. */
   readonly name: string;
-  createRun(threadId: string, params: RunParams): Promise<Run>;
-  createThreadAndRun(params: CreateThreadAndRunInput): Promise<Run>;
+  /** Creation streams (the hub needs the events anyway); the stream's first run event carries the new run. */
   streamRun(threadId: string, params: RunParams): Promise<UpstreamStream>;
   streamThreadAndRun(params: CreateThreadAndRunInput): Promise<UpstreamStream>;
   /** `pollAfterMs` is the upstream's `openai-poll-after-ms` hint, when it gave one. */
   retrieveRun(threadId: string, runId: string): Promise<{ run: Run; pollAfterMs: number | null }>;
   listRuns(threadId: string, query: ListQuery): Promise<ListPage<Run>>;
   updateRun(threadId: string, runId: string, metadata: Record<string, string> | null): Promise<Run>;
-  submitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<Run>;
   streamSubmitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<UpstreamStream>;
   cancelRun(threadId: string, runId: string): Promise<Run>;
   listSteps(threadId: string, runId: string, query: StepsQuery): Promise<ListPage<RunStep>>;

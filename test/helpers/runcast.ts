@@ -86,3 +86,20 @@ export async function emulatorRunIds(threadId: string): Promise<string[]> {
 
 /** Metadata that slows a run down enough to catch it active (and cancel it, or collide with it). */
 export const SLOW_RUN = { emulator_delta_ms: "200", emulator_reply_words: "60" };
+
+/** A run a provider's creation stream made, read to the end of its segment: the run as `thread.run.created` gave it. */
+export async function streamedRun(stream: AsyncIterable<{ event: string; data: unknown }>): Promise<Run> {
+  let created: Run | null = null;
+  for await (const { event, data } of stream) if (event === "thread.run.created") created ??= data as Run;
+  if (!created) throw new Error("the stream never said thread.run.created");
+  return created;
+}
+
+/** A provider's tool-output stream, read to the end of its segment: the run as its first run event gave it. */
+export async function streamedContinuation(stream: AsyncIterable<{ event: string; data: unknown }>): Promise<Run> {
+  let first: Run | null = null;
+  for await (const { event, data } of stream)
+    if (event.startsWith("thread.run.") && !event.startsWith("thread.run.step.")) first ??= data as Run;
+  if (!first) throw new Error("the stream carried no run event");
+  return first;
+}

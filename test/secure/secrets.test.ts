@@ -26,7 +26,7 @@ import {
   setEmulatorSettings,
 } from "../helpers/emulator";
 import { RecordingWebSocket, wsUrl } from "../helpers/hub";
-import { sleep } from "../helpers/runcast";
+import { sleep, streamedContinuation, streamedRun } from "../helpers/runcast";
 import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET } from "./fixtures";
 
 const UPSTREAM_KEY = "sk-live-test-secret-0123456789";
@@ -478,15 +478,21 @@ describe("secrets never appear in responses, errors, frames or logs", () => {
       }
       throw new Error(`run ${runId} never reached ${statuses.join("|")}`);
     };
-    const created = await provider.createThreadAndRun({
-      assistant_id: assistant.id,
-      thread: { messages: [{ role: "user", content: "get_weather Paris" }] },
-    });
+    const created = await streamedRun(
+      await provider.streamThreadAndRun({
+        assistant_id: assistant.id,
+        thread: { messages: [{ role: "user", content: "get_weather Paris" }] },
+      }),
+    );
     const waiting = await poll(created.thread_id, created.id, ["requires_action"]);
     const callId = waiting.required_action!.submit_tool_outputs.tool_calls[0]!.id;
     observed.add(
       "provider submit",
-      await provider.submitToolOutputs(created.thread_id, created.id, [{ tool_call_id: callId, output: "rain" }]),
+      await streamedContinuation(
+        await provider.streamSubmitToolOutputs(created.thread_id, created.id, [
+          { tool_call_id: callId, output: "rain" },
+        ]),
+      ),
     );
     await poll(created.thread_id, created.id, ["completed"]);
     observed.add("provider steps", await provider.listSteps(created.thread_id, created.id, {}));
@@ -524,7 +530,7 @@ describe("secrets never appear in responses, errors, frames or logs", () => {
       (
         await upstreamFailure(
           "400",
-          provider.submitToolOutputs(created.thread_id, created.id, [{ tool_call_id: callId, output: "x" }]),
+          provider.streamSubmitToolOutputs(created.thread_id, created.id, [{ tool_call_id: callId, output: "x" }]),
         )
       ).code,
     ).toBe("BAD_REQUEST");
