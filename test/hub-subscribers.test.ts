@@ -106,8 +106,9 @@ describe("joining before, during and after the run", () => {
   it.each<Via>(["ws", "sse"])(
     "over %s, all three end with the identical full sequence: backlog, then live, with no seam",
     async (via) => {
-      // 50 ms per tick: the reply's first delta comes ~150 ms after the run is created, so the first subscriber is in before it.
-      const { threadId, runId } = await startRun({ emulator_delta_ms: "50", emulator_reply_words: "16" });
+      // 100 ms per tick: the reply's first delta comes ~300 ms after the run is created, so the first subscriber is in
+      // before it, even on a loaded machine.
+      const { threadId, runId } = await startRun({ emulator_delta_ms: "100", emulator_reply_words: "16" });
       const before = watchRun(threadId, runId, { via });
       await before.started;
       expect(await replySoFar(threadId, runId)).toBe("");
