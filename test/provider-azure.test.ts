@@ -29,8 +29,7 @@ describe("Azure OpenAI provider", () => {
       });
       return env.EMULATOR!.fetch(request);
     });
-    const provider = assistantsProvider(client, upstream);
-    expect(provider.name).toBe("azure");
+    const provider = assistantsProvider(client);
 
     const created = await streamedRun(
       await provider.streamRun(thread.id, { assistant_id: assistant.id, metadata: { cloud: "azure" } }),

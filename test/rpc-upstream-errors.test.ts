@@ -100,7 +100,7 @@ function countingProvider(fetch: typeof globalThis.fetch = emulatorFetch, apiKey
     });
     return fetch(input, init);
   });
-  return { sent, provider: assistantsProvider(client, upstream) };
+  return { sent, provider: assistantsProvider(client) };
 }
 
 // Global faults (admin settings) come first in this file: later tests start runs through the gateway, whose hubs
@@ -368,7 +368,7 @@ describe("401 from the upstream", () => {
       },
     } as unknown as Fetcher;
     const upstream: Upstream = { kind: "emulator", emulator: keyless };
-    const provider = assistantsProvider(createClient(upstream), upstream);
+    const provider = assistantsProvider(createClient(upstream));
     const upstreamMessage = "You didn't provide an API key";
 
     const failure = await rejection(provider.listRuns(thread.id, {}));
@@ -412,7 +412,7 @@ describe("timeouts", () => {
     // The gateway's client with its per-attempt timeout shortened, so the test does not wait 30 s per attempt.
     const client = createClient(upstream, fetch);
     expect(client.timeout).toBe(REQUEST_TIMEOUT_MS);
-    return { seen, provider: assistantsProvider(client.withOptions({ timeout: 100 }), upstream) };
+    return { seen, provider: assistantsProvider(client.withOptions({ timeout: 100 })) };
   }
 
   it("a read that never answers: retried, then GATEWAY_TIMEOUT", async () => {
@@ -541,7 +541,6 @@ describe("secrets", () => {
             headers: { "content-type": "application/json", "x-request-id": "req_echo" },
           }),
       ),
-      upstream,
     );
     const { client } = clientWithProvider(provider);
     const error = await rpcError(client.runs.list.query({ thread_id: "thread_a" }));

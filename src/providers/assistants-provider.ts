@@ -6,7 +6,7 @@ import type { RunCreateParamsNonStreaming } from "openai/resources/beta/threads/
 import type { ThreadCreateAndRunParamsNonStreaming } from "openai/resources/beta/threads/threads";
 import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
 import { toUpstreamError, UpstreamError } from "../errors/upstream-error";
-import { describeUpstream, type Upstream } from "./upstream";
+import type { Upstream } from "./upstream";
 
 /**
  * Retries and timeouts, chosen for a gateway that answers browsers:
@@ -105,10 +105,9 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-export function assistantsProvider(client: OpenAI, upstream: Upstream): RunsProvider {
+export function assistantsProvider(client: OpenAI): RunsProvider {
   const runs = client.beta.threads.runs;
   return {
-    name: describeUpstream(upstream) ?? "none",
     streamRun: (threadId, params) =>
       call(async () =>
         toUpstreamStream(

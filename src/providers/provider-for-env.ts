@@ -14,6 +14,6 @@ export function providerFor(env: GatewayEnv): RunsProvider | null {
   const upstream = selectUpstream(env);
   if (upstream.kind === "none") return null;
   const key = cacheKey(upstream);
-  if (cached?.key !== key) cached = { key, provider: assistantsProvider(createClient(upstream), upstream) };
+  if (cached?.key !== key) cached = { key, provider: assistantsProvider(createClient(upstream)) };
   return cached.provider;
 }

@@ -40,8 +40,6 @@ export type StepsQuery = Omit<ListStepsInput, "thread_id" | "run_id">;
 export type MessagesQuery = Omit<ListMessagesInput, "thread_id">;
 
 export interface RunsProvider {
-  /** What /health and logs call this upstream; never a secret. */
-  readonly name: string;
   /** Creation streams (the hub needs the events anyway); the stream's first run event carries the new run. */
   streamRun(threadId: string, params: RunParams): Promise<UpstreamStream>;
   streamThreadAndRun(params: CreateThreadAndRunInput): Promise<UpstreamStream>;

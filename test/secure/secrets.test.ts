@@ -465,8 +465,7 @@ describe("secrets never appear in responses, errors, frames or logs", () => {
       observed.response(`upstream ${request.method} ${new URL(request.url).pathname}`, response);
       return response;
     };
-    const provider = assistantsProvider(createClient(upstream, viaEmulator as typeof fetch), upstream);
-    observed.add("provider name", provider.name);
+    const provider = assistantsProvider(createClient(upstream, viaEmulator as typeof fetch));
     const assistant = await createToolAssistant(emulatorSdk());
 
     const poll = async (threadId: string, runId: string, statuses: string[]) => {
