@@ -213,6 +213,60 @@ describe("fault: failed and incomplete responses", () => {
     });
   });
 
+  it("emulator_stream_error nested: half the reply, then an error frame nested as upstream sends it; the response is failed", async () => {
+    const client = emulatorSdk();
+    const { frames } = await readFrames(
+      await responsesRequest("POST", "/responses", {
+        model: "gpt-4o",
+        input: "Hello",
+        background: true,
+        stream: true,
+        metadata: { emulator_stream_error: "nested" },
+      }),
+    );
+    const last = frames.at(-1)!;
+    expect(last.event).toBe("error");
+    expect(last.data).toEqual({
+      type: "error",
+      sequence_number: frames.length - 1,
+      error: { type: "too_many_requests", code: "too_many_requests", message: "Too Many Requests", param: null },
+    });
+    expect(frames.some((frame) => TERMINAL_EVENTS.includes(frame.event))).toBe(false);
+    expect(frames.filter((frame) => frame.event === "response.output_text.delta")).toHaveLength(6);
+    const polled = await waitForResponse(client, idOf(frames));
+    expect(polled).toMatchObject({ status: "failed", error: { code: "rate_limit_exceeded" } });
+  });
+
+  it("emulator_stream_error flat: the spec's flat error event; the SDK's stream throws an APIError on it", async () => {
+    const { frames } = await readFrames(
+      await responsesRequest("POST", "/responses", {
+        model: "gpt-4o",
+        input: "Hello",
+        stream: true,
+        metadata: { emulator_stream_error: "flat" },
+      }),
+    );
+    expect(frames.at(-1)!.data).toEqual({
+      type: "error",
+      sequence_number: frames.length - 1,
+      code: "too_many_requests",
+      message: "Too Many Requests",
+      param: null,
+    });
+    const client = emulatorSdk();
+    const stream = await client.responses.create({
+      model: "gpt-4o",
+      input: "Hello",
+      stream: true,
+      metadata: { emulator_stream_error: "nested" },
+    });
+    await expect(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+    ).rejects.toBeInstanceOf(OpenAI.APIError);
+  });
+
   it("an Assistants-only knob value is refused on a response, naming the knob", async () => {
     const refused = await responsesRequest("POST", "/responses", {
       model: "gpt-4o",

@@ -142,3 +142,19 @@ export function resolveKnobs(
       metadataKnob(metadata, "resume_window_ms", wholeNumber(1, 86_400_000)) ?? settings.resume_window_ms,
   };
 }
+
+/** The two shapes of a Responses stream's `error` event: nested as observed upstream, flat as the spec writes it. */
+export const STREAM_ERROR_SHAPES = ["nested", "flat"] as const;
+
+/** A response's knobs: a run's, plus `emulator_stream_error`, which ends its stream with an `error` event halfway. */
+export interface ResponseKnobs extends RunKnobs {
+  stream_error: (typeof STREAM_ERROR_SHAPES)[number] | null;
+}
+
+/** Resolves a response's knobs from its metadata, with the Responses API's `incomplete` reasons. */
+export function resolveResponseKnobs(settings: Settings, metadata: Record<string, string>): ResponseKnobs {
+  return {
+    ...resolveKnobs(settings, metadata, { incompleteReasons: RESPONSE_INCOMPLETE_REASONS }),
+    stream_error: metadataKnob(metadata, "stream_error", oneOf(STREAM_ERROR_SHAPES)) ?? null,
+  };
+}

@@ -1,6 +1,6 @@
 // Applies a response's planned operations when they fall due, updating the response and appending the events they produce.
 import { countTokens } from "../reply";
-import type { RunKnobs } from "../settings";
+import type { ResponseKnobs } from "../settings";
 import type { ResponseOp } from "./response-plan";
 import {
   seconds,
@@ -16,7 +16,7 @@ import type { ResponseStore } from "./response-store";
 export interface ResponseState {
   plan: ResponseOp[];
   cursor: number;
-  knobs: RunKnobs;
+  knobs: ResponseKnobs;
   input_tokens: number;
   created_ms: number;
   /** Created with `stream: true`: only such background responses can be streamed again. */
@@ -27,7 +27,15 @@ export interface ResponseState {
 }
 
 /** Events after which a response's stream ends: the upstream closes the connection, with no `[DONE]`. */
-export const TERMINAL_EVENTS = new Set(["response.completed", "response.failed", "response.incomplete"]);
+export const TERMINAL_EVENTS = new Set(["response.completed", "response.failed", "response.incomplete", "error"]);
+
+/** The `error` frame of a rate-limited stream as captured upstream (openai/openai-dotnet#881). */
+const STREAM_ERROR = {
+  type: "too_many_requests",
+  code: "too_many_requests",
+  message: "Too Many Requests",
+  param: null,
+};
 
 export const isActive = (response: ResponseObject) => response.status === "queued" || response.status === "in_progress";
 
@@ -185,9 +193,29 @@ export class ResponseEngine {
       }
       case "end":
         return this.end(response, state, op);
+      case "stream_error":
+        return this.streamError(response, op);
     }
     this.store.updateResponse(response);
     return response;
+  }
+
+  /**
+   * The stream ends with an `error` event instead of a lifecycle event: nested (`{type, sequence_number, error: {…}}`)
+   * as upstream frames are, or flat (`code`, `message`, `param` beside `type`) as the spec's ResponseErrorEvent is. The
+   * response itself is failed, as a poll then shows it.
+   */
+  private streamError(response: ResponseObject, op: Extract<ResponseOp, { type: "stream_error" }>): ResponseObject {
+    const failed: ResponseObject = {
+      ...response,
+      status: "failed",
+      output: response.output.map((item) => ({ ...item, status: "incomplete" as const })),
+      error: { code: "rate_limit_exceeded", message: STREAM_ERROR.message },
+    };
+    this.store.updateResponse(failed);
+    const { code, message, param } = STREAM_ERROR;
+    this.emit(failed, "error", op.shape === "nested" ? { error: STREAM_ERROR } : { code, message, param });
+    return failed;
   }
 
   private end(

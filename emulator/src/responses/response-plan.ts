@@ -2,7 +2,7 @@
 import { newId } from "../ids";
 import { chunkWords, countTokens, type PlannedCall } from "../reply";
 import { clock, LAST_ERROR_MESSAGES } from "../run-plan";
-import type { RunKnobs } from "../settings";
+import type { ResponseKnobs } from "../settings";
 import type { ResponseError } from "./response-objects";
 
 /** One timed change to a response; `at` is in epoch milliseconds. */
@@ -14,6 +14,7 @@ export type ResponseOp =
   | { type: "call_added"; at: number; item_id: string; call_id: string; name: string }
   | { type: "arguments"; at: number; item_id: string; delta: string }
   | { type: "call_done"; at: number; item_id: string }
+  | { type: "stream_error"; at: number; shape: "nested" | "flat" }
   | {
       type: "end";
       at: number;
@@ -45,7 +46,7 @@ function planCalls(at: ReturnType<typeof clock>, calls: PlannedCall[]): Response
 }
 
 /** A message streamed in deltas, cut short by `max_output_tokens`, an `emulator_incomplete` or an `emulator_fail` knob. */
-function planReply(at: ReturnType<typeof clock>, knobs: RunKnobs, input: ResponsePlanInput): ResponseOp[] {
+function planReply(at: ReturnType<typeof clock>, knobs: ResponseKnobs, input: ResponsePlanInput): ResponseOp[] {
   const item_id = newId("msg");
   const ops: ResponseOp[] = [{ type: "message_added", at: at.tick(), item_id }];
   let chunks = chunkWords(input.reply, knobs.words_per_delta);
@@ -58,9 +59,10 @@ function planReply(at: ReturnType<typeof clock>, knobs: RunKnobs, input: Respons
         : null;
   if (reason && knobs.incomplete === reason) chunks = chunks.slice(0, Math.ceil(chunks.length / 2));
   else if (reason) chunks = chunks.slice(0, Math.floor(budget / knobs.words_per_delta));
-  if (knobs.fail) chunks = chunks.slice(0, Math.ceil(chunks.length / 2));
+  if (knobs.fail || knobs.stream_error) chunks = chunks.slice(0, Math.ceil(chunks.length / 2));
   for (const delta of chunks) ops.push({ type: "text", at: at.tick(), item_id, delta });
   const end = at.tick();
+  if (knobs.stream_error) return [...ops, { type: "stream_error", at: end, shape: knobs.stream_error }];
   if (knobs.fail) {
     const error = { code: knobs.fail, message: LAST_ERROR_MESSAGES[knobs.fail] };
     return [...ops, { type: "end", at: end, status: "failed", error }];
@@ -79,7 +81,7 @@ function planReply(at: ReturnType<typeof clock>, knobs: RunKnobs, input: Respons
 }
 
 /** From `queued` (or `in_progress`) to the end: function calls, then `completed`; or a reply; or a planned failure. */
-export function planResponse(knobs: RunKnobs, input: ResponsePlanInput): ResponseOp[] {
+export function planResponse(knobs: ResponseKnobs, input: ResponsePlanInput): ResponseOp[] {
   const at = clock(input.now, knobs.delta_ms);
   const ops: ResponseOp[] = [{ type: "in_progress", at: at.tick() }];
   if (knobs.fail === "invalid_prompt")

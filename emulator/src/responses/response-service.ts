@@ -2,7 +2,7 @@
 import { ApiError, badRequest } from "../api-error";
 import type { ListResponse, PageParams } from "../pagination";
 import { countTokens, plannedToolCalls, replyText, toolResultText } from "../reply";
-import { RESPONSE_INCOMPLETE_REASONS, resolveKnobs, type Settings } from "../settings";
+import { resolveResponseKnobs, type Settings } from "../settings";
 import { injectedHttpError } from "../thread-service";
 import { conversationNotFound, type ConversationService } from "./conversation-service";
 import { responseIdIn } from "./homes";
@@ -98,7 +98,7 @@ export class ResponseService {
         );
       context = this.contextOf(previous);
     }
-    const knobs = resolveKnobs(settings, body.metadata ?? {}, { incompleteReasons: RESPONSE_INCOMPLETE_REASONS });
+    const knobs = resolveResponseKnobs(settings, body.metadata ?? {});
     this.store.create();
     const input = this.conversations.resolve(
       typeof body.input === "string" ? [{ role: "user", content: body.input }] : (body.input ?? []),
