@@ -3,7 +3,7 @@
 import OpenAI, { NotFoundError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { emulatorSdk, resetEmulatorSettings } from "./helpers/emulator";
-import { readFrames, responsesRequest, waitForResponse, WEATHER_FUNCTION } from "./helpers/responses";
+import { readFrames, responsesRequest, TIME_FUNCTION, waitForResponse, WEATHER_FUNCTION } from "./helpers/responses";
 
 afterEach(async () => {
   await resetEmulatorSettings();
@@ -117,6 +117,30 @@ describe("responses on a conversation", () => {
     expect(second.output_text).toMatch(/^get_weather returned: warm\./);
     const types = (await client.conversations.items.list(conversation.id, { order: "asc" })).data.map((i) => i.type);
     expect(types).toEqual(["message", "function_call", "function_call_output", "message"]);
+  });
+
+  it("a response chained by previous_response_id onto one on a conversation sees that conversation's items too", async () => {
+    const client = emulatorSdk();
+    const conversation = await client.conversations.create({
+      items: [{ type: "message", role: "user", content: "get_time Rome" }],
+    });
+    const first = await client.responses.create({
+      model: "gpt-4o",
+      conversation: conversation.id,
+      input: [{ role: "assistant", content: "Noted." }],
+      tools: [WEATHER_FUNCTION, TIME_FUNCTION],
+      tool_choice: "none",
+    });
+    expect(first.output_text).toMatch(/^You said: "get_time Rome"\./);
+    const chained = await client.responses.create({
+      model: "gpt-4o",
+      previous_response_id: first.id,
+      input: [{ role: "assistant", content: "Checking." }],
+      tools: [WEATHER_FUNCTION, TIME_FUNCTION],
+    });
+    const done = await waitForResponse(client, chained.id);
+    expect(done.conversation).toBeNull();
+    expect(done.output).toMatchObject([{ type: "function_call", name: "get_time", arguments: '{"city":"Rome"}' }]);
   });
 
   it("a second response while one is in flight is refused with conversation_locked; after it ends the next is taken", async () => {

@@ -292,6 +292,31 @@ describe("background responses: poll, resume, cancel", () => {
     );
   });
 
+  it("the SDK's responses.stream({response_id, starting_after}) helper replays from the start and drops what it had", async () => {
+    const client = emulatorSdk();
+    const created = await client.responses.create({
+      model: "gpt-4o",
+      input: "Hello there",
+      background: true,
+      stream: true,
+    });
+    const id = ((await drain(created))[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const stream = client.responses.stream({ response_id: id, starting_after: 5 });
+    const numbers: number[] = [];
+    stream.on("event", (event) => numbers.push(event.sequence_number));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toMatch(/^You said: "Hello there"\./);
+    expect(numbers[0]).toBe(6);
+  });
+
+  it("refuses to resume a background response created without stream: true", async () => {
+    const client = emulatorSdk();
+    const created = await client.responses.create({ model: "gpt-4o", input: "Hi", background: true });
+    const refused = await responsesRequest("GET", `/responses/${created.id}?stream=true`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/stream=true/);
+  });
+
   it("refuses to stream a response not created with background=true (400), and one too old", async () => {
     const client = emulatorSdk();
     const foreground = await client.responses.create({ model: "gpt-4o", input: "Hi" });

@@ -19,6 +19,8 @@ export interface ResponseState {
   knobs: ResponseKnobs;
   input_tokens: number;
   created_ms: number;
+  /** How many of its conversation's items came before it: its context, when a later response chains onto it. */
+  conversation_items: number;
   /** Created with `stream: true`: only such background responses can be streamed again. */
   stream: boolean;
   /** `stream_options.include_obfuscation` of the create request (default true). */

@@ -67,10 +67,19 @@ export class ResponseService {
     for (const id of this.store.activeResponseIds()) this.engine.advance(id, now);
   }
 
-  /** Everything a response saw and said: the responses before it in its chain, its input, its output. */
+  /**
+   * Everything a response saw and said: the responses before it in its chain (or the conversation's items it started
+   * from), its input, its output.
+   */
   private contextOf(response: ResponseObject): Item[] {
     const previous = response.previous_response_id ? this.store.response(response.previous_response_id) : undefined;
-    return [...(previous ? this.contextOf(previous) : []), ...this.store.listed(response.id), ...response.output];
+    const state = this.store.state<ResponseState>(response.id);
+    const before = previous
+      ? this.contextOf(previous)
+      : response.conversation
+        ? this.store.listed(response.conversation.id).slice(0, state?.conversation_items ?? 0)
+        : [];
+    return [...before, ...this.store.listed(response.id), ...response.output];
   }
 
   async create(home: string, body: CreateResponseBody): Promise<ResponseAnswer> {
@@ -130,6 +139,7 @@ export class ResponseService {
       knobs,
       input_tokens: inputTokens,
       created_ms: now,
+      conversation_items: conversationId ? context.length : 0,
       stream: body.stream ?? false,
       obfuscate: body.stream_options?.include_obfuscation ?? true,
       http_errors_left: knobs.http_errors?.count ?? 0,
