@@ -123,6 +123,13 @@ describe("fault: HTTP errors", () => {
     expect((await responsesRequest("POST", "/responses", { model: "gpt-4o", input: "Hi" })).status).toBe(200);
   });
 
+  it("global http_errors 500 x2: exactly two requests fail, whichever paths they take", async () => {
+    await setEmulatorSettings({ http_errors: { status: 500, count: 2 } });
+    expect((await responsesRequest("POST", "/responses", { model: "gpt-4o", input: "Hi" })).status).toBe(500);
+    expect((await responsesRequest("POST", "/conversations", {})).status).toBe(500);
+    expect((await responsesRequest("POST", "/responses", { model: "gpt-4o", input: "Hi" })).status).toBe(200);
+  });
+
   it("global http_errors 503: the SDK with retries rides through it", async () => {
     await setEmulatorSettings({ http_errors: { status: 503, count: 1, retry_after: 0 } });
     const client = emulatorSdk({ maxRetries: 1 });

@@ -50,7 +50,9 @@ const unknownRoute = (c: Context<Env>) => {
  */
 export function responsesApi({ checks }: { checks: MiddlewareHandler<Env> }): Hono<Env> {
   const api = new Hono<Env>();
-  for (const path of ["/responses", "/responses/*", "/conversations", "/conversations/*"]) api.use(path, checks);
+  // `/responses/*` also matches `/responses` itself: one pattern each, so the checks (and their faults) run once.
+  api.use("/responses/*", checks);
+  api.use("/conversations/*", checks);
   api.post("/responses", toResponseHome);
   api.all("/responses", unknownRoute);
   api.all("/responses/:id", toIdHome("Response"));
