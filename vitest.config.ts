@@ -12,6 +12,7 @@ const emulator = {
   durableObjects: {
     THREADS: { className: "EmulatorThread", useSQLite: true },
     DIRECTORY: { className: "EmulatorDirectory", useSQLite: true },
+    CONVERSATIONS: { className: "EmulatorConversation", useSQLite: true },
   },
   // Flat out by default so the suite is quick; tests that need a pace set it per run.
   bindings: {

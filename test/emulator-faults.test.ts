@@ -698,6 +698,8 @@ describe("admin settings endpoint", () => {
     cut_after: null,
     first_byte_ms: 0,
     http_errors: null,
+    keepalive_ms: 15_000,
+    resume_window_ms: 300_000,
   };
 
   it("GET answers the defaults (the Worker's EMULATOR_* vars over the built-in ones)", async () => {

@@ -1,8 +1,9 @@
 // The emulator Worker's HTTP surface: upstream headers, auth and beta checks, global faults, then routing to its Durable Objects.
-import { Hono, type Context, type Next } from "hono";
+import { Hono, type Context, type MiddlewareHandler, type Next } from "hono";
 import { ApiError, badRequest, toErrorResponse } from "./api-error";
 import type { RequestFaults } from "./directory-object";
 import { isIdOf, newId } from "./ids";
+import { responsesApi } from "./responses/responses-api";
 import { injectedHttpError } from "./thread-service";
 import { THREAD_ID_HEADER } from "./thread-routes";
 
@@ -20,26 +21,31 @@ async function upstreamHeaders(c: Context<Env>, next: Next) {
   c.res.headers.set("openai-processing-ms", String(Date.now() - started));
 }
 
-/** The upstream wants a key (any key here, unless EMULATOR_API_KEY names one) and the Assistants beta header. */
-async function upstreamChecks(c: Context<Env>, next: Next) {
-  const key = c.req.header("authorization")?.replace(/^Bearer\s+/i, "") || c.req.header("api-key");
-  if (!key)
-    throw new ApiError(
-      401,
-      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-    );
-  if (c.env.EMULATOR_API_KEY && key !== c.env.EMULATOR_API_KEY)
-    throw new ApiError(401, "Incorrect API key provided.", { code: "invalid_api_key" });
-  if (!/assistants=v2/.test(c.req.header("openai-beta") ?? ""))
-    throw badRequest(
-      "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v2'.",
-      null,
-      "invalid_beta",
-    );
-  const faults = (await directory(c.env).requestFaults()) as RequestFaults;
-  if (faults.first_byte_ms > 0) await new Promise((resolve) => setTimeout(resolve, faults.first_byte_ms));
-  if (faults.http_error) throw injectedHttpError(faults.http_error.status, faults.http_error.retry_after);
-  await next();
+/**
+ * The upstream wants a key (any key here, unless EMULATOR_API_KEY names one) and, for the Assistants API only, its beta
+ * header; then the global faults apply.
+ */
+function upstreamChecks({ assistantsBeta }: { assistantsBeta: boolean }): MiddlewareHandler<Env> {
+  return async function upstreamChecks(c, next) {
+    const key = c.req.header("authorization")?.replace(/^Bearer\s+/i, "") || c.req.header("api-key");
+    if (!key)
+      throw new ApiError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      );
+    if (c.env.EMULATOR_API_KEY && key !== c.env.EMULATOR_API_KEY)
+      throw new ApiError(401, "Incorrect API key provided.", { code: "invalid_api_key" });
+    if (assistantsBeta && !/assistants=v2/.test(c.req.header("openai-beta") ?? ""))
+      throw badRequest(
+        "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v2'.",
+        null,
+        "invalid_beta",
+      );
+    const faults = (await directory(c.env).requestFaults()) as RequestFaults;
+    if (faults.first_byte_ms > 0) await new Promise((resolve) => setTimeout(resolve, faults.first_byte_ms));
+    if (faults.http_error) throw injectedHttpError(faults.http_error.status, faults.http_error.retry_after);
+    await next();
+  };
 }
 
 const threadStub = (env: EmulatorEnv, threadId: string) => env.THREADS.get(env.THREADS.idFromName(threadId));
@@ -63,7 +69,7 @@ const toDirectory = (c: Context<Env>) => directory(c.env).fetch(c.req.raw);
 /** The upstream's API under `/v1`, mounted again under `/openai` with `api-version` for the Azure flavour. */
 function upstreamApi(): Hono<Env> {
   const api = new Hono<Env>();
-  api.use("*", upstreamChecks);
+  api.use("*", upstreamChecks({ assistantsBeta: true }));
   api.all("/assistants", toDirectory);
   api.all("/assistants/*", toDirectory);
   api.post("/threads", toNewThread);
@@ -76,6 +82,7 @@ function upstreamApi(): Hono<Env> {
 export function emulatorApp(): Hono<Env> {
   const app = new Hono<Env>();
   app.use("*", upstreamHeaders);
+  app.route("/v1", responsesApi({ checks: upstreamChecks({ assistantsBeta: false }) }));
   app.route("/v1", upstreamApi());
   app.use("/openai/*", async (c, next) => {
     if (!c.req.query("api-version")) throw new ApiError(404, "Resource not found", { code: "404" });

@@ -74,6 +74,11 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
     return { assistant: this.store.get<Assistant>("assistant", assistantId) ?? null, settings: await this.settings() };
   }
 
+  /** RPC from a conversation's home creating a response: the settings its knobs start from. */
+  async currentSettings(): Promise<Settings> {
+    return this.settings();
+  }
+
   /** RPC from the Worker for each request: takes one injected HTTP error if any are left, and the first-byte delay. */
   async requestFaults(): Promise<RequestFaults> {
     const settings = await this.settings();

@@ -2,13 +2,18 @@
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-export type IdPrefix = "asst" | "thread" | "msg" | "run" | "step" | "call" | "req";
+export type IdPrefix = "asst" | "thread" | "msg" | "run" | "step" | "call" | "req" | "resp" | "conv" | "fc" | "fco";
 
-export function newId(prefix: IdPrefix, length = 24): string {
+/** `length` random alphanumerics. */
+export function randomText(length: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   let body = "";
   for (const byte of bytes) body += ALPHABET[byte % ALPHABET.length];
-  return `${prefix}_${body}`;
+  return body;
+}
+
+export function newId(prefix: IdPrefix, length = 24): string {
+  return `${prefix}_${randomText(length)}`;
 }
 
 /** Ids arrive in URL paths; anything not shaped like one of ours can never name an object. */

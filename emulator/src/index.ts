@@ -1,7 +1,8 @@
-// The upstream emulator Worker: an offline, faithful stand-in for the Assistants API that Runcast's dev server and tests use.
+// The upstream emulator Worker: an offline, faithful stand-in for the Assistants API and the Responses and Conversations APIs that Runcast's dev server and tests use.
 import { emulatorApp } from "./app";
 
 export { EmulatorDirectory } from "./directory-object";
 export { EmulatorThread } from "./thread-object";
+export { EmulatorConversation } from "./responses/conversation-object";
 
 export default emulatorApp() satisfies ExportedHandler<EmulatorEnv>;

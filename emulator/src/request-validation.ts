@@ -1,16 +1,21 @@
 // Validates request bodies against the upstream's own JSON Schemas (spec/), plus the limits the spec states only in prose.
 import { Validator, type OutputUnit } from "@cfworker/json-schema";
-import spec from "../../spec/assistants-runs-schemas.json";
+import assistantsSpec from "../../spec/assistants-runs-schemas.json";
 import { badRequest } from "./api-error";
 
-const validators = new Map<string, Validator>();
+/** A generated schema document (spec/*-schemas.json): JSON Schema under `components.schemas`. */
+export type SchemaDocument = { components: { schemas: Record<string, unknown> } };
 
-function validatorFor(schemaName: string): Validator {
-  let validator = validators.get(schemaName);
+const validators = new Map<SchemaDocument, Map<string, Validator>>();
+
+function validatorFor(document: SchemaDocument, schemaName: string): Validator {
+  const byName = validators.get(document) ?? new Map<string, Validator>();
+  validators.set(document, byName);
+  let validator = byName.get(schemaName);
   if (!validator) {
-    const root = { ...spec, $id: "https://runcast.invalid/spec", $ref: `#/components/schemas/${schemaName}` };
+    const root = { ...document, $id: "https://runcast.invalid/spec", $ref: `#/components/schemas/${schemaName}` };
     validator = new Validator(root as object, "2020-12", false);
-    validators.set(schemaName, validator);
+    byName.set(schemaName, validator);
   }
   return validator;
 }
@@ -46,8 +51,9 @@ function mostSpecific(errors: OutputUnit[]): OutputUnit | undefined {
   return leaves.sort((a, b) => b.instanceLocation.length - a.instanceLocation.length)[0] ?? errors.at(-1);
 }
 
-export function validateBody(schemaName: string, body: unknown): void {
-  const result = validatorFor(schemaName).validate(body);
+/** Checks `body` against a schema of the Assistants spec, or of `document` when given; the first failure is a 400. */
+export function validateBody(schemaName: string, body: unknown, document: SchemaDocument = assistantsSpec): void {
+  const result = validatorFor(document, schemaName).validate(body);
   if (result.valid) return;
   const error = mostSpecific(result.errors);
   if (!error) throw badRequest("Invalid request body.");

@@ -73,7 +73,7 @@ const usage = (prompt: number, completion: number): Usage => ({
  * millisecond after `start`, so the request that planned the segment answers before any of it happens,
  * as the upstream answers `queued`.
  */
-function clock(start: number, tick: number) {
+export function clock(start: number, tick: number) {
   let now = start;
   return { tick: () => (now = Math.max(now + tick, start + 1)) };
 }

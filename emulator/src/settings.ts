@@ -19,6 +19,10 @@ export const settingsSchema = z.strictObject({
   cut_after: z.number().int().min(1).nullable(),
   first_byte_ms: z.number().int().min(0).max(60_000),
   http_errors: httpErrors.nullable(),
+  /** Responses streams: a `keepalive` event after this long without one (0: never); the upstream sends them on long waits. */
+  keepalive_ms: z.number().int().min(0).max(600_000),
+  /** Responses: how old a background response may be and still be streamed again (the upstream's is 5 minutes). */
+  resume_window_ms: z.number().int().min(1).max(86_400_000),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export type HttpErrorFault = z.infer<typeof httpErrors>;
@@ -33,6 +37,8 @@ export const DEFAULT_SETTINGS: Settings = {
   cut_after: null,
   first_byte_ms: 0,
   http_errors: null,
+  keepalive_ms: 15_000,
+  resume_window_ms: 300_000,
 };
 
 const intVar = (value: string | undefined, fallback: number) =>
@@ -65,11 +71,14 @@ export function patchSettings(current: Settings, patch: unknown): Settings {
 
 export const FAILURE_CODES = ["server_error", "rate_limit_exceeded", "invalid_prompt"] as const;
 export const INCOMPLETE_REASONS = ["max_completion_tokens", "max_prompt_tokens"] as const;
+/** The Responses API's reasons for `incomplete`, accepted by `emulator_incomplete` on a response. */
+export const RESPONSE_INCOMPLETE_REASONS = ["max_output_tokens", "content_filter"] as const;
+type IncompleteReason = (typeof INCOMPLETE_REASONS)[number] | (typeof RESPONSE_INCOMPLETE_REASONS)[number];
 
 /** Everything that shapes one run, fixed when the run is created. */
 export interface RunKnobs extends Omit<Settings, "http_errors"> {
   fail: (typeof FAILURE_CODES)[number] | null;
-  incomplete: (typeof INCOMPLETE_REASONS)[number] | null;
+  incomplete: IncompleteReason | null;
   http_errors: HttpErrorFault | null;
 }
 
@@ -106,8 +115,15 @@ const httpErrorsKnob = (value: string): HttpErrorFault | undefined => {
   return { status: Number(match[1]) as HttpErrorFault["status"], count: Number(match[2]), retry_after: 1 };
 };
 
-/** Resolves a run's knobs: metadata `emulator_*` keys win over the global settings. Bad knob values are a 400. */
-export function resolveKnobs(settings: Settings, metadata: Record<string, string>): RunKnobs {
+/**
+ * Resolves a run's (or a response's) knobs: metadata `emulator_*` keys win over the global settings. Bad knob values
+ * are a 400. The Responses surface passes its own `incompleteReasons`, since its `incomplete` reasons differ.
+ */
+export function resolveKnobs(
+  settings: Settings,
+  metadata: Record<string, string>,
+  { incompleteReasons = INCOMPLETE_REASONS }: { incompleteReasons?: readonly IncompleteReason[] } = {},
+): RunKnobs {
   return {
     ...settings,
     reply_words: metadataKnob(metadata, "reply_words", wholeNumber(1, 100_000)) ?? settings.reply_words,
@@ -119,7 +135,26 @@ export function resolveKnobs(settings: Settings, metadata: Record<string, string
     // The global first-byte delay applies to every response at the Worker; this one only to the run's streams.
     first_byte_ms: metadataKnob(metadata, "first_byte_ms", wholeNumber(0, 60_000)) ?? 0,
     fail: metadataKnob(metadata, "fail", oneOf(FAILURE_CODES)) ?? null,
-    incomplete: metadataKnob(metadata, "incomplete", oneOf(INCOMPLETE_REASONS)) ?? null,
+    incomplete: metadataKnob(metadata, "incomplete", oneOf(incompleteReasons)) ?? null,
     http_errors: metadataKnob(metadata, "http_errors", httpErrorsKnob) ?? null,
+    keepalive_ms: metadataKnob(metadata, "keepalive_ms", wholeNumber(0, 600_000)) ?? settings.keepalive_ms,
+    resume_window_ms:
+      metadataKnob(metadata, "resume_window_ms", wholeNumber(1, 86_400_000)) ?? settings.resume_window_ms,
+  };
+}
+
+/** The two shapes of a Responses stream's `error` event: nested as observed upstream, flat as the spec writes it. */
+export const STREAM_ERROR_SHAPES = ["nested", "flat"] as const;
+
+/** A response's knobs: a run's, plus `emulator_stream_error`, which ends its stream with an `error` event halfway. */
+export interface ResponseKnobs extends RunKnobs {
+  stream_error: (typeof STREAM_ERROR_SHAPES)[number] | null;
+}
+
+/** Resolves a response's knobs from its metadata, with the Responses API's `incomplete` reasons. */
+export function resolveResponseKnobs(settings: Settings, metadata: Record<string, string>): ResponseKnobs {
+  return {
+    ...resolveKnobs(settings, metadata, { incompleteReasons: RESPONSE_INCOMPLETE_REASONS }),
+    stream_error: metadataKnob(metadata, "stream_error", oneOf(STREAM_ERROR_SHAPES)) ?? null,
   };
 }
