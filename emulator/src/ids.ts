@@ -2,7 +2,7 @@
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-export type IdPrefix = "asst" | "thread" | "msg" | "run" | "step" | "call" | "req";
+export type IdPrefix = "asst" | "thread" | "msg" | "run" | "step" | "call" | "req" | "mcpl";
 
 export function newId(prefix: IdPrefix, length = 24): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
