@@ -271,6 +271,44 @@ describe("MCP tools and submit_tool_approval", () => {
     expect(deltas.join("")).toMatch(/^docs\.search_docs returned: /);
   });
 
+  it("approval first, then the model's own function call asks for outputs; each pause takes only its kind", async () => {
+    const weather = {
+      type: "function",
+      function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
+    };
+    const agent = await createAgent([MCP_DOCS, weather]);
+    const { threadId, runId } = await startRun(agent.id, "search_docs cities and get_weather Paris");
+    const path = `/threads/${threadId}/runs/${runId}/submit_tool_outputs`;
+    const approval = (await settledRun(token, threadId, runId)).required_action;
+    expect(approval.type).toBe("submit_tool_approval");
+    await foundryJson(token, "POST", path, {
+      tool_approvals: [{ tool_call_id: approval.submit_tool_approval.tool_calls[0].id, approve: true }],
+    });
+
+    const outputs = (await settledRun(token, threadId, runId)).required_action;
+    expect(outputs.type).toBe("submit_tool_outputs");
+    const [call] = outputs.submit_tool_outputs.tool_calls;
+    expect(call.function).toEqual({ name: "get_weather", arguments: '{"city":"Paris"}' });
+    const wrongKind = await foundryRequest(
+      "POST",
+      path,
+      { tool_approvals: [{ tool_call_id: call.id, approve: true }] },
+      { token },
+    );
+    expect(wrongKind.status).toBe(400);
+    expect(((await wrongKind.json()) as Json).error.param).toBe("tool_approvals");
+
+    await foundryJson(token, "POST", path, { tool_outputs: [{ tool_call_id: call.id, output: "rain" }] });
+    expect((await settledRun(token, threadId, runId)).status).toBe("completed");
+    expect(await replyText(threadId, runId)).toMatch(/^get_weather returned: rain\./);
+    expect((await stepsOf(threadId, runId)).map((step) => step.type)).toEqual([
+      "activities",
+      "tool_calls",
+      "tool_calls",
+      "message_creation",
+    ]);
+  });
+
   it("require_approval never (thread tool_resources.mcp) runs the call at once: no requires_action", async () => {
     const agent = await createAgent([MCP_DOCS]);
     const { threadId, runId } = await startRun(

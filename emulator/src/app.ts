@@ -1,4 +1,4 @@
-// The emulator Worker's HTTP surface: upstream headers, auth and beta checks, global faults, then routing to its Durable Objects.
+// The emulator Worker's HTTP surface: upstream headers, auth and beta checks, global faults, then routing to its Durable Objects; Foundry's project paths and Entra token endpoint mount from foundry/.
 import { Hono, type Context, type Next } from "hono";
 import { ApiError, badRequest, toErrorResponse } from "./api-error";
 import { directory, requestFaults, toNewThread, toThread } from "./durable-routing";

@@ -257,6 +257,26 @@ export function planAfterTools(knobs: RunKnobs, input: AfterToolsInput): Op[] {
   ];
 }
 
+export interface AfterApprovalsInput extends ReplyInput {
+  now: number;
+  approvalStepId: string;
+  /** Outputs of the approved calls; a denied call is never made and keeps a null output. */
+  outputs: Record<string, string>;
+  /** The model's own calls, which wait until the hosted ones are answered. */
+  calls: PlannedCall[];
+}
+
+/** After approvals: the approval step completes, the run is queued again, then goes on as a first segment would. */
+export function planAfterApprovals(knobs: RunKnobs, input: AfterApprovalsInput): Op[] {
+  const { approvalStepId, outputs, ...rest } = input;
+  return [
+    { type: "step_done", at: input.now, step_id: approvalStepId, status: "completed", usage: null, outputs },
+    { type: "status", at: input.now, status: "queued" },
+    // The prompt was measured against its limit when the run began.
+    ...planFirstSegment(knobs, { ...rest, maxPromptTokens: null }),
+  ];
+}
+
 /** Cancel: `cancelling` at once, then whatever is open is cancelled one tick later. */
 export function planCancel(now: number, tick: number): Op[] {
   const end = now + Math.max(tick, 1);

@@ -2,7 +2,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { toErrorResponse } from "./api-error";
 import type { Hono } from "hono";
-import { foundryHostedTools } from "./foundry/hosted-tools";
+import { foundryHostedTools } from "./foundry/foundry-hosted-tools";
 import { FOUNDRY_PREFIX } from "./foundry/paths";
 import { foundryThreadRoutes } from "./foundry/thread-routes";
 import { ObjectStore } from "./object-store";

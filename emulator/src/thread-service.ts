@@ -13,10 +13,11 @@ import {
   type RunStep,
   type Thread,
 } from "./objects";
+import type { HostedTools } from "./hosted-tools";
 import type { PageParams } from "./pagination";
 import { plannedToolCalls, replyText, toolResultText, countTokens } from "./reply";
 import { ACTIVE_STATUSES, RunEngine, type RunState } from "./run-engine";
-import { planAfterTools, planCancel, planFirstSegment, type HostedSegment, type Op } from "./run-plan";
+import { planAfterApprovals, planAfterTools, planCancel, planFirstSegment } from "./run-plan";
 import { sseResponse, type StreamSource } from "./run-stream";
 import { resolveKnobs, type RunKnobs, type Settings } from "./settings";
 import type { ObjectStore } from "./object-store";
@@ -46,26 +47,6 @@ export interface SubmitToolOutputsBody {
 export interface SubmitToolApprovalsBody {
   tool_approvals: unknown;
   stream?: boolean | null;
-}
-
-/** What a hosted tool returned, as the reply reports it. */
-export interface ToolResult {
-  name: string;
-  output: string;
-}
-
-/**
- * Tools a hosted service runs itself (Foundry's mcp, bing_grounding, azure_ai_search). The Assistants API has none;
- * the Foundry flavour supplies them, and the core only places the steps they plan and continues after approvals.
- */
-export interface HostedTools {
-  /** What the service does before the model answers; null when the run has none of its tools to use. */
-  plan(input: { run: Run; userText: string; toolResources: unknown[] }): {
-    segment: HostedSegment;
-    results: ToolResult[];
-  } | null;
-  /** Checks approvals against the run's pending `submit_tool_approval`: outputs of approved calls, and their results. */
-  approve(run: Run, approvals: unknown): { outputs: Record<string, string>; results: ToolResult[] };
 }
 
 /** What the service needs from the Durable Object it lives in. */
@@ -357,22 +338,16 @@ export class ThreadService {
     const knobs = state.knobs;
     const userText = this.lastUserText();
     const now = Date.now();
-    const ops: Op[] = [
-      { type: "step_done", at: now, step_id: state.tool_step_id, status: "completed", usage: null, outputs },
-      { type: "status", at: now, status: "queued" },
-      ...planFirstSegment(knobs, {
-        now,
-        calls: plannedToolCalls(run.tools, run.tool_choice, run.parallel_tool_calls, userText),
-        reply: results.length ? toolResultText(results, knobs.reply_words) : replyText(userText, knobs.reply_words),
-        promptTokens: state.prompt_tokens,
-        completionTokensUsed: 0,
-        // The prompt was measured against its limit when the run began.
-        maxPromptTokens: null,
-        maxCompletionTokens: run.max_completion_tokens,
-      }),
-    ];
-    state.tool_step_id = null;
-    this.store.putState(runId, state);
+    const ops = planAfterApprovals(knobs, {
+      now,
+      approvalStepId: state.tool_step_id,
+      outputs,
+      calls: plannedToolCalls(run.tools, run.tool_choice, run.parallel_tool_calls, userText),
+      reply: results.length ? toolResultText(results, knobs.reply_words) : replyText(userText, knobs.reply_words),
+      promptTokens: state.prompt_tokens,
+      completionTokensUsed: 0,
+      maxCompletionTokens: run.max_completion_tokens,
+    });
     this.engine.replan(runId, ops, now);
     return this.answer(this.store.get<Run>("run", runId)!, knobs, body.stream, fromSeq);
   }

@@ -4,7 +4,7 @@ import { newId } from "../ids";
 import type { Run } from "../objects";
 import { argumentText } from "../reply";
 import type { RequiredAction, StepDetails } from "../run-plan";
-import type { HostedTools, ToolResult } from "../thread-service";
+import type { HostedTools, ToolResult } from "../hosted-tools";
 import {
   approvalMode,
   isMcpTool,
