@@ -330,6 +330,20 @@ describe("MCP tools and submit_tool_approval", () => {
     expect(await replyText(threadId, runId)).toMatch(/^docs\.search_docs returned: /);
   });
 
+  it("create thread and run (/threads/runs), streamed: thread.created first, its tool_resources reach the thread", async () => {
+    const agent = await createAgent([MCP_DOCS]);
+    const events = await foundryStream(token, "/threads/runs", {
+      assistant_id: agent.id,
+      thread: { messages: [{ role: "user", content: "search_docs retention" }] },
+      tool_resources: { mcp: [{ server_label: "docs", require_approval: "never" }] },
+    });
+    expect(events.slice(0, 2).map((e) => e.event)).toEqual(["thread.created", "thread.run.created"]);
+    expect(events.slice(-2).map((e) => e.event)).toEqual(["thread.run.completed", "done"]);
+    const thread = events[0]!.data;
+    expect(thread.tool_resources.mcp).toEqual([{ server_label: "docs", require_approval: "never" }]);
+    expect(events.some((e) => e.event === "thread.run.requires_action")).toBe(false);
+  });
+
   it("run-level tool_resources win over the tool's own require_approval", async () => {
     const agent = await createAgent([{ ...MCP_DOCS, require_approval: "never" }]);
     const { threadId, runId } = await startRun(agent.id, "search_docs alarms", {
