@@ -9,7 +9,7 @@ import { newId } from "./ids";
 import { seconds, type Assistant } from "./objects";
 import { ObjectStore } from "./object-store";
 import { parsePageParams } from "./pagination";
-import { readJson, validateBody, validateMetadata, validateTools } from "./request-validation";
+import { readJson, validateBody, validateMetadata, validateTools, type BodyValidator } from "./request-validation";
 import { patchSettings, settingsFromEnv, type HttpErrorFault, type Settings } from "./settings";
 
 const SETTINGS_KEY = "settings";
@@ -139,7 +139,7 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
     return app;
   }
 
-  private assistantRoutes(app: Hono, prefix: string, validate: (schemaName: string, body: unknown) => void): void {
+  private assistantRoutes(app: Hono, prefix: string, validate: BodyValidator): void {
     app.post(`${prefix}/assistants`, async (c) => {
       const body = await readJson(c.req.raw);
       validate("CreateAssistantRequest", body);

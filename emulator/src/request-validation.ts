@@ -46,6 +46,9 @@ function mostSpecific(errors: OutputUnit[]): OutputUnit | undefined {
   return leaves.sort((a, b) => b.instanceLocation.length - a.instanceLocation.length)[0] ?? errors.at(-1);
 }
 
+/** Validates a parsed body against a named request schema of the spec (or a flavour's variant of it). */
+export type BodyValidator = (schemaName: string, body: unknown) => void;
+
 export function validateBody(schemaName: string, body: unknown): void {
   const result = validatorFor(schemaName).validate(body);
   if (result.valid) return;

@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { ApiError, badRequest, toErrorResponse } from "./api-error";
 import { parsePageParams } from "./pagination";
-import { readJson, validateBody, validateMetadata, validateTools } from "./request-validation";
+import { readJson, validateBody, validateMetadata, validateTools, type BodyValidator } from "./request-validation";
 import type { CreateMessageBody } from "./objects";
 import type {
   CreateRunBody,
@@ -16,9 +16,6 @@ import type {
 export const THREAD_ID_HEADER = "x-emulator-thread-id";
 
 const INCLUDE_VALUES = new Set(["step_details.tool_calls[*].file_search.results[*].content"]);
-
-/** Validates a parsed body against a named request schema of the spec (or a flavour's variant of it). */
-export type BodyValidator = (schemaName: string, body: unknown) => void;
 
 /** Reads a JSON body and checks it: the schema, then the limits the spec states in prose. */
 export function bodyReader(validate: BodyValidator = validateBody) {
