@@ -22,6 +22,11 @@ const emulator = {
     EMULATOR_POLL_AFTER_MS: "20",
     EMULATOR_API_KEY: "",
     EMULATOR_SEED_DEMO: "false",
+    // Foundry's Entra app registration, test-only values (test/helpers/foundry.ts uses the same).
+    EMULATOR_ENTRA_TENANT_ID: "00000000-0000-4000-8000-00000000e001",
+    EMULATOR_ENTRA_CLIENT_ID: "11111111-2222-4333-8444-000000000001",
+    EMULATOR_ENTRA_CLIENT_SECRET: "emulator-test-only-client-secret",
+    EMULATOR_ENTRA_SIGNING_KEY: "emulator-test-only-entra-signing-key",
   },
 };
 

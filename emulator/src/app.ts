@@ -1,15 +1,14 @@
-// The emulator Worker's HTTP surface: upstream headers, auth and beta checks, global faults, then routing to its Durable Objects.
+// The emulator Worker's HTTP surface: upstream headers, auth and beta checks, global faults, then routing to its Durable Objects;
+// the Responses and Conversations APIs mount from responses/, Foundry's project paths and Entra token endpoint from foundry/.
 import { Hono, type Context, type MiddlewareHandler, type Next } from "hono";
 import { ApiError, badRequest, toErrorResponse } from "./api-error";
-import type { RequestFaults } from "./directory-object";
-import { isIdOf, newId } from "./ids";
+import { directory, requestFaults, toNewThread, toThread } from "./durable-routing";
+import { entraTokenRoute } from "./foundry/entra-token-route";
+import { foundryProjectApi } from "./foundry/project-api";
+import { newId } from "./ids";
 import { responsesApi } from "./responses/responses-api";
-import { injectedHttpError } from "./thread-service";
-import { THREAD_ID_HEADER } from "./thread-routes";
 
 type Env = { Bindings: EmulatorEnv };
-
-const directory = (env: EmulatorEnv) => env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
 
 /** Every upstream answer carries a request id and the API version; errors included. */
 async function upstreamHeaders(c: Context<Env>, next: Next) {
@@ -41,29 +40,12 @@ function upstreamChecks({ assistantsBeta }: { assistantsBeta: boolean }): Middle
         null,
         "invalid_beta",
       );
-    const faults = (await directory(c.env).requestFaults()) as RequestFaults;
-    if (faults.first_byte_ms > 0) await new Promise((resolve) => setTimeout(resolve, faults.first_byte_ms));
-    if (faults.http_error) throw injectedHttpError(faults.http_error.status, faults.http_error.retry_after);
-    await next();
+    await requestFaults(c, next);
   };
 }
 
-const threadStub = (env: EmulatorEnv, threadId: string) => env.THREADS.get(env.THREADS.idFromName(threadId));
-
-/** A new thread's id names its Durable Object; the Worker picks it and hands it over in a header. */
-function toNewThread(c: Context<Env>) {
-  const threadId = newId("thread");
-  const headers = new Headers(c.req.raw.headers);
-  headers.set(THREAD_ID_HEADER, threadId);
-  return threadStub(c.env, threadId).fetch(new Request(c.req.raw, { headers }));
-}
-
-function toThread(c: Context<Env>) {
-  const threadId = c.req.param("thread_id") ?? "";
-  if (!isIdOf("thread", threadId)) throw new ApiError(404, `No thread found with id '${threadId}'.`);
-  return threadStub(c.env, threadId).fetch(c.req.raw);
-}
-
+const newThread = (c: Context<Env>) => toNewThread(c.env, c.req.raw);
+const thread = (c: Context<Env>) => toThread(c.env, c.req.param("thread_id") ?? "", c.req.raw);
 const toDirectory = (c: Context<Env>) => directory(c.env).fetch(c.req.raw);
 
 /** The upstream's API under `/v1`, mounted again under `/openai` with `api-version` for the Azure flavour. */
@@ -72,10 +54,10 @@ function upstreamApi(): Hono<Env> {
   api.use("*", upstreamChecks({ assistantsBeta: true }));
   api.all("/assistants", toDirectory);
   api.all("/assistants/*", toDirectory);
-  api.post("/threads", toNewThread);
-  api.post("/threads/runs", toNewThread);
-  api.all("/threads/:thread_id", toThread);
-  api.all("/threads/:thread_id/*", toThread);
+  api.post("/threads", newThread);
+  api.post("/threads/runs", newThread);
+  api.all("/threads/:thread_id", thread);
+  api.all("/threads/:thread_id/*", thread);
   return api;
 }
 
@@ -94,6 +76,9 @@ export function emulatorApp(): Hono<Env> {
     url.pathname = url.pathname.replace(/^\/openai(\/v1)?/, "/v1");
     return app.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
   });
+  // Azure AI Foundry Agent Service (classic agents) and the Microsoft Entra token endpoint its callers sign in with.
+  app.route("/api/projects/:project", foundryProjectApi());
+  app.post("/:tenant/oauth2/v2.0/token", entraTokenRoute);
   app.all("/admin/*", toDirectory);
   app.get("/", (c) => c.json({ name: "runcast-emulator", api: "/v1", admin: "/admin/settings" }));
   app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());

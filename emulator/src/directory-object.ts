@@ -2,14 +2,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
 import { ApiError, notFound, toErrorResponse } from "./api-error";
+import { DEFAULT_ENTRA_SETTINGS, patchEntraSettings, type EntraSettings } from "./foundry/entra-settings";
+import { validateFoundryBody } from "./foundry/request-rules";
+import { FOUNDRY_PREFIX } from "./foundry/paths";
 import { newId } from "./ids";
 import { seconds, type Assistant } from "./objects";
 import { ObjectStore } from "./object-store";
 import { parsePageParams } from "./pagination";
-import { readJson, validateBody, validateMetadata, validateTools } from "./request-validation";
+import { readJson, validateBody, validateMetadata, validateTools, type BodyValidator } from "./request-validation";
 import { patchSettings, settingsFromEnv, type HttpErrorFault, type Settings } from "./settings";
 
 const SETTINGS_KEY = "settings";
+const ENTRA_SETTINGS_KEY = "entra_settings";
 export const DEMO_ASSISTANT_ID = "asst_RuncastDemo";
 
 /** The faults the Worker applies to one incoming request. */
@@ -96,6 +100,11 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
     };
   }
 
+  /** RPC from the emulated Entra token endpoint: how long the tokens it issues live. */
+  async entraSettings(): Promise<EntraSettings> {
+    return (await this.ctx.storage.get<EntraSettings>(ENTRA_SETTINGS_KEY)) ?? DEFAULT_ENTRA_SETTINGS;
+  }
+
   private async settings(): Promise<Settings> {
     return (
       (await this.ctx.storage.get<Settings>(SETTINGS_KEY)) ??
@@ -105,9 +114,40 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
 
   private routes(): Hono {
     const app = new Hono();
-    app.post("/v1/assistants", async (c) => {
+    // The same assistants answer the Assistants API (`/v1`) and Foundry's agents (`/foundry`), each validated its own way.
+    this.assistantRoutes(app, "/v1", validateBody);
+    this.assistantRoutes(app, FOUNDRY_PREFIX, validateFoundryBody);
+
+    app.get("/admin/settings", async (c) => c.json(await this.settings()));
+    app.on(["PATCH", "POST"], "/admin/settings", async (c) => {
+      const settings = patchSettings(await this.settings(), await readJson(c.req.raw));
+      await this.ctx.storage.put(SETTINGS_KEY, settings);
+      return c.json(settings);
+    });
+    app.delete("/admin/settings", async (c) => {
+      await this.ctx.storage.delete(SETTINGS_KEY);
+      return c.json(await this.settings());
+    });
+    app.get("/admin/entra", async (c) => c.json(await this.entraSettings()));
+    app.on(["PATCH", "POST"], "/admin/entra", async (c) => {
+      const settings = patchEntraSettings(await this.entraSettings(), await readJson(c.req.raw));
+      await this.ctx.storage.put(ENTRA_SETTINGS_KEY, settings);
+      return c.json(settings);
+    });
+    app.delete("/admin/entra", async (c) => {
+      await this.ctx.storage.delete(ENTRA_SETTINGS_KEY);
+      return c.json(await this.entraSettings());
+    });
+    // A path or method no route takes answers as the Worker's unknown routes do, in the upstream's error shape.
+    app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());
+    app.onError((error) => toErrorResponse(error));
+    return app;
+  }
+
+  private assistantRoutes(app: Hono, prefix: string, validate: BodyValidator): void {
+    app.post(`${prefix}/assistants`, async (c) => {
       const body = await readJson(c.req.raw);
-      validateBody("CreateAssistantRequest", body);
+      validate("CreateAssistantRequest", body);
       validateMetadata((body as { metadata?: unknown }).metadata);
       validateTools(body as { tools?: unknown }, 128);
       const input = body as Partial<Assistant> & { model: string };
@@ -129,14 +169,14 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
       this.store.insert("assistant", assistant);
       return c.json(assistant);
     });
-    app.get("/v1/assistants", (c) =>
+    app.get(`${prefix}/assistants`, (c) =>
       c.json(this.store.page<Assistant>("assistant", parsePageParams(new URL(c.req.url).searchParams))),
     );
-    app.get("/v1/assistants/:id", (c) => c.json(this.assistant(c.req.param("id"))));
-    app.post("/v1/assistants/:id", async (c) => {
+    app.get(`${prefix}/assistants/:id`, (c) => c.json(this.assistant(c.req.param("id"))));
+    app.post(`${prefix}/assistants/:id`, async (c) => {
       const assistant = this.assistant(c.req.param("id"));
       const body = await readJson(c.req.raw);
-      validateBody("ModifyAssistantRequest", body);
+      validate("ModifyAssistantRequest", body);
       validateMetadata((body as { metadata?: unknown }).metadata);
       validateTools(body as { tools?: unknown }, 128);
       const { reasoning_effort: _, ...changes } = body as Partial<Assistant> & { reasoning_effort?: unknown };
@@ -144,26 +184,11 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
       this.store.update(updated);
       return c.json(updated);
     });
-    app.delete("/v1/assistants/:id", (c) => {
+    app.delete(`${prefix}/assistants/:id`, (c) => {
       const { id } = this.assistant(c.req.param("id"));
       this.store.delete(id);
       return c.json({ id, object: "assistant.deleted", deleted: true });
     });
-
-    app.get("/admin/settings", async (c) => c.json(await this.settings()));
-    app.on(["PATCH", "POST"], "/admin/settings", async (c) => {
-      const settings = patchSettings(await this.settings(), await readJson(c.req.raw));
-      await this.ctx.storage.put(SETTINGS_KEY, settings);
-      return c.json(settings);
-    });
-    app.delete("/admin/settings", async (c) => {
-      await this.ctx.storage.delete(SETTINGS_KEY);
-      return c.json(await this.settings());
-    });
-    // A path or method no route takes answers as the Worker's unknown routes do, in the upstream's error shape.
-    app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());
-    app.onError((error) => toErrorResponse(error));
-    return app;
   }
 
   private assistant(id: string): Assistant {

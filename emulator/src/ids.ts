@@ -2,7 +2,8 @@
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-export type IdPrefix = "asst" | "thread" | "msg" | "run" | "step" | "call" | "req" | "resp" | "conv" | "fc" | "fco";
+export type IdPrefix =
+  "asst" | "thread" | "msg" | "run" | "step" | "call" | "req" | "resp" | "conv" | "fc" | "fco" | "mcpl";
 
 /** `length` random alphanumerics. */
 export function randomText(length: number): string {

@@ -50,7 +50,7 @@ const isFunction = (tool: Tool): tool is FunctionTool => tool.type === "function
 const escape = (name: string) => name.replace(/[-]/g, "\\-");
 
 /** The text after `name` up to the next function name, the end of the sentence, a comma or an "and". */
-function argumentText(message: string, name: string, names: string[]): string {
+export function argumentText(message: string, name: string, names: string[]): string {
   const start = new RegExp(`\\b${escape(name)}\\b`).exec(message);
   if (!start) return "";
   const rest = message.slice(start.index + name.length);

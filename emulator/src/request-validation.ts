@@ -51,6 +51,9 @@ function mostSpecific(errors: OutputUnit[]): OutputUnit | undefined {
   return leaves.sort((a, b) => b.instanceLocation.length - a.instanceLocation.length)[0] ?? errors.at(-1);
 }
 
+/** Validates a parsed body against a named request schema of the spec (or a flavour's variant of it). */
+export type BodyValidator = (schemaName: string, body: unknown) => void;
+
 /** Checks `body` against a schema of the Assistants spec, or of `document` when given; the first failure is a 400. */
 export function validateBody(schemaName: string, body: unknown, document: SchemaDocument = assistantsSpec): void {
   const result = validatorFor(document, schemaName).validate(body);

@@ -115,6 +115,13 @@ export class RunEngine {
         this.emitStep(run.id, step, "in_progress");
         return run;
       }
+      case "hosted_step": {
+        const step = newStep(run, op.step_id, op.at, op.details);
+        this.store.insert("step", step, run.id);
+        this.emitStep(run.id, step, "created");
+        this.emitStep(run.id, step, "in_progress");
+        return run;
+      }
       case "tool_delta":
         this.applyToolDelta(run, op);
         return run;
@@ -126,7 +133,7 @@ export class RunEngine {
           ...run,
           status: "requires_action",
           usage: op.usage,
-          required_action: {
+          required_action: op.required_action ?? {
             type: "submit_tool_outputs",
             submit_tool_outputs: {
               tool_calls: calls.map(({ id, function: fn }) => ({
@@ -176,11 +183,13 @@ export class RunEngine {
           details.type === "tool_calls" && op.outputs
             ? {
                 ...details,
-                tool_calls: details.tool_calls.map((call) =>
-                  call.type === "function"
-                    ? { ...call, function: { ...call.function, output: op.outputs?.[call.id] ?? null } }
-                    : call,
-                ),
+                tool_calls: details.tool_calls.map((call) => {
+                  if (call.type === "function")
+                    return { ...call, function: { ...call.function, output: op.outputs?.[call.id] ?? null } };
+                  // A hosted call (Foundry's mcp) carries its output at the top level of the call.
+                  const output = op.outputs?.[call.id];
+                  return output !== undefined && "output" in call ? { ...call, output } : call;
+                }),
               }
             : details;
         const last_error =

@@ -1,7 +1,12 @@
 // Plans a run segment as timed operations, a pure function of the run's inputs and knobs; the engine applies them when due.
 import { newId } from "./ids";
+import type { Run, RunStep } from "./objects";
 import { chunkWords, countTokens, type PlannedCall } from "./reply";
 import type { RunKnobs } from "./settings";
+
+/** A step's details as stored; the core reads only their `type` (a hosted service may add its own types). */
+export type StepDetails = RunStep["step_details"];
+export type RequiredAction = NonNullable<Run["required_action"]>;
 
 export interface Usage {
   prompt_tokens: number;
@@ -28,7 +33,15 @@ export type Op =
       fragment: string;
       call?: { id: string; name: string };
     }
-  | { type: "requires_action"; at: number; step_id: string; usage: Usage }
+  | { type: "hosted_step"; at: number; step_id: string; details: StepDetails }
+  | {
+      type: "requires_action";
+      at: number;
+      step_id: string;
+      usage: Usage;
+      /** Given verbatim (a hosted service's own action); without it, the step's function calls ask for outputs. */
+      required_action?: RequiredAction;
+    }
   | { type: "message_step"; at: number; step_id: string; message_id: string }
   | { type: "text"; at: number; message_id: string; text: string; first: boolean }
   | {
@@ -43,7 +56,8 @@ export type Op =
       at: number;
       step_id: string;
       status: "completed" | "failed";
-      usage: Usage;
+      /** Null for steps the model spent nothing on (a hosted service's own work). */
+      usage: Usage | null;
       last_error?: LastError;
       outputs?: Record<string, string>;
     }
@@ -132,10 +146,20 @@ function planReply(at: ReturnType<typeof clock>, knobs: RunKnobs, input: ReplyIn
 /** Arguments stream in fragments of this many characters, as a model's would. */
 const ARGUMENT_FRAGMENT = 16;
 
+/**
+ * Work a hosted service does itself before the model answers (Foundry's MCP tool listing and grounding searches):
+ * steps that finish at once, and optionally a step whose calls wait for the caller's approval. The core only places them.
+ */
+export interface HostedSegment {
+  steps: StepDetails[];
+  approval: { details: StepDetails; required_action: RequiredAction } | null;
+}
+
 export interface FirstSegmentInput extends ReplyInput {
   now: number;
   calls: PlannedCall[];
   maxPromptTokens: number | null;
+  hosted?: HostedSegment | null;
 }
 
 /** From `queued` to the first pause or end: tool calls (then `requires_action`) or a reply. */
@@ -158,6 +182,28 @@ export function planFirstSegment(knobs: RunKnobs, input: FirstSegmentInput): Op[
     (input.maxPromptTokens !== null && input.promptTokens > input.maxPromptTokens)
   ) {
     return [...ops, { type: "run_done", at: at.tick(), status: "incomplete", incomplete_reason: "max_prompt_tokens" }];
+  }
+  for (const details of input.hosted?.steps ?? []) {
+    const step_id = newId("step");
+    ops.push(
+      { type: "hosted_step", at: at.tick(), step_id, details },
+      { type: "step_done", at: at.tick(), step_id, status: "completed", usage: null },
+    );
+  }
+  const approval = input.hosted?.approval;
+  if (approval) {
+    const step_id = newId("step");
+    ops.push(
+      { type: "hosted_step", at: at.tick(), step_id, details: approval.details },
+      {
+        type: "requires_action",
+        at: at.tick(),
+        step_id,
+        usage: usage(input.promptTokens, 0),
+        required_action: approval.required_action,
+      },
+    );
+    return ops;
   }
   if (input.calls.length === 0) return [...ops, ...planReply(at, knobs, input)];
 
@@ -208,6 +254,26 @@ export function planAfterTools(knobs: RunKnobs, input: AfterToolsInput): Op[] {
     { type: "status", at: input.now, status: "queued" },
     { type: "status", at: at.tick(), status: "in_progress" },
     ...planReply(at, knobs, input),
+  ];
+}
+
+export interface AfterApprovalsInput extends ReplyInput {
+  now: number;
+  approvalStepId: string;
+  /** Outputs of the approved calls; a denied call is never made and keeps a null output. */
+  outputs: Record<string, string>;
+  /** The model's own calls, which wait until the hosted ones are answered. */
+  calls: PlannedCall[];
+}
+
+/** After approvals: the approval step completes, the run is queued again, then goes on as a first segment would. */
+export function planAfterApprovals(knobs: RunKnobs, input: AfterApprovalsInput): Op[] {
+  const { approvalStepId, outputs, ...rest } = input;
+  return [
+    { type: "step_done", at: input.now, step_id: approvalStepId, status: "completed", usage: null, outputs },
+    { type: "status", at: input.now, status: "queued" },
+    // The prompt was measured against its limit when the run began.
+    ...planFirstSegment(knobs, { ...rest, maxPromptTokens: null }),
   ];
 }
 

@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import { ApiError, badRequest, toErrorResponse } from "./api-error";
 import { parsePageParams } from "./pagination";
-import { readJson, validateBody, validateMetadata, validateTools } from "./request-validation";
+import { readJson, validateBody, validateMetadata, validateTools, type BodyValidator } from "./request-validation";
 import type { CreateMessageBody } from "./objects";
 import type {
   CreateRunBody,
@@ -17,13 +17,16 @@ export const THREAD_ID_HEADER = "x-emulator-thread-id";
 
 const INCLUDE_VALUES = new Set(["step_details.tool_calls[*].file_search.results[*].content"]);
 
-async function body<T>(c: Context, schema: string): Promise<T> {
-  const parsed = await readJson(c.req.raw);
-  validateBody(schema, parsed);
-  const value = parsed as { metadata?: unknown; tools?: unknown; tool_choice?: unknown };
-  validateMetadata(value.metadata);
-  validateTools(value, schema === "CreateAssistantRequest" ? 128 : 20);
-  return parsed as T;
+/** Reads a JSON body and checks it: the schema, then the limits the spec states in prose. */
+export function bodyReader(validate: BodyValidator = validateBody) {
+  return async function body<T>(c: Context, schema: string): Promise<T> {
+    const parsed = await readJson(c.req.raw);
+    validate(schema, parsed);
+    const value = parsed as { metadata?: unknown; tools?: unknown; tool_choice?: unknown };
+    validateMetadata(value.metadata);
+    validateTools(value, schema === "CreateAssistantRequest" ? 128 : 20);
+    return parsed as T;
+  };
 }
 
 function validateMessages(messages: Array<{ metadata?: unknown }> | null | undefined, param: string) {
@@ -36,16 +39,21 @@ function validateInclude(c: Context) {
       throw badRequest(`Invalid value for 'include[]': '${value}' is not supported.`, "include[]", "invalid_value");
 }
 
-async function answerRun(c: Context, answer: RunAnswer): Promise<Response> {
+export async function answerRun(c: Context, answer: RunAnswer): Promise<Response> {
   if ("run" in answer) return c.json(answer.run);
   // The first-byte fault holds back the whole answer, headers included, as a slow upstream would.
   if (answer.firstByteDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, answer.firstByteDelayMs));
   return answer.stream;
 }
 
-export function threadRoutes(service: ThreadService): Hono {
+/**
+ * The thread routes under `${prefix}/threads`: `/v1` for the Assistants API, `/foundry` for the Foundry flavour,
+ * which validates bodies its own way (Azure's tool types and tool resources).
+ */
+export function threadRoutes(service: ThreadService, { prefix = "/v1", validate = validateBody } = {}): Hono {
   const app = new Hono();
   const threads = new Hono();
+  const body = bodyReader(validate);
 
   threads.use("*", async (c, next) => {
     service.catchUp();
@@ -131,7 +139,7 @@ export function threadRoutes(service: ThreadService): Hono {
     return c.json(service.step(thread_id, run_id, step_id));
   });
 
-  app.route("/v1/threads", threads);
+  app.route(`${prefix}/threads`, threads);
   // A path or method no route takes answers as the Worker's unknown routes do, in the upstream's error shape.
   app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());
   app.onError((error) => toErrorResponse(error));

@@ -13,10 +13,11 @@ import {
   type RunStep,
   type Thread,
 } from "./objects";
+import type { HostedTools } from "./hosted-tools";
 import type { PageParams } from "./pagination";
 import { plannedToolCalls, replyText, toolResultText, countTokens } from "./reply";
 import { ACTIVE_STATUSES, RunEngine, type RunState } from "./run-engine";
-import { planAfterTools, planCancel, planFirstSegment } from "./run-plan";
+import { planAfterApprovals, planAfterTools, planCancel, planFirstSegment } from "./run-plan";
 import { sseResponse, type StreamSource } from "./run-stream";
 import { resolveKnobs, type RunKnobs, type Settings } from "./settings";
 import type { ObjectStore } from "./object-store";
@@ -43,6 +44,11 @@ export interface SubmitToolOutputsBody {
   stream?: boolean | null;
 }
 
+export interface SubmitToolApprovalsBody {
+  tool_approvals: unknown;
+  stream?: boolean | null;
+}
+
 /** What the service needs from the Durable Object it lives in. */
 export interface ThreadHost {
   /** Wakes the streams tailing a run after its log or plan changed. */
@@ -62,6 +68,7 @@ export class ThreadService {
     private readonly store: ObjectStore,
     private readonly directory: Directory,
     private readonly host: ThreadHost,
+    private readonly hosted: HostedTools | null = null,
   ) {
     this.engine = new RunEngine(store, (runId) => host.changed(runId));
   }
@@ -141,6 +148,15 @@ export class ThreadService {
     return this.store.page<Message>("message", page, runId);
   }
 
+  /** The last user message: what the emulated model answers and takes tool arguments from. */
+  private lastUserText(): string {
+    const lastUser = this.store
+      .all<Message>("message")
+      .filter((message) => message.role === "user")
+      .at(-1);
+    return lastUser ? messageText(lastUser) : "";
+  }
+
   async createRun(threadId: string, body: CreateRunBody, threadCreated = false): Promise<RunAnswer> {
     const { assistant, settings } = await this.directory.runContext(body.assistant_id);
     // Checked after the only await, so two creations at once cannot both find the thread free.
@@ -159,14 +175,26 @@ export class ThreadService {
     this.store.insert("run", run);
 
     const messages = this.store.all<Message>("message");
-    const lastUser = messages.filter((message) => message.role === "user").at(-1);
-    const userText = lastUser ? messageText(lastUser) : "";
+    const userText = this.lastUserText();
     const promptTokens =
       countTokens(run.instructions) + messages.reduce((sum, message) => sum + countTokens(messageText(message)), 0);
+    // Run-level tool resources (Foundry takes them on run creation) win over the thread's, then the assistant's.
+    const runResources = (body as { tool_resources?: unknown }).tool_resources;
+    const hosted = this.hosted?.plan({
+      run,
+      userText,
+      toolResources: [runResources, thread.tool_resources, assistant.tool_resources],
+    });
     const plan = planFirstSegment(knobs, {
       now,
-      calls: plannedToolCalls(run.tools, run.tool_choice, run.parallel_tool_calls, userText),
-      reply: replyText(userText, knobs.reply_words),
+      // Calls that wait for approval come first; the model's own calls are planned again once they are answered.
+      calls: hosted?.segment.approval
+        ? []
+        : plannedToolCalls(run.tools, run.tool_choice, run.parallel_tool_calls, userText),
+      reply: hosted?.results.length
+        ? toolResultText(hosted.results, knobs.reply_words)
+        : replyText(userText, knobs.reply_words),
+      hosted: hosted?.segment,
       promptTokens,
       completionTokensUsed: 0,
       maxPromptTokens: run.max_prompt_tokens,
@@ -234,6 +262,11 @@ export class ThreadService {
     const state = this.store.getState<RunState>(runId)!;
     if (run.status !== "requires_action" || !run.required_action || !state.tool_step_id)
       throw badRequest(`Runs in status "${run.status}" do not accept tool outputs.`);
+    if (run.required_action.type !== "submit_tool_outputs")
+      throw badRequest(
+        `Run ${runId} is waiting for tool approvals, not tool outputs: submit 'tool_approvals'.`,
+        "tool_outputs",
+      );
     const expected = run.required_action.submit_tool_outputs.tool_calls;
     const outputs: Record<string, string> = {};
     body.tool_outputs.forEach((item, index) => {
@@ -281,6 +314,38 @@ export class ThreadService {
       reply: toolResultText(results, knobs.reply_words),
       promptTokens,
       completionTokensUsed: state.tool_usage?.completion_tokens ?? 0,
+      maxCompletionTokens: run.max_completion_tokens,
+    });
+    this.engine.replan(runId, ops, now);
+    return this.answer(this.store.get<Run>("run", runId)!, knobs, body.stream, fromSeq);
+  }
+
+  /** Answers a hosted service's `submit_tool_approval`: the approval step completes, then the run goes on as it would have. */
+  submitToolApprovals(threadId: string, runId: string, body: SubmitToolApprovalsBody): RunAnswer {
+    const run = this.run(threadId, runId);
+    const state = this.store.getState<RunState>(runId)!;
+    const action = run.required_action as { type: string } | null;
+    if (!this.hosted || run.status !== "requires_action" || !action || !state.tool_step_id)
+      throw badRequest(`Runs in status "${run.status}" do not accept tool approvals.`);
+    if (action.type !== "submit_tool_approval")
+      throw badRequest(
+        `Run ${runId} is waiting for tool outputs, not tool approvals: submit 'tool_outputs'.`,
+        "tool_approvals",
+      );
+    const { outputs, results } = this.hosted.approve(run, body.tool_approvals);
+
+    const fromSeq = this.store.lastEventSeq(runId);
+    const knobs = state.knobs;
+    const userText = this.lastUserText();
+    const now = Date.now();
+    const ops = planAfterApprovals(knobs, {
+      now,
+      approvalStepId: state.tool_step_id,
+      outputs,
+      calls: plannedToolCalls(run.tools, run.tool_choice, run.parallel_tool_calls, userText),
+      reply: results.length ? toolResultText(results, knobs.reply_words) : replyText(userText, knobs.reply_words),
+      promptTokens: state.prompt_tokens,
+      completionTokensUsed: 0,
       maxCompletionTokens: run.max_completion_tokens,
     });
     this.engine.replan(runId, ops, now);
