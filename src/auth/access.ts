@@ -5,7 +5,7 @@ import { allowedAssistants } from "./auth-config";
 import { authenticate } from "./authenticate";
 import { enforceRate } from "./limits";
 import type { Caller, Principal } from "./principal";
-import { upstreamResourceFields, type RunResources } from "./upstream-resources";
+import { upstreamResourceFields, type UpstreamResources } from "./upstream-resources";
 
 /** Ownership never changes once set, so each isolate remembers what it has looked up. */
 const owners = new Map<string, string>();
@@ -31,6 +31,15 @@ export async function claimThread(env: GatewayEnv, threadId: string, tenant: str
   remember(threadId, await ownerStub(env, threadId).claim(tenant));
 }
 
+/**
+ * Forgets a deleted thread's owner, so the owner store does not grow with every thread ever made. Only after the
+ * upstream deleted it: the id is then gone for good (the upstream never reuses ids), so nobody can claim it again.
+ */
+export async function forgetThread(env: GatewayEnv, threadId: string): Promise<void> {
+  owners.delete(threadId);
+  await ownerStub(env, threadId).forget();
+}
+
 /** The same answer the upstream gives for a thread that does not exist: no hint that it does. */
 export const threadNotFound = (threadId: string) =>
   new TRPCError({ code: "NOT_FOUND", message: `No thread found with id '${threadId}'.` });
@@ -53,6 +62,15 @@ export async function authorizeThread(env: GatewayEnv, token: string | null, thr
   return principal;
 }
 
+/** Naming the upstream account's files or vector stores (see upstream-resources.ts) needs the override scope. */
+export function assertMayNameResources(principal: Caller, fields: string[]): void {
+  if (principal.override || fields.length === 0) return;
+  throw new TRPCError({
+    code: "FORBIDDEN",
+    message: `${fields.join(", ")}: naming the upstream account's files or vector stores needs the runcast:override scope.`,
+  });
+}
+
 /** Run settings that change what the assistant is; each needs the override scope. */
 const OVERRIDES = ["model", "instructions", "additional_instructions", "tools", "response_format"] as const;
 
@@ -62,7 +80,7 @@ export function mayRunAssistant(env: GatewayEnv, principal: Principal, assistant
   return allowed(allowedAssistants(env)) && allowed(principal.assistants);
 }
 
-type RunInput = { assistant_id: string } & Partial<Record<(typeof OVERRIDES)[number], unknown>> & RunResources;
+type RunInput = { assistant_id: string } & Partial<Record<(typeof OVERRIDES)[number], unknown>> & UpstreamResources;
 
 /** The assistant must be allowed (globally and by the credential); overrides and the account's files need their scope. */
 export function assertMayRun(env: GatewayEnv, principal: Principal, input: RunInput): void {

@@ -7,6 +7,8 @@ export interface Principal {
   admin: boolean;
   /** May override an assistant's model, instructions, tools or response format per run. */
   override: boolean;
+  /** May create, modify and delete assistants (runcast:assistants); within its allow-lists for existing ones. */
+  manageAssistants: boolean;
   /** Assistants this caller may run; null when its credential sets no list (the global list still applies). */
   assistants: string[] | null;
   /**
@@ -24,7 +26,11 @@ export type Caller = Omit<Principal, "expiresAt">;
 export const MAX_TENANT_LENGTH = 256;
 
 /** Scope names, in a JWT's `scope` claim (space-separated) or `scopes` array, or an API key's `scopes`. */
-export const SCOPES = { admin: "runcast:admin", override: "runcast:override" } as const;
+export const SCOPES = {
+  admin: "runcast:admin",
+  override: "runcast:override",
+  assistants: "runcast:assistants",
+} as const;
 
 export function principalFrom(
   tenant: string,
@@ -37,6 +43,7 @@ export function principalFrom(
     tenant,
     admin: granted.has(SCOPES.admin),
     override: granted.has(SCOPES.override) || granted.has(SCOPES.admin),
+    manageAssistants: granted.has(SCOPES.assistants) || granted.has(SCOPES.admin),
     assistants,
     expiresAt,
   };
@@ -47,6 +54,7 @@ export const DEVELOPER: Principal = {
   tenant: "developer",
   admin: true,
   override: true,
+  manageAssistants: true,
   assistants: null,
   expiresAt: null,
 };

@@ -1,4 +1,4 @@
-// Which tenant owns a thread created through Runcast: one tiny Durable Object per thread id, written once.
+// Which tenant owns a thread created through Runcast: one tiny Durable Object per thread id, written once, erased when the thread is deleted.
 import { DurableObject } from "cloudflare:workers";
 import type { GatewayEnv } from "../env";
 
@@ -9,6 +9,11 @@ export class ThreadOwner extends DurableObject<GatewayEnv> {
     if (owner) return owner;
     this.ctx.storage.kv.put("owner", tenant);
     return tenant;
+  }
+
+  /** After the thread was deleted upstream: the record goes, and with it the object's storage. */
+  forget(): void {
+    this.ctx.storage.kv.delete("owner");
   }
 
   /** The owning tenant, or null for a thread not created through Runcast. */

@@ -264,9 +264,9 @@ export class RunHub extends DurableObject<GatewayEnv> {
     await this.service.ready(threadId, runId);
   }
 
-  /** A socket's principal as access checks and rate limits take one: it never overrides, and names no assistants. */
+  /** A socket's principal as access checks and rate limits take one: it never overrides, manages or names assistants. */
   private callerOf(principal: SocketPrincipal) {
-    return { ...principal, override: false, assistants: null };
+    return { ...principal, override: false, manageAssistants: false, assistants: null };
   }
 
   /** The run no longer counts against its tenant's active runs. */

@@ -1,9 +1,18 @@
 // The Assistants-compatible provider: OpenAI, Azure OpenAI, any compatible service, or the local emulator, through the official SDK.
 import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from "openai";
 import type { Stream } from "openai/core/streaming";
-import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
+import type {
+  AssistantCreateParams,
+  AssistantStreamEvent,
+  AssistantUpdateParams,
+} from "openai/resources/beta/assistants";
+import type { MessageCreateParams } from "openai/resources/beta/threads/messages";
 import type { RunCreateParamsNonStreaming } from "openai/resources/beta/threads/runs/runs";
-import type { ThreadCreateAndRunParamsNonStreaming } from "openai/resources/beta/threads/threads";
+import type {
+  ThreadCreateAndRunParamsNonStreaming,
+  ThreadCreateParams,
+  ThreadUpdateParams,
+} from "openai/resources/beta/threads/threads";
 import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
 import { toUpstreamError, UpstreamError } from "../errors/upstream-error";
 import type { Upstream } from "./upstream";
@@ -11,7 +20,7 @@ import type { Upstream } from "./upstream";
 /**
  * Retries and timeouts, chosen for a gateway that answers browsers:
  * - reads (retrieve, lists) retry twice on 408, 409, 5xx and connection errors, with the SDK's backoff;
- * - writes (create, submit, cancel, update) never retry: the upstream takes no idempotency key, so a
+ * - writes (create, submit, cancel, update, delete) never retry: the upstream takes no idempotency key, so a
  *   retried create could start a second run;
  * - a 429 is never retried here; it goes back to the caller at once with the upstream's retry hint;
  * - every attempt has 30 s to get its answer's headers (a stream then runs as long as the run does).
@@ -106,7 +115,8 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 export function assistantsProvider(client: OpenAI): RunsProvider {
-  const runs = client.beta.threads.runs;
+  const { assistants, threads } = client.beta;
+  const runs = threads.runs;
   return {
     streamRun: (threadId, params) =>
       call(async () =>
@@ -117,10 +127,7 @@ export function assistantsProvider(client: OpenAI): RunsProvider {
     streamThreadAndRun: (params) =>
       call(async () =>
         toUpstreamStream(
-          await client.beta.threads.createAndRun(
-            { ...(params as ThreadCreateAndRunParamsNonStreaming), stream: true },
-            WRITE,
-          ),
+          await threads.createAndRun({ ...(params as ThreadCreateAndRunParamsNonStreaming), stream: true }, WRITE),
         ),
       ),
     retrieveRun: (threadId, runId) =>
@@ -142,8 +149,20 @@ export function assistantsProvider(client: OpenAI): RunsProvider {
       call(async () => toListPage(await runs.steps.list(runId, { thread_id: threadId, ...query }))),
     retrieveStep: (threadId, runId, stepId, include) =>
       call(() => runs.steps.retrieve(stepId, { thread_id: threadId, run_id: runId, ...(include ? { include } : {}) })),
-    listMessages: (threadId, query) =>
-      call(async () => toListPage(await client.beta.threads.messages.list(threadId, query))),
-    listAssistants: (query) => call(async () => toListPage(await client.beta.assistants.list(query))),
+    listMessages: (threadId, query) => call(async () => toListPage(await threads.messages.list(threadId, query))),
+    // The inputs were validated against the upstream's own limits; the SDK's types are narrower only where they lag it.
+    createMessage: (threadId, message) =>
+      call(() => threads.messages.create(threadId, message as MessageCreateParams, WRITE)),
+    retrieveMessage: (threadId, messageId) => call(() => threads.messages.retrieve(messageId, { thread_id: threadId })),
+    listAssistants: (query) => call(async () => toListPage(await assistants.list(query))),
+    createAssistant: (params) => call(() => assistants.create(params as AssistantCreateParams, WRITE)),
+    retrieveAssistant: (assistantId) => call(() => assistants.retrieve(assistantId)),
+    updateAssistant: (assistantId, changes) =>
+      call(() => assistants.update(assistantId, changes as AssistantUpdateParams, WRITE)),
+    deleteAssistant: (assistantId) => call(() => assistants.delete(assistantId, WRITE)),
+    createThread: (params) => call(() => threads.create(params as ThreadCreateParams, WRITE)),
+    retrieveThread: (threadId) => call(() => threads.retrieve(threadId)),
+    updateThread: (threadId, changes) => call(() => threads.update(threadId, changes as ThreadUpdateParams, WRITE)),
+    deleteThread: (threadId) => call(() => threads.delete(threadId, WRITE)),
   };
 }

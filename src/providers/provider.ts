@@ -1,8 +1,10 @@
 // The one interface every upstream sits behind: the hub and the procedures depend on this, never on a provider's quirks.
-import type { Assistant } from "openai/resources/beta/assistants";
+import type { Assistant, AssistantDeleted } from "openai/resources/beta/assistants";
 import type { Message } from "openai/resources/beta/threads/messages";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import type { RunStep } from "openai/resources/beta/threads/runs/steps";
+import type { Thread, ThreadDeleted } from "openai/resources/beta/threads/threads";
+import type { CreateAssistantInput, UpdateAssistantInput } from "../schemas/assistants";
 import type {
   CreateRunInput,
   CreateThreadAndRunInput,
@@ -11,8 +13,9 @@ import type {
   ListStepsInput,
   ToolOutput,
 } from "../schemas/runs";
+import type { CreateMessageInput, CreateThreadInput, UpdateThreadInput } from "../schemas/threads";
 
-export type { Assistant, Message, Run, RunStep };
+export type { Assistant, AssistantDeleted, Message, Run, RunStep, Thread, ThreadDeleted };
 
 /** A list page exactly as the upstream shapes it. */
 export interface ListPage<T> {
@@ -38,6 +41,9 @@ export type RunParams = Omit<CreateRunInput, "thread_id">;
 export type ListQuery = Omit<ListRunsInput, "thread_id">;
 export type StepsQuery = Omit<ListStepsInput, "thread_id" | "run_id">;
 export type MessagesQuery = Omit<ListMessagesInput, "thread_id">;
+export type AssistantChanges = Omit<UpdateAssistantInput, "assistant_id">;
+export type ThreadChanges = Omit<UpdateThreadInput, "thread_id">;
+export type NewMessage = Omit<CreateMessageInput, "thread_id">;
 
 export interface RunsProvider {
   /** Creation streams (the hub needs the events anyway); the stream's first run event carries the new run. */
@@ -52,6 +58,15 @@ export interface RunsProvider {
   listSteps(threadId: string, runId: string, query: StepsQuery): Promise<ListPage<RunStep>>;
   retrieveStep(threadId: string, runId: string, stepId: string, include?: StepsQuery["include"]): Promise<RunStep>;
   listMessages(threadId: string, query: MessagesQuery): Promise<ListPage<Message>>;
-  /** Read-only, so a frontend can offer the assistants a caller may run. */
+  createMessage(threadId: string, message: NewMessage): Promise<Message>;
+  retrieveMessage(threadId: string, messageId: string): Promise<Message>;
   listAssistants(query: ListQuery): Promise<ListPage<Assistant>>;
+  createAssistant(params: CreateAssistantInput): Promise<Assistant>;
+  retrieveAssistant(assistantId: string): Promise<Assistant>;
+  updateAssistant(assistantId: string, changes: AssistantChanges): Promise<Assistant>;
+  deleteAssistant(assistantId: string): Promise<AssistantDeleted>;
+  createThread(params: CreateThreadInput): Promise<Thread>;
+  retrieveThread(threadId: string): Promise<Thread>;
+  updateThread(threadId: string, changes: ThreadChanges): Promise<Thread>;
+  deleteThread(threadId: string): Promise<ThreadDeleted>;
 }

@@ -27,7 +27,7 @@ export const corsGuard: MiddlewareHandler<Env> = (c, next) =>
       "x-stainless-retry-count",
       "x-stainless-helper-method",
     ],
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
     exposeHeaders: ["openai-poll-after-ms", "retry-after", "x-upstream-request-id"],
     maxAge: 600,
   })(c, next);

@@ -1,63 +1,23 @@
 // /v1: the upstream's own REST paths and bodies, served by the same procedures, so code written for the `openai` SDK works unchanged.
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { GatewayEnv } from "../env";
 import { TRPCError } from "@trpc/server";
 import { authorizeThread } from "../auth/access";
 import { authenticate, bearerToken } from "../auth/authenticate";
 import { submitToolOutputs } from "../durable/hub-client";
 import type { Run } from "../providers/provider";
-import { createContext } from "../rpc/context";
-import { createCallerFactory } from "../rpc/init";
-import { appRouter } from "../rpc/routers/app-router";
 import { runRef, submitToolOutputsInput } from "../schemas/runs";
+import { assistantRoutes } from "./rest-assistants";
+import { answer, callerFor, jsonBody, listQuery, type RestCaller, type RestEnv } from "./rest-call";
 import { restError, toRestError } from "./rest-errors";
+import { threadRoutes } from "./rest-threads";
 import { sseFromHub } from "./sse";
 
-type Env = { Bindings: GatewayEnv };
-const createCaller = createCallerFactory(appRouter);
-
-/**
- * Runs one procedure for a REST request and answers with its result, or the error in the upstream's
- * shape. Inputs are passed as received (`as never`): the procedure's own schema validates them.
- */
-async function answer(
-  c: Context<Env>,
-  call: (caller: ReturnType<typeof createCaller>) => Promise<unknown>,
-): Promise<Response> {
-  const resHeaders = new Headers();
-  try {
-    const result = await call(callerFor(c, resHeaders));
-    return Response.json(result, { headers: resHeaders });
-  } catch (error) {
-    return toRestError(error);
-  }
-}
-
-/** The SDK's `apiKey` arrives as `Authorization: Bearer …`: it is the caller's Runcast credential. */
-const callerFor = (c: Context<Env>, resHeaders = new Headers()) =>
-  createCaller(createContext({ env: c.env, resHeaders, token: bearerToken(c.req.header("authorization")) }));
+type Env = RestEnv;
 
 /** For the streaming routes that talk to the hub directly: the same checks a procedure makes first. */
 const authorize = (c: Context<Env>, threadId: string) =>
   authorizeThread(c.env, bearerToken(c.req.header("authorization")), threadId);
-
-/** A JSON object body; anything else is the upstream's "could not parse" 400. */
-async function jsonBody(c: Context<Env>): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (!text.trim()) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new HTTPException(400, {
-      res: restError("We could not parse the JSON body of your request. The API expects a JSON payload.", 400),
-    });
-  }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
-    throw new HTTPException(400, { res: restError("The request body must be a JSON object.", 400) });
-  return parsed as Record<string, unknown>;
-}
 
 /** Splits off `stream`, which the REST surface serves from the run's hub rather than passing upstream. */
 function streamFlag(body: Record<string, unknown>): { stream: boolean; body: Record<string, unknown> } {
@@ -73,7 +33,7 @@ function streamFlag(body: Record<string, unknown>): { stream: boolean; body: Rec
 async function create(
   c: Context<Env>,
   raw: Record<string, unknown>,
-  call: (caller: ReturnType<typeof createCaller>, body: Record<string, unknown>) => Promise<Run>,
+  call: (caller: RestCaller, body: Record<string, unknown>) => Promise<Run>,
 ) {
   const { stream, body } = streamFlag(raw);
   if (!stream) return answer(c, (api) => call(api, body));
@@ -86,19 +46,6 @@ async function create(
   } catch (error) {
     return toRestError(error);
   }
-}
-
-/** List queries arrive as strings; numbers are converted so validation speaks of values, not types. */
-function listQuery(c: Context<Env>, extra: string[] = []) {
-  const query: Record<string, unknown> = {};
-  for (const key of ["limit", "order", "after", "before", ...extra]) {
-    const value = c.req.query(key);
-    if (value === undefined) continue;
-    query[key] = key === "limit" && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-  }
-  const include = c.req.queries("include[]");
-  if (include) query.include = include;
-  return query;
 }
 
 export const restRoutes = new Hono<Env>().basePath("/v1");
@@ -175,11 +122,9 @@ restRoutes.get(`${run}/steps/:step_id`, (c) => {
   const include = c.req.queries("include[]");
   return answer(c, (api) => api.runs.steps.retrieve({ ...(include ? { include } : {}), ...c.req.param() } as never));
 });
-restRoutes.get(`${threads}/messages`, (c) =>
-  answer(c, (api) =>
-    api.threads.messages.list({ ...listQuery(c, ["run_id"]), thread_id: c.req.param("thread_id") } as never),
-  ),
-);
+// After the run routes: `POST /threads/runs` is createThreadAndRun, not an update of a thread named "runs".
+restRoutes.route("/", assistantRoutes);
+restRoutes.route("/", threadRoutes);
 
 restRoutes.onError((error) => (error instanceof HTTPException ? error.getResponse() : toRestError(error)));
 // Last, so it only answers what no route above matched; a sub-app's notFound is not used once mounted.

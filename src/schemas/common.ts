@@ -94,7 +94,7 @@ const toolChoice = z.union([
   z.strictObject({ type: z.literal("file_search") }),
 ]);
 
-const responseFormat = z.union([
+export const responseFormat = z.union([
   z.literal("auto"),
   z.strictObject({ type: z.literal("text") }),
   z.strictObject({ type: z.literal("json_object") }),

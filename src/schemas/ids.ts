@@ -17,3 +17,6 @@ export const runId = upstreamId("a run");
 export const stepId = upstreamId("a run step");
 export const assistantId = upstreamId("an assistant");
 export const toolCallId = upstreamId("a tool call");
+export const messageId = upstreamId("a message");
+export const fileId = upstreamId("a file");
+export const vectorStoreId = upstreamId("a vector store");
