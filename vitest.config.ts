@@ -70,6 +70,18 @@ const security = {
   RUNCAST_MAX_UNAUTHENTICATED_SOCKETS: "16",
 };
 
+/** What every provider must serve the same way: runs, events, tool rounds, REST and the SDK, README's example. */
+const PER_PROVIDER = [
+  "test/rpc-runs.test.ts",
+  "test/hub-subscribers.test.ts",
+  "test/hub-lifecycle.test.ts",
+  "test/rest-surface.test.ts",
+  "test/rest-streaming.test.ts",
+  "test/rest-assistants-flow.test.ts",
+  "test/readme-example.test.ts",
+  "test/provider-selected.test.ts",
+];
+
 function workersProject(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
   return {
     // The README's example imports the client as a frontend would.
@@ -97,6 +109,8 @@ export default defineConfig({
     projects: [
       workersProject("gateway", ["test/*.test.ts"], {}),
       workersProject("secure", ["test/secure/*.test.ts"], security),
+      // The run surface again with Foundry classic agents behind it (the emulator's project endpoint, Entra tokens).
+      workersProject("foundry", PER_PROVIDER, { RUNCAST_PROVIDER: "foundry" }),
     ],
   },
 });

@@ -9,9 +9,18 @@ export interface UpstreamSettings {
   OPENAI_BASE_URL?: string;
   OPENAI_ORGANIZATION?: string;
   OPENAI_PROJECT?: string;
+  /** `assistants` (default), `responses` or `foundry`: which API the upstream speaks (a var, not a secret). */
+  RUNCAST_PROVIDER?: string;
+  /** Azure AI Foundry classic agents: the project endpoint and api-version (vars), the Entra app (the secret). */
+  AZURE_AI_PROJECT_ENDPOINT?: string;
+  AZURE_AI_API_VERSION?: string;
+  AZURE_TENANT_ID?: string;
+  AZURE_CLIENT_ID?: string;
+  AZURE_CLIENT_SECRET?: string;
+  AZURE_AUTHORITY_HOST?: string;
+  /** Retired with Azure OpenAI Assistants (2026-08-26): set, they are a configuration error naming `foundry`. */
   AZURE_OPENAI_ENDPOINT?: string;
   AZURE_OPENAI_API_KEY?: string;
-  OPENAI_API_VERSION?: string;
 }
 
 /** Authentication, tenancy and limits (see README's security section); secrets are marked so. */

@@ -1,5 +1,6 @@
-// The Assistants-compatible provider: OpenAI, Azure OpenAI, any compatible service, or the local emulator, through the official SDK.
-import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from "openai";
+// The Assistants-compatible provider: any Assistants-compatible service, Foundry classic agents (foundry/), or the local
+// emulator, through the official SDK.
+import OpenAI, { APIError, APIUserAbortError } from "openai";
 import type { Stream } from "openai/core/streaming";
 import type {
   AssistantCreateParams,
@@ -30,7 +31,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 const WRITE = { maxRetries: 0 } as const;
 
 /** The SDK honours `x-should-retry`; marking 429s `false` hands rate limits straight back to the caller. */
-function withRateLimitPassThrough(inner: typeof fetch): typeof fetch {
+export function withRateLimitPassThrough(inner: typeof fetch): typeof fetch {
   return async (input, init) => {
     const response = await inner(input, init);
     if (response.status !== 429) return response;
@@ -41,10 +42,11 @@ function withRateLimitPassThrough(inner: typeof fetch): typeof fetch {
 }
 
 /** The emulator is reached through its service binding; the host name is never resolved. */
-const EMULATOR_BASE_URL = "http://emulator.runcast.internal/v1";
+export const EMULATOR_ORIGIN = "http://emulator.runcast.internal";
+const EMULATOR_BASE_URL = `${EMULATOR_ORIGIN}/v1`;
 
 export function createClient(
-  upstream: Exclude<Upstream, { kind: "none" }>,
+  upstream: Extract<Upstream, { kind: "openai" | "emulator" }>,
   baseFetch: typeof fetch = (input, init) => fetch(input, init),
 ): OpenAI {
   const common = { maxRetries: READ_RETRIES, timeout: REQUEST_TIMEOUT_MS };
@@ -56,14 +58,6 @@ export function createClient(
         baseURL: upstream.baseURL ?? null,
         organization: upstream.organization ?? null,
         project: upstream.project ?? null,
-        fetch: withRateLimitPassThrough(baseFetch),
-      });
-    case "azure":
-      return new AzureOpenAI({
-        ...common,
-        endpoint: upstream.endpoint,
-        apiKey: upstream.apiKey,
-        apiVersion: upstream.apiVersion,
         fetch: withRateLimitPassThrough(baseFetch),
       });
     case "emulator": {

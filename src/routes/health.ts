@@ -1,18 +1,23 @@
-// GET /health: is the gateway up, and which upstream it talks to (never a secret).
+// GET /health: is the gateway up, which provider it runs and which upstream it talks to (never a secret).
 import { Hono } from "hono";
 import type { GatewayEnv } from "../env";
-import { describeUpstream, selectUpstream } from "../providers/upstream";
+import { describeUpstream, providerKind, selectUpstream, upstreamProblem } from "../providers/upstream";
 
 export const healthRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/health", (c) => {
-  const upstream = describeUpstream(selectUpstream(c.env));
-  if (upstream === null)
+  const upstream = selectUpstream(c.env);
+  const provider = providerKind(c.env);
+  const problem = upstreamProblem(upstream);
+  if (upstream.kind === "misconfigured")
+    return c.json({ status: "misconfigured", provider, upstream: null, setting: upstream.setting, hint: problem }, 503);
+  if (problem !== null)
     return c.json(
       {
         status: "unconfigured",
+        provider,
         upstream: null,
-        hint: "Set OPENAI_API_KEY (or AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY) as secrets, or run `npm start` to use the local emulator.",
+        hint: `${problem} Or run \`npm start\` to use the local emulator.`,
       },
       503,
     );
-  return c.json({ status: "ok", upstream });
+  return c.json({ status: "ok", provider, upstream: describeUpstream(upstream) });
 });

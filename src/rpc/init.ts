@@ -6,6 +6,7 @@ import { UpstreamError } from "../errors/upstream-error";
 import type { Context } from "./context";
 import { trpcErrorOptions } from "../errors/error-format";
 import { toTRPCError } from "../errors/upstream-errors";
+import { selectUpstream, upstreamProblem } from "../providers/upstream";
 
 const t = initTRPC.context<Context>().create({
   ...trpcErrorOptions,
@@ -29,8 +30,7 @@ const hasUpstream = t.middleware(({ ctx, next }) => {
   if (!ctx.provider)
     throw new TRPCError({
       code: "SERVICE_UNAVAILABLE",
-      message:
-        "No upstream is configured: set OPENAI_API_KEY (or AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY) as secrets.",
+      message: upstreamProblem(selectUpstream(ctx.env)) ?? "No upstream is configured.",
     });
   return next({ ctx: { ...ctx, provider: ctx.provider } });
 });

@@ -1,0 +1,68 @@
+// The official SDK's client, pointed at an Azure AI Foundry project's classic-agents endpoint: the same Assistants wire,
+// with `api-version` on every call and an Entra bearer token that is renewed before it expires and, after a 401, once.
+import OpenAI from "openai";
+import { UpstreamError } from "../../errors/upstream-error";
+import type { EntraTokenSource } from "./entra-token";
+
+export interface FoundryProject {
+  /** `https://<resource>.services.ai.azure.com/api/projects/<project>` */
+  endpoint: string;
+  /** `v1` by default; the dated `2025-05-15-preview` is accepted too. */
+  apiVersion: string;
+}
+
+export const DEFAULT_FOUNDRY_API_VERSION = "v1";
+
+/**
+ * Entra's refusal as the answer the SDK reads: a 401 it does not retry, carrying the reason, so it surfaces like any
+ * upstream refusal of the gateway's credentials (BAD_GATEWAY) rather than as a connection failure.
+ */
+function signInRefused(error: UpstreamError): Response {
+  return Response.json(
+    { error: { message: error.message, type: "authentication_error", code: error.details.code ?? null, param: null } },
+    { status: 401, headers: { "x-should-retry": "false" } },
+  );
+}
+
+/** Sends each request with a current token; a 401 renews the token and sends the request once more. */
+export function withEntraToken(tokens: EntraTokenSource, inner: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    // A body can be read once: keep a copy for the retry.
+    const retry = request.clone();
+    const send = async (attempt: Request) => {
+      let token: string;
+      try {
+        token = await tokens.token();
+      } catch (error) {
+        if (error instanceof UpstreamError) return { token: null, response: signInRefused(error) };
+        throw error;
+      }
+      const headers = new Headers(attempt.headers);
+      headers.set("authorization", `Bearer ${token}`);
+      headers.delete("api-key");
+      return { token, response: await inner(new Request(attempt, { headers })) };
+    };
+    const first = await send(request);
+    if (first.response.status !== 401 || first.token === null) return first.response;
+    tokens.invalidate(first.token);
+    await first.response.body?.cancel();
+    return (await send(retry)).response;
+  };
+}
+
+export function foundryClient(
+  project: FoundryProject,
+  tokens: EntraTokenSource,
+  inner: typeof fetch,
+  options: { maxRetries: number; timeout: number },
+): OpenAI {
+  return new OpenAI({
+    ...options,
+    // The SDK insists on a key; the real credential is the bearer token set on every request.
+    apiKey: "entra",
+    baseURL: project.endpoint.replace(/\/$/, ""),
+    defaultQuery: { "api-version": project.apiVersion },
+    fetch: withEntraToken(tokens, inner),
+  });
+}
