@@ -110,7 +110,7 @@ export default defineConfig({
       workersProject("gateway", ["test/*.test.ts"], {}),
       workersProject("secure", ["test/secure/*.test.ts"], security),
       // The run surface again with Foundry classic agents behind it (the emulator's project endpoint, Entra tokens).
-      workersProject("foundry", PER_PROVIDER, { RUNCAST_PROVIDER: "foundry" }),
+      workersProject("foundry", [...PER_PROVIDER, "test/foundry/*.test.ts"], { RUNCAST_PROVIDER: "foundry" }),
     ],
   },
 });

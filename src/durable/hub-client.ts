@@ -1,7 +1,7 @@
 // How the Worker reaches run hubs and the creation step: the one place that names them, shared by tRPC and REST.
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider } from "../providers/provider";
-import type { ToolOutput } from "../schemas/runs";
+import type { ToolAnswer } from "../schemas/runs";
 import { unwrap } from "./hub-result";
 import type { StartRequest, Submitted } from "./hub-contract";
 
@@ -26,7 +26,7 @@ export const submitToolOutputs = (
   env: GatewayEnv,
   threadId: string,
   runId: string,
-  outputs: ToolOutput[],
+  outputs: ToolAnswer[],
 ): Promise<Submitted> => unwrap(hubFor(env, runId).submitToolOutputs(threadId, runId, outputs));
 
 /** Through the hub when it holds the run, so its copy (and every later read) agrees; else upstream directly. */

@@ -8,7 +8,7 @@ import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider, UpstreamEvent } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
 import { describeFailure } from "../errors/upstream-error";
-import type { ToolOutput } from "../schemas/runs";
+import type { ToolAnswer } from "../schemas/runs";
 import { authenticate } from "../auth/authenticate";
 import { assertThreadAccess } from "../auth/access";
 import { enforceRate, releaseRunSlot } from "../auth/limits";
@@ -208,7 +208,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return this.seats.watching();
   }
 
-  submitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<HubResult<Submitted>> {
+  submitToolOutputs(threadId: string, runId: string, outputs: ToolAnswer[]): Promise<HubResult<Submitted>> {
     return asResult(() => this.service.submitToolOutputs(threadId, runId, outputs));
   }
 

@@ -4,7 +4,7 @@
 import { TRPCError } from "@trpc/server";
 import { describeFailure, toUpstreamError, UpstreamError } from "../errors/upstream-error";
 import type { Run, RunsProvider, UpstreamEvent } from "../providers/provider";
-import type { ToolOutput } from "../schemas/runs";
+import type { ToolAnswer } from "../schemas/runs";
 import { backfill } from "./backfill";
 import type { BeginInput, Submitted } from "./hub-contract";
 import type { HubConfig } from "./hub-config";
@@ -86,7 +86,7 @@ export class RunService {
     return { run: await this.poller.pollOnce(), pollAfterMs: this.record.state()?.poll.hintMs ?? pollAfterMs };
   }
 
-  async submitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<Submitted> {
+  async submitToolOutputs(threadId: string, runId: string, outputs: ToolAnswer[]): Promise<Submitted> {
     return this.submission.submit(await this.ready(threadId, runId), outputs);
   }
 

@@ -8,13 +8,13 @@ import { trpcErrorOptions } from "../errors/error-format";
 import { UpstreamError } from "../errors/upstream-error";
 import { toTRPCError } from "../errors/upstream-errors";
 import type { Run } from "../providers/provider";
-import { runEventsInput, runRef, submitToolOutputsInput, type ToolOutput } from "../schemas/runs";
+import { runEventsInput, runRef, submitToolOutputsInput, toolAnswers, type ToolAnswer } from "../schemas/runs";
 import type { Submitted } from "./hub-contract";
 import { toError, type HubResult } from "./hub-result";
 
 /** What the socket's calls ask of the hub. */
 export interface HubActions {
-  submit(threadId: string, runId: string, outputs: ToolOutput[]): Promise<HubResult<Submitted>>;
+  submit(threadId: string, runId: string, outputs: ToolAnswer[]): Promise<HubResult<Submitted>>;
   cancel(threadId: string, runId: string): Promise<HubResult<Run | null>>;
   retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run } | null>>;
 }
@@ -55,7 +55,7 @@ export const socketRouter = t.router({
     ),
     cancel: onThisRun(runRef).mutation(({ ctx, input }) => settled(ctx.hub.cancel(input.thread_id, input.run_id))),
     submitToolOutputs: onThisRun(submitToolOutputsInput).mutation(
-      async ({ ctx, input }) => (await settled(ctx.hub.submit(input.thread_id, input.run_id, input.tool_outputs))).run,
+      async ({ ctx, input }) => (await settled(ctx.hub.submit(input.thread_id, input.run_id, toolAnswers(input)))).run,
     ),
   }),
 });

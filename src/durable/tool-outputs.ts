@@ -1,21 +1,36 @@
-// Tool outputs collected by tool_call_id from any subscriber, until every call of a requires_action has one.
+// Tool outputs (or, for Foundry's MCP calls, approvals) collected by tool_call_id from any subscriber, until every call
+// of a requires_action has its answer.
 import { TRPCError } from "@trpc/server";
 import type { Run } from "../providers/provider";
-import type { ToolOutput } from "../schemas/runs";
+import { isApproval, type ToolAnswer } from "../schemas/runs";
 
 export interface Collected {
-  /** Outputs of this round, in the order of the run's tool calls, once all are there. */
-  complete: ToolOutput[] | null;
+  /** Answers of this round, in the order of the run's tool calls, once all are there. */
+  complete: ToolAnswer[] | null;
   received: string[];
   pending: string[];
 }
 
+/** `approval` holds an approval's JSON (`{approve, headers}`); an output's row leaves it null. */
 const SCHEMA =
-  "CREATE TABLE IF NOT EXISTS tool_outputs (round TEXT NOT NULL, tool_call_id TEXT NOT NULL, output TEXT NOT NULL, PRIMARY KEY (round, tool_call_id))";
+  "CREATE TABLE IF NOT EXISTS tool_outputs (round TEXT NOT NULL, tool_call_id TEXT NOT NULL, output TEXT NOT NULL, approval TEXT, PRIMARY KEY (round, tool_call_id))";
+
+type RequiredAction = {
+  type: string;
+  submit_tool_outputs?: { tool_calls: Array<{ id: string }> };
+  submit_tool_approval?: { tool_calls: Array<{ id: string }> };
+};
+
+/** What the run waits for: outputs (the Assistants API) or approvals (Foundry's MCP calls), and of which calls. */
+export function awaited(run: Run): { kind: "outputs" | "approvals"; calls: string[] } {
+  const action = run.required_action as RequiredAction | null;
+  const approvals = action?.type === "submit_tool_approval";
+  const calls = (approvals ? action?.submit_tool_approval : action?.submit_tool_outputs)?.tool_calls ?? [];
+  return { kind: approvals ? "approvals" : "outputs", calls: calls.map((call) => call.id) };
+}
 
 /** A round is one requires_action, named by its calls' ids; a later requires_action starts a new round. */
-export const roundOf = (run: Run) =>
-  (run.required_action?.submit_tool_outputs.tool_calls ?? []).map((call) => call.id).join(",");
+export const roundOf = (run: Run) => awaited(run).calls.join(",");
 
 const alreadyAnswered = (callId: string) =>
   new TRPCError({ code: "CONFLICT", message: `Tool call ${callId} already has its output.` });
@@ -25,6 +40,10 @@ export class ToolOutputs {
 
   create(): void {
     this.sql.exec(SCHEMA);
+    // Hubs that held a round before approvals existed have the table without its last column.
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(tool_outputs)").toArray();
+    if (!columns.some((column) => column.name === "approval"))
+      this.sql.exec("ALTER TABLE tool_outputs ADD COLUMN approval TEXT");
   }
 
   /**
@@ -33,12 +52,14 @@ export class ToolOutputs {
    * outputs are already on their way upstream (`closed`). Calls the run never asked for, and repeats within
    * one request, are BAD_REQUEST. Nothing is stored unless all pass.
    */
-  add(run: Run, outputs: ToolOutput[], closed = false): Collected {
+  add(run: Run, outputs: ToolAnswer[], closed = false): Collected {
     const answered = this.answeredAmong(outputs.map((output) => output.tool_call_id));
     const waiting = run.status === "requires_action" && run.required_action;
-    const calls = waiting ? run.required_action!.submit_tool_outputs.tool_calls.map((call) => call.id) : [];
+    const { kind, calls: awaitedCalls } = awaited(run);
+    const calls = waiting ? awaitedCalls : [];
     const seen = new Set<string>();
-    for (const { tool_call_id } of outputs) {
+    for (const answer of outputs) {
+      const { tool_call_id } = answer;
       if (seen.has(tool_call_id))
         throw new TRPCError({
           code: "BAD_REQUEST",
@@ -56,14 +77,20 @@ export class ToolOutputs {
           code: "BAD_REQUEST",
           message: `Tool call ${tool_call_id} is not one the run is waiting for (${calls.join(", ")}).`,
         });
+      if (isApproval(answer) !== (kind === "approvals"))
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `Run ${run.id} waits for tool ${kind} (send them as tool_${kind}), not ${kind === "approvals" ? "outputs" : "approvals"}.`,
+        });
     }
     const round = roundOf(run);
-    for (const { tool_call_id, output } of outputs)
+    for (const answer of outputs)
       this.sql.exec(
-        "INSERT INTO tool_outputs (round, tool_call_id, output) VALUES (?, ?, ?)",
+        "INSERT INTO tool_outputs (round, tool_call_id, output, approval) VALUES (?, ?, ?, ?)",
         round,
-        tool_call_id,
-        output,
+        answer.tool_call_id,
+        isApproval(answer) ? "" : answer.output,
+        isApproval(answer) ? JSON.stringify({ approve: answer.approve, headers: answer.headers }) : null,
       );
     return this.collected(run);
   }
@@ -90,22 +117,24 @@ export class ToolOutputs {
 
   collected(run: Run): Collected {
     const round = roundOf(run);
-    const calls = (run.required_action?.submit_tool_outputs.tool_calls ?? []).map((call) => call.id);
-    const stored = new Map(
+    const { calls } = awaited(run);
+    const stored = new Map<string, ToolAnswer>(
       this.sql
-        .exec<{ tool_call_id: string; output: string }>(
-          "SELECT tool_call_id, output FROM tool_outputs WHERE round = ?",
+        .exec<{ tool_call_id: string; output: string; approval: string | null }>(
+          "SELECT tool_call_id, output, approval FROM tool_outputs WHERE round = ?",
           round,
         )
         .toArray()
-        .map((row) => [row.tool_call_id, row.output]),
+        .map((row) => [
+          row.tool_call_id,
+          row.approval === null
+            ? { tool_call_id: row.tool_call_id, output: row.output }
+            : { tool_call_id: row.tool_call_id, ...(JSON.parse(row.approval) as { approve: boolean }) },
+        ]),
     );
     const received = calls.filter((id) => stored.has(id));
     const pending = calls.filter((id) => !stored.has(id));
-    const complete =
-      pending.length === 0 && calls.length > 0
-        ? calls.map((id) => ({ tool_call_id: id, output: stored.get(id)! }))
-        : null;
+    const complete = pending.length === 0 && calls.length > 0 ? calls.map((id) => stored.get(id)!) : null;
     return { complete, received, pending };
   }
 }

@@ -2,7 +2,7 @@
 // upstream once every call of the round has one: exactly one submission per requires_action, whatever the races.
 import { toUpstreamError } from "../errors/upstream-error";
 import type { RunsProvider } from "../providers/provider";
-import type { ToolOutput } from "../schemas/runs";
+import type { ToolAnswer } from "../schemas/runs";
 import type { Submitted } from "./hub-contract";
 import type { HubState } from "./hub-state";
 import type { HubStreams } from "./hub-streams";
@@ -20,7 +20,7 @@ export class ToolSubmission {
   ) {}
 
   /** Adds `outputs` to the run's round; the call that completes it submits the round and answers the run as continued. */
-  async submit(state: HubState, outputs: ToolOutput[]): Promise<Submitted> {
+  async submit(state: HubState, outputs: ToolAnswer[]): Promise<Submitted> {
     const round = roundOf(state.run);
     const closed = this.submitting === round || state.submittedRound === round;
     const rounds = this.record.outputs;

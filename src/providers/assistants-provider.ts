@@ -16,6 +16,7 @@ import type {
 } from "openai/resources/beta/threads/threads";
 import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
 import { toUpstreamError, UpstreamError } from "../errors/upstream-error";
+import { isApproval } from "../schemas/runs";
 import type { Upstream } from "./upstream";
 
 /**
@@ -132,12 +133,20 @@ export function assistantsProvider(client: OpenAI): RunsProvider {
       }),
     listRuns: (threadId, query) => call(async () => toListPage(await runs.list(threadId, query))),
     updateRun: (threadId, runId, metadata) => call(() => runs.update(runId, { thread_id: threadId, metadata }, WRITE)),
-    streamSubmitToolOutputs: (threadId, runId, outputs) =>
-      call(async () =>
-        toUpstreamStream(
-          await runs.submitToolOutputs(runId, { thread_id: threadId, tool_outputs: outputs, stream: true }, WRITE),
-        ),
-      ),
+    streamSubmitToolOutputs: (threadId, runId, answers) =>
+      call(async () => {
+        // Foundry's approvals travel beside outputs in the same body; the SDK passes fields it does not know through.
+        const approvals = answers.filter(isApproval);
+        const outputs = answers.filter((answer) => !isApproval(answer));
+        const body = approvals.length > 0 ? { tool_approvals: approvals } : { tool_outputs: outputs };
+        return toUpstreamStream(
+          await runs.submitToolOutputs(
+            runId,
+            { thread_id: threadId, ...(body as { tool_outputs: typeof outputs }), stream: true },
+            WRITE,
+          ),
+        );
+      }),
     cancelRun: (threadId, runId) => call(() => runs.cancel(runId, { thread_id: threadId }, WRITE)),
     listSteps: (threadId, runId, query) =>
       call(async () => toListPage(await runs.steps.list(runId, { thread_id: threadId, ...query }))),

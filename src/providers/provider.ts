@@ -11,7 +11,7 @@ import type {
   ListMessagesInput,
   ListRunsInput,
   ListStepsInput,
-  ToolOutput,
+  ToolAnswer,
 } from "../schemas/runs";
 import type { CreateMessageInput, CreateThreadInput, UpdateThreadInput } from "../schemas/threads";
 
@@ -53,7 +53,8 @@ export interface RunsProvider {
   retrieveRun(threadId: string, runId: string): Promise<{ run: Run; pollAfterMs: number | null }>;
   listRuns(threadId: string, query: ListQuery): Promise<ListPage<Run>>;
   updateRun(threadId: string, runId: string, metadata: Record<string, string> | null): Promise<Run>;
-  streamSubmitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<UpstreamStream>;
+  /** Outputs, or (Foundry) approvals: each goes upstream in its own field of the one request. */
+  streamSubmitToolOutputs(threadId: string, runId: string, answers: ToolAnswer[]): Promise<UpstreamStream>;
   cancelRun(threadId: string, runId: string): Promise<Run>;
   listSteps(threadId: string, runId: string, query: StepsQuery): Promise<ListPage<RunStep>>;
   retrieveStep(threadId: string, runId: string, stepId: string, include?: StepsQuery["include"]): Promise<RunStep>;

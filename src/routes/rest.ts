@@ -6,7 +6,7 @@ import { authorizeThread } from "../auth/access";
 import { authenticate, bearerToken } from "../auth/authenticate";
 import { submitToolOutputs } from "../durable/hub-client";
 import type { Run } from "../providers/provider";
-import { runRef, submitToolOutputsInput } from "../schemas/runs";
+import { runRef, submitToolOutputsInput, toolAnswers } from "../schemas/runs";
 import { assistantRoutes } from "./rest-assistants";
 import { answer, callerFor, jsonBody, listQuery, type RestCaller, type RestEnv } from "./rest-call";
 import { restError, toRestError } from "./rest-errors";
@@ -82,7 +82,7 @@ restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
       c.env,
       input.data.thread_id,
       input.data.run_id,
-      input.data.tool_outputs,
+      toolAnswers(input.data),
     );
     return sseFromHub(c.env, input.data.thread_id, input.data.run_id, fromSeq, "segment", tenant, c.req.raw.signal);
   } catch (error) {

@@ -35,9 +35,37 @@ export const toolOutput = z.strictObject({
   output: z.string({ error: "a tool output is a string (serialise objects yourself)" }).max(1_000_000),
 });
 
-export const submitToolOutputsInput = runRef.extend({
-  tool_outputs: z.array(toolOutput).min(1, { error: "send at least one tool output" }).max(128),
+/** Foundry's MCP approvals (`required_action.type = "submit_tool_approval"`), answered on the same route as outputs. */
+export const toolApproval = z.strictObject({
+  tool_call_id: toolCallId,
+  approve: z.boolean({ error: "approve is true or false" }),
+  headers: z
+    .record(z.string().max(256), z.string().max(8_192))
+    .refine((headers) => Object.keys(headers).length <= 32, { error: "at most 32 headers" })
+    .optional(),
 });
+
+export const submitToolOutputsInput = runRef
+  .extend({
+    tool_outputs: z.array(toolOutput).max(128).optional(),
+    tool_approvals: z.array(toolApproval).max(128).optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (!input.tool_outputs?.length && !input.tool_approvals?.length)
+      ctx.addIssue({ code: "custom", path: ["tool_outputs"], message: "send at least one tool output" });
+  });
+
+/** A call's answer: an output, or (Foundry's MCP calls) an approval. */
+export type ToolAnswer = ToolOutput | ToolApproval;
+export type ToolApproval = z.infer<typeof toolApproval>;
+
+/** Outputs and approvals of one request, as the hub collects them: one list, by call id. */
+export const toolAnswers = (input: { tool_outputs?: ToolOutput[]; tool_approvals?: ToolApproval[] }): ToolAnswer[] => [
+  ...(input.tool_outputs ?? []),
+  ...(input.tool_approvals ?? []),
+];
+
+export const isApproval = (answer: ToolAnswer): answer is ToolApproval => "approve" in answer;
 
 const include = z.array(z.literal("step_details.tool_calls[*].file_search.results[*].content")).optional();
 

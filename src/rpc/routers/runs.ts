@@ -18,6 +18,7 @@ import {
   runRef,
   submitToolOutputsInput,
   updateRunInput,
+  toolAnswers,
 } from "../../schemas/runs";
 
 const steps = router({
@@ -65,7 +66,7 @@ export const runsRouter = router({
   }),
   submitToolOutputs: authedProcedure.input(submitToolOutputsInput).mutation(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
-    return (await submitToolOutputs(ctx.env, input.thread_id, input.run_id, input.tool_outputs)).run;
+    return (await submitToolOutputs(ctx.env, input.thread_id, input.run_id, toolAnswers(input))).run;
   }),
   cancel: authedProcedure.input(runRef).mutation(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
