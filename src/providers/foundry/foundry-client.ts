@@ -27,9 +27,7 @@ function signInRefused(error: UpstreamError): Response {
 /** Sends each request with a current token; a 401 renews the token and sends the request once more. */
 export function withEntraToken(tokens: EntraTokenSource, inner: typeof fetch): typeof fetch {
   return async (input, init) => {
-    const request = new Request(input, init);
-    // A body can be read once: keep a copy for the retry.
-    const retry = request.clone();
+    // The SDK sends its bodies as strings, so the same request can be built twice (once more after a 401).
     const send = async (attempt: Request) => {
       let token: string;
       try {
@@ -43,11 +41,11 @@ export function withEntraToken(tokens: EntraTokenSource, inner: typeof fetch): t
       headers.delete("api-key");
       return { token, response: await inner(new Request(attempt, { headers })) };
     };
-    const first = await send(request);
+    const first = await send(new Request(input, init));
     if (first.response.status !== 401 || first.token === null) return first.response;
     tokens.invalidate(first.token);
     await first.response.body?.cancel();
-    return (await send(retry)).response;
+    return (await send(new Request(input, init))).response;
   };
 }
 
