@@ -1,5 +1,6 @@
 // Tests run inside workerd: the gateway from wrangler.toml (its dev environment) and the emulator as an auxiliary Worker.
-// Two projects: `gateway` (authentication `none`, as `npm start` has it) and `secure` (jwt and API keys, tenants, limits).
+// Three projects: `gateway` (authentication `none`, as `npm start` has it), `secure` (jwt and API keys, tenants, limits)
+// and `responses` (the gateway with `RUNCAST_PROVIDER=responses`, on the emulator's Responses and Conversations APIs).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -97,6 +98,7 @@ export default defineConfig({
     projects: [
       workersProject("gateway", ["test/*.test.ts"], {}),
       workersProject("secure", ["test/secure/*.test.ts"], security),
+      workersProject("responses", ["test/responses/*.test.ts"], { RUNCAST_PROVIDER: "responses" }),
     ],
   },
 });

@@ -12,6 +12,10 @@ export interface UpstreamSettings {
   AZURE_OPENAI_ENDPOINT?: string;
   AZURE_OPENAI_API_KEY?: string;
   OPENAI_API_VERSION?: string;
+  /** Responses provider: seconds a run waits for tool outputs before it expires (default 600). */
+  RUNCAST_RESPONSES_EXPIRES_SECONDS?: string;
+  /** Responses provider: milliseconds a response may stay `queued` before its run fails (default 180000). */
+  RUNCAST_RESPONSES_QUEUED_TIMEOUT_MS?: string;
 }
 
 /** Authentication, tenancy and limits (see README's security section); secrets are marked so. */

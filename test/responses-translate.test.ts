@@ -35,7 +35,7 @@ function freshState(): RunState {
     now: 1000,
     expiresInSeconds: 600,
   });
-  return newRunState(run, "conv_test");
+  return newRunState(run, "conv_test", { expiresInSeconds: 600, queuedTimeoutMs: 60_000 });
 }
 
 function translator(state = freshState()) {

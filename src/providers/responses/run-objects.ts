@@ -22,11 +22,20 @@ export interface RunState {
   /** The metadata the run was created with, sent on every response of the chain (updates stay Runcast's). */
   responseMetadata: Record<string, string>;
   conversationId: string;
+  limits: RunLimits;
+}
+
+/** Runcast's own limits for one run, fixed when it is created. */
+export interface RunLimits {
+  /** How long the run waits in requires_action before it expires. */
+  expiresInSeconds: number;
+  /** How long a response may stay `queued` before the run fails (an upstream bug can leave it there for good). */
+  queuedTimeoutMs: number;
 }
 
 export const seconds = (ms: number) => Math.floor(ms / 1000);
 
-export function newRunState(run: Run, conversationId: string): RunState {
+export function newRunState(run: Run, conversationId: string, limits: RunLimits): RunState {
   return {
     run,
     steps: [],
@@ -37,6 +46,7 @@ export function newRunState(run: Run, conversationId: string): RunState {
     outputs: {},
     responseMetadata: { ...((run.metadata as Record<string, string> | null) ?? {}) },
     conversationId,
+    limits,
   };
 }
 
