@@ -23,6 +23,11 @@ export interface RunState {
   responseMetadata: Record<string, string>;
   conversationId: string;
   limits: RunLimits;
+  /**
+   * The last response completed with calls the conversation has no outputs for yet. If the run ends that way (expired,
+   * cancelled, out of budget), Runcast closes them in the conversation, or its next response would be refused.
+   */
+  awaitingOutputs: boolean;
 }
 
 /** Runcast's own limits for one run, fixed when it is created. */
@@ -47,6 +52,7 @@ export function newRunState(run: Run, conversationId: string, limits: RunLimits)
     responseMetadata: { ...((run.metadata as Record<string, string> | null) ?? {}) },
     conversationId,
     limits,
+    awaitingOutputs: false,
   };
 }
 

@@ -79,6 +79,7 @@ export class ThreadService {
     return this.serial(async () => {
       this.record(threadId);
       this.refuseWhileActive(threadId, "add messages to");
+      await this.closeDanglingCalls(threadId);
       return (await this.addMessages(threadId, [input]))[0]!;
     });
   }
@@ -105,6 +106,30 @@ export class ThreadService {
     return messages;
   }
 
+  /**
+   * Calls of a run that ended while waiting for outputs stay unanswered in the conversation, and the upstream refuses
+   * a response on a conversation with an unanswered call: each gets the output submitted (a run out of budget) or a
+   * note of how the run ended, before anything else goes on the conversation.
+   */
+  private async closeDanglingCalls(threadId: string): Promise<void> {
+    const conversationId = this.record(threadId).conversationId;
+    for (const stored of this.host.store.runs()) {
+      const state = this.host.driver.state(stored.run.id)!;
+      if (!state.awaitingOutputs || isActive(state.run)) continue;
+      const items = pendingCalls(state).map((call) => ({
+        type: "function_call_output" as const,
+        call_id: call.id,
+        output: state.outputs[call.id] ?? `No output: the run ended ${state.run.status} before one was submitted.`,
+      }));
+      await this.host.upstream().addItems(conversationId, items);
+      this.host.driver.local(state.run.id, (s) => {
+        s.awaitingOutputs = false;
+        return [];
+      });
+      this.host.store.putRun(state);
+    }
+  }
+
   private activeRun(): RunState | null {
     for (const stored of this.host.store.runs()) {
       const state = this.host.driver.state(stored.run.id);
@@ -129,6 +154,7 @@ export class ThreadService {
       const active = this.activeRun();
       if (active) throw invalidRequest(`Thread ${threadId} already has an active run ${active.run.id}.`);
       const assistant = await this.host.assistant(params.assistant_id);
+      await this.closeDanglingCalls(threadId);
       await this.addMessages(threadId, params.additional_messages ?? []);
       const run = newRun({
         id: newId("run"),

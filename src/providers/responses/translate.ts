@@ -75,6 +75,7 @@ function created(state: RunState, response: Response, seq: number, ctx: Translat
   if (!state.chain.includes(response.id)) state.chain.push(response.id);
   state.current = { responseId: response.id, lastSeq: seq, toolStepId: null };
   state.outputs = {};
+  state.awaitingOutputs = false;
   if (first) events.push({ event: "thread.run.created", data: structuredClone(state.run) });
   events.push(runEvent(state, { status: "queued", required_action: null }));
   return events;
@@ -241,6 +242,7 @@ function ended(state: RunState, response: Response, ctx: TranslateContext): Upst
   const ending = endingOf(state, response);
   if (ending) return [...events, ...endRun(state, ctx.now, ending)];
   // Completed with function calls: the run waits for their outputs, with a deadline of its own.
+  state.awaitingOutputs = true;
   return [
     ...events,
     runEvent(state, {
