@@ -101,6 +101,42 @@ describe("the typed tRPC client", () => {
   });
 });
 
+describe("creating a thread with its run, and cancelling", () => {
+  it("runs.createThreadAndRun makes the thread in Runcast's store (thread.created first) and answers it", async () => {
+    const { assistant } = await seed("unused");
+    const client = runcast();
+    const run = await client.runs.createThreadAndRun.mutate({
+      assistant_id: assistant.id,
+      thread: { messages: [{ role: "user", content: "Hello there" }], metadata: { origin: "e2e" } },
+    });
+    const events = assistantsEvents(await followSse({ thread_id: run.thread_id, run_id: run.id }));
+    expect(events.map((e) => e.event)[0]).toBe("thread.created");
+    expect(events[0]!.data).toMatchObject({ id: run.thread_id, metadata: { origin: "e2e" } });
+    expect(events.at(-1)!.event).toBe("thread.run.completed");
+    expect(deltaText(events)).toMatch(/^You said: "Hello there"\./);
+    expect(await provider().retrieveThread(run.thread_id)).toMatchObject({ id: run.thread_id, object: "thread" });
+  });
+
+  it("runs.cancel on a streaming run: subscribers see cancelling, then cancelled", async () => {
+    const { assistant, thread } = await seed("Hello there");
+    const client = runcast();
+    const run = await client.runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "40", emulator_reply_words: "80" },
+    });
+    const tab = new Tab(thread.id, run.id);
+    await tab.waitFor("thread.message.delta");
+    await client.runs.cancel.mutate({ thread_id: thread.id, run_id: run.id });
+    await within(tab.done, 15_000, "WebSocket subscription");
+    const names = assistantsEvents(tab.events).map((e) => e.event);
+    expect(names).toContain("thread.run.cancelling");
+    expect(names.at(-1)).toBe("thread.run.cancelled");
+    tab.close();
+    expect((await client.runs.retrieve.query({ thread_id: thread.id, run_id: run.id })).status).toBe("cancelled");
+  });
+});
+
 describe("the official openai SDK on the gateway's /v1", () => {
   it("beta.threads.runs.stream, then submitToolOutputsStream, to completion", async () => {
     const { assistant, thread } = await seed("get_weather Paris");

@@ -29,7 +29,8 @@ export interface DriverHost {
 }
 
 /** The round is still the upstream's to finish (requires_action and the end states are not). */
-export const roundOpen = (state: RunState) => ["queued", "in_progress", "cancelling"].includes(state.run.status);
+export const roundOpen = (state: Pick<RunState, "run">) =>
+  ["queued", "in_progress", "cancelling"].includes(state.run.status);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -114,6 +114,7 @@ export class ThreadService {
   private async closeDanglingCalls(threadId: string): Promise<void> {
     const conversationId = this.record(threadId).conversationId;
     for (const stored of this.host.store.runs()) {
+      if (!stored.awaitingOutputs) continue;
       const state = this.host.driver.state(stored.run.id)!;
       if (!state.awaitingOutputs || isActive(state.run)) continue;
       const items = pendingCalls(state).map((call) => ({
@@ -132,6 +133,8 @@ export class ThreadService {
 
   private activeRun(): RunState | null {
     for (const stored of this.host.store.runs()) {
+      if (!isActive(stored.run)) continue;
+      // Read through the driver, which expires a run past its deadline.
       const state = this.host.driver.state(stored.run.id);
       if (state && isActive(state.run)) return state;
     }
@@ -199,7 +202,9 @@ export class ThreadService {
 
   listRuns(threadId: string, query: PageQuery): ListPage<Run> {
     this.record(threadId);
-    const runs = this.host.store.runs().map((stored) => this.host.driver.state(stored.run.id)!.run);
+    const runs = this.host.store
+      .runs()
+      .map((stored) => (isActive(stored.run) ? this.host.driver.state(stored.run.id)!.run : stored.run));
     return page(runs, query);
   }
 

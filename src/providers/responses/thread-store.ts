@@ -15,7 +15,7 @@ export interface ThreadRecord {
 }
 
 /** A run as stored: its working state without its replies, which live with the thread's other messages. */
-type StoredRun = Omit<RunState, "messages">;
+export type StoredRun = Omit<RunState, "messages">;
 
 export class ThreadStore {
   constructor(private readonly sql: Sql) {
@@ -72,12 +72,12 @@ export class ThreadStore {
     return { ...(JSON.parse(row.json) as StoredRun), messages: this.messages(id) };
   }
 
-  /** Every run, oldest first. */
-  runs(): RunState[] {
+  /** Every run, oldest first, without its replies (cheap to scan: the one-active-run rule reads them all). */
+  runs(): StoredRun[] {
     return this.sql
-      .exec<{ json: string; id: string }>(`SELECT id, json FROM runs ORDER BY pos`)
+      .exec<{ json: string }>(`SELECT json FROM runs ORDER BY pos`)
       .toArray()
-      .map((row) => ({ ...(JSON.parse(row.json) as StoredRun), messages: this.messages(row.id) }));
+      .map((row) => JSON.parse(row.json) as StoredRun);
   }
 
   /** Saves the run, and those of its replies named in `messageIds` (the ones that changed). */
