@@ -132,6 +132,41 @@ describe("a cut upstream stream", () => {
   });
 });
 
+describe("a lost follower", () => {
+  it("(as after a restart of the thread's object) is replaced on the next read, which re-attaches: same reply", async () => {
+    const p = provider();
+    const { assistant, thread } = await seed("Hello there", p);
+    const stream = await p.streamRun(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "20", emulator_reply_words: "30" },
+    });
+    const seen: UpstreamEvent[] = [];
+    for await (const event of stream) {
+      seen.push(event);
+      if (event.event !== "thread.message.delta") continue;
+      // What a restart loses: the in-memory follower. The stream it fed ends without a terminal event.
+      const ns = (env as GatewayEnv).RESPONSES_THREADS;
+      await runInDurableObject(ns.get(ns.idFromName(thread.id)), (instance) => {
+        (instance as unknown as { driver: { followers: Map<string, object> } }).driver.followers.clear();
+      });
+    }
+    expect(names(seen)).not.toContain("thread.run.completed");
+    const runId = runOf(seen);
+    let status = "";
+    for (let tries = 0; tries < 100 && status !== "completed"; tries++) {
+      status = (await p.retrieveRun(thread.id, runId)).run.status;
+      await sleep(50);
+    }
+    expect(status).toBe("completed");
+    const reply = (await p.listMessages(thread.id, { run_id: runId })).data[0]!;
+    expect(reply).toMatchObject({
+      status: "completed",
+      content: [{ text: { value: expect.stringMatching(/^You said: "Hello there"\./) } }],
+    });
+    expect((reply.content[0] as { text: { value: string } }).text.value.split(" ")).toHaveLength(30);
+  });
+});
+
 describe("a locked conversation", () => {
   it("is waited out with backoff: the run starts once the other response on the conversation ends", async () => {
     const p = provider();
