@@ -13,6 +13,7 @@ import type { RunDriver } from "./run-driver";
 import { snapshotEvents } from "./snapshot";
 import { invalidRequest, notFound } from "./rpc-outcome";
 import { toItem, toMessage, type MessageInput } from "./thread-messages";
+import { checkToolOutputs } from "./tool-outputs";
 import type { ThreadRecord, ThreadStore } from "./thread-store";
 
 export interface ThreadInit {
@@ -230,21 +231,7 @@ export class ThreadService {
   submitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<ReadableStream<Uint8Array>> {
     return this.serial(async () => {
       const state = this.run(threadId, runId);
-      if (state.run.status !== "requires_action")
-        throw invalidRequest(`Runs in status "${state.run.status}" do not accept tool outputs.`);
-      const given: Record<string, string> = {};
-      for (const output of outputs) {
-        if (output.tool_call_id in given)
-          throw invalidRequest(`Duplicate tool output for tool call '${output.tool_call_id}'.`, 400, "tool_outputs");
-        given[output.tool_call_id] = output.output;
-      }
-      const expected = pendingCalls(state).map((call) => call.id);
-      if (Object.keys(given).length !== expected.length || !expected.every((id) => id in given))
-        throw invalidRequest(
-          `Expected tool outputs for call_ids ${JSON.stringify(expected)}, got ${JSON.stringify(Object.keys(given))}`,
-          400,
-          "tool_outputs",
-        );
+      const given = checkToolOutputs(state, outputs);
       // Budgets span the chain: with nothing left, the run ends incomplete instead of asking for more.
       const spent = promptBudgetSpent(state.run)
         ? "max_prompt_tokens"
