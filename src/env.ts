@@ -12,9 +12,13 @@ export interface UpstreamSettings {
   AZURE_OPENAI_ENDPOINT?: string;
   AZURE_OPENAI_API_KEY?: string;
   OPENAI_API_VERSION?: string;
-  /** Responses provider: seconds a run waits for tool outputs before it expires (default 600). */
+}
+
+/** Optional limits of the `responses` provider (README, "The Responses provider"); unset, the defaults apply. */
+export interface ResponsesSettings {
+  /** Seconds a run waits for tool outputs before it expires (default 600). */
   RUNCAST_RESPONSES_EXPIRES_SECONDS?: string;
-  /** Responses provider: milliseconds a response may stay `queued` before its run fails (default 180000). */
+  /** Milliseconds a response may stay `queued` before its run fails (default 180000). */
   RUNCAST_RESPONSES_QUEUED_TIMEOUT_MS?: string;
 }
 
@@ -42,4 +46,4 @@ export interface SecuritySettings {
   RUNCAST_MAX_BODY_BYTES?: string;
 }
 
-export type GatewayEnv = Env & UpstreamSettings & SecuritySettings;
+export type GatewayEnv = Env & UpstreamSettings & SecuritySettings & ResponsesSettings;
