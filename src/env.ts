@@ -23,6 +23,14 @@ export interface UpstreamSettings {
   AZURE_OPENAI_API_KEY?: string;
 }
 
+/** Optional limits of the `responses` provider (README, "The Responses provider"); unset, the defaults apply. */
+export interface ResponsesSettings {
+  /** Seconds a run waits for tool outputs before it expires (default 600). */
+  RUNCAST_RESPONSES_EXPIRES_SECONDS?: string;
+  /** Milliseconds a response may stay `queued` before its run fails (default 180000). */
+  RUNCAST_RESPONSES_QUEUED_TIMEOUT_MS?: string;
+}
+
 /** Authentication, tenancy and limits (see README's security section); secrets are marked so. */
 export interface SecuritySettings {
   RUNCAST_AUTH_MODE?: string;
@@ -47,4 +55,4 @@ export interface SecuritySettings {
   RUNCAST_MAX_BODY_BYTES?: string;
 }
 
-export type GatewayEnv = Env & UpstreamSettings & SecuritySettings;
+export type GatewayEnv = Env & UpstreamSettings & SecuritySettings & ResponsesSettings;
