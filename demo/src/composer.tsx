@@ -10,6 +10,33 @@ interface AssistantChoice {
 
 const PREFERRED = "asst_RuncastDemo";
 
+/**
+ * The demo assistant, for an upstream that has none yet: the emulator seeds one for the Assistants API and Foundry,
+ * but under `RUNCAST_PROVIDER=responses` assistants are Runcast's own records, so the page makes it (once).
+ */
+const DEMO_ASSISTANT = {
+  model: "gpt-4o",
+  name: "Runcast demo",
+  description: "Answers by echoing you; ask it to get_weather for a city to see a tool call.",
+  instructions: "Answer briefly. Use get_weather when asked about the weather.",
+  tools: [
+    {
+      type: "function" as const,
+      function: {
+        name: "get_weather",
+        description: "Weather for a city",
+        parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+      },
+    },
+  ],
+};
+
+async function assistantChoices(): Promise<AssistantChoice[]> {
+  const page = await runcast.assistants.list.query({ limit: 100, order: "asc" });
+  const found = page.data.length > 0 ? page.data : [await runcast.assistants.create.mutate(DEMO_ASSISTANT)];
+  return found.map(({ id, name, description }) => ({ id, name, description }));
+}
+
 export function Composer({ onSend }: { onSend(assistantId: string, text: string): Promise<void> }) {
   const ids = { assistant: useId(), message: useId(), hint: useId() };
   const [assistants, setAssistants] = useState<AssistantChoice[] | null>(null);
@@ -20,11 +47,9 @@ export function Composer({ onSend }: { onSend(assistantId: string, text: string)
 
   useEffect(() => {
     let current = true;
-    runcast.assistants.list
-      .query({ limit: 100, order: "asc" })
-      .then((page) => {
+    assistantChoices()
+      .then((choices) => {
         if (!current) return;
-        const choices = page.data.map(({ id, name, description }) => ({ id, name, description }));
         setAssistants(choices);
         setAssistantId((chosen) => chosen || (choices.find((a) => a.id === PREFERRED) ?? choices[0])?.id || "");
       })
