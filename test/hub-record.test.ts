@@ -141,4 +141,46 @@ describe("the run record", () => {
     expect(outcome.ended).toEqual([null, "acme"]);
     expect(outcome.slot).toBe("acme");
   });
+
+  it("a hub holding a run from before approvals gains the approval column, and its rounds work", async () => {
+    const outcome = await inFreshStorage((storage) => {
+      // The table as it was, and a run held in requires_action.
+      storage.sql.exec(
+        "CREATE TABLE tool_outputs (round TEXT NOT NULL, tool_call_id TEXT NOT NULL, output TEXT NOT NULL, PRIMARY KEY (round, tool_call_id))",
+      );
+      const waiting = {
+        ...run("requires_action"),
+        required_action: { type: "submit_tool_outputs", submit_tool_outputs: { tool_calls: [{ id: "call_a" }] } },
+      } as unknown as Run;
+      storage.kv.put("hub", newHubState(waiting, "thread_record1", { streamOpen: false, slotTenant: null }));
+      const record = new RunRecord(storage, QUIET);
+      return record.outputs.add(waiting, [{ tool_call_id: "call_a", output: "rain" }]);
+    });
+    expect(outcome).toEqual({
+      complete: [{ tool_call_id: "call_a", output: "rain" }],
+      received: ["call_a"],
+      pending: [],
+    });
+  });
+
+  it("an approval's headers are kept only until the upstream has taken the round", async () => {
+    const outcome = await inFreshStorage((storage) => {
+      const waiting = {
+        ...run("requires_action"),
+        required_action: { type: "submit_tool_approval", submit_tool_approval: { tool_calls: [{ id: "call_m" }] } },
+      } as unknown as Run;
+      const record = new RunRecord(storage, QUIET);
+      record.hold(newHubState(waiting, "thread_record1", { streamOpen: false, slotTenant: null }));
+      const collected = record.outputs.add(waiting, [
+        { tool_call_id: "call_m", approve: true, headers: { authorization: "Bearer mcp-secret" } },
+      ]);
+      record.submitted("call_m");
+      const stored = storage.sql.exec<{ approval: string }>("SELECT approval FROM tool_outputs").toArray();
+      return { collected, stored };
+    });
+    expect(outcome.collected.complete).toEqual([
+      { tool_call_id: "call_m", approve: true, headers: { authorization: "Bearer mcp-secret" } },
+    ]);
+    expect(outcome.stored).toEqual([{ approval: JSON.stringify({ approve: true }) }]);
+  });
 });

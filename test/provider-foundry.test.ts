@@ -20,7 +20,14 @@ const upstream = (clientSecret = ENTRA.clientSecret): Extract<Upstream, { kind: 
 });
 
 /** The provider over the emulator binding, recording what it sends (and, optionally, spoiling a request first). */
-function recordingProvider(options: { clientSecret?: string; spoil?: (request: Request) => Request } = {}) {
+function recordingProvider(
+  options: {
+    clientSecret?: string;
+    spoil?: (request: Request) => Request;
+    /** An answer of its own instead of the emulator's (null: the emulator answers). */
+    intercept?: (request: Request) => Response | null;
+  } = {},
+) {
   const sent: Sent[] = [];
   const fetcher = async (input: RequestInfo | URL, init?: RequestInit) => {
     let request = new Request(input, init);
@@ -31,7 +38,7 @@ function recordingProvider(options: { clientSecret?: string; spoil?: (request: R
       apiVersion: url.searchParams.get("api-version"),
       authorization: request.headers.get("authorization"),
     });
-    return env.EMULATOR!.fetch(request);
+    return options.intercept?.(request) ?? env.EMULATOR!.fetch(request);
   };
   return { sent, provider: foundryProvider(upstream(options.clientSecret), fetcher as typeof fetch) };
 }
@@ -140,5 +147,19 @@ describe("Foundry provider", () => {
     const calls = (toolStep?.step_details as { tool_calls?: Array<{ type: string }> }).tool_calls ?? [];
     expect(calls.map((call) => call.type)).toEqual(["bing_grounding"]);
     expect((await provider.retrieveRun(thread.id, created.id)).run.tools).toEqual(agent.tools);
+  });
+
+  it("Entra busy (a 5xx) is not a credentials problem: the read is retried and succeeds", async () => {
+    const { thread } = await weatherAgentAndThread();
+    let failures = 1;
+    const { sent, provider } = recordingProvider({
+      intercept: (request) => {
+        if (failures === 0 || !new URL(request.url).pathname.endsWith("/oauth2/v2.0/token")) return null;
+        failures--;
+        return Response.json({ error: "temporarily_unavailable" }, { status: 503 });
+      },
+    });
+    expect((await provider.listRuns(thread.id, {})).data).toEqual([]);
+    expect(tokenRequests(sent).length).toBe(2);
   });
 });

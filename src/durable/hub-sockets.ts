@@ -128,7 +128,13 @@ export class HubSockets {
         try {
           await this.call(ws, socket, message);
         } catch (error) {
-          if (!(error instanceof TRPCError)) console.error(`RunHub socket call: ${describeFailure(error)}`);
+          // tRPC's caller wraps what a procedure throws: a failure of the hub's own is INTERNAL_SERVER_ERROR with a cause.
+          const own = !(error instanceof TRPCError)
+            ? error
+            : error.code === "INTERNAL_SERVER_ERROR" && error.cause && !(error.cause instanceof TRPCError)
+              ? error.cause
+              : null;
+          if (own) console.error(`RunHub socket call: ${describeFailure(own)}`);
           this.connections.send(ws, errorFrame(message.id, socketErrorShape(error, message)));
         }
         return;

@@ -30,6 +30,8 @@ export class RunRecord {
     this.events = new EventLog(storage.sql);
     this.rounds = new ToolOutputs(storage.sql);
     this.store = new HubStateStore(storage.kv);
+    // A hub that took its run up before the tool-round table changed brings it up to date before its first round.
+    if (this.store.has()) this.rounds.create();
   }
 
   /** The log, to read (its writes go through `append`). */
@@ -113,6 +115,8 @@ export class RunRecord {
     const state = this.current();
     state.submittedRound = round;
     this.commit(state);
+    // Approvals' headers (often an MCP server's credentials) were needed only for that one submission.
+    this.rounds.forgetHeaders(round);
   }
 
   /** New metadata; subscribers of a run still moving hear of it (`runcast.run_updated`); a finished run's is only stored. */

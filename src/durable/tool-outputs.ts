@@ -102,6 +102,25 @@ export class ToolOutputs {
     return new Set(rows.map((row) => row.tool_call_id).filter((id) => wanted.has(id)));
   }
 
+  /** Drops the headers of a round's approvals once the upstream has them: nothing secret stays at rest. */
+  forgetHeaders(round: string): void {
+    const rows = this.sql
+      .exec<{ tool_call_id: string; approval: string }>(
+        "SELECT tool_call_id, approval FROM tool_outputs WHERE round = ? AND approval IS NOT NULL",
+        round,
+      )
+      .toArray();
+    for (const row of rows) {
+      const { approve } = JSON.parse(row.approval) as { approve: boolean };
+      this.sql.exec(
+        "UPDATE tool_outputs SET approval = ? WHERE round = ? AND tool_call_id = ?",
+        JSON.stringify({ approve }),
+        round,
+        row.tool_call_id,
+      );
+    }
+  }
+
   /** Forgets a round's outputs: they were collected but never reached the upstream (the hub restarted mid-submission). */
   clear(run: Run): void {
     this.sql.exec("DELETE FROM tool_outputs WHERE round = ?", roundOf(run));

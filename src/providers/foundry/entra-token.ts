@@ -16,6 +16,8 @@ export const FOUNDRY_SCOPE = "https://ai.azure.com/.default";
 
 /** A token is renewed this long before it expires, so none expires on its way to the upstream. */
 const EARLY_RENEWAL_MS = 5 * 60 * 1000;
+/** Entra answers in well under a second; one that has not answered by then is treated as unreachable. */
+const TOKEN_TIMEOUT_MS = 10_000;
 
 export class EntraTokenSource {
   private cached: { token: string; renewAt: number } | null = null;
@@ -48,7 +50,7 @@ export class EntraTokenSource {
     });
     let response: Response;
     try {
-      response = await this.fetcher(url, { method: "POST", body });
+      response = await this.fetcher(url, { method: "POST", body, signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS) });
     } catch {
       throw new UpstreamError("The gateway could not reach Microsoft Entra to sign in to Azure AI Foundry.", "network");
     }
@@ -58,6 +60,14 @@ export class EntraTokenSource {
       error?: string;
       error_codes?: number[];
     };
+    if (response.status === 429 || response.status >= 500)
+      // Entra is busy or failing: not the credentials' fault, and worth a retry.
+      throw new UpstreamError(`Microsoft Entra could not issue a token (status ${response.status}).`, "http", {
+        status: 503,
+        type: "server_error",
+        param: null,
+        code: null,
+      });
     if (!response.ok || typeof answer.access_token !== "string") {
       // Entra's own description may quote the client id; the error code alone tells an operator what to fix.
       const code = answer.error_codes?.[0] ? ` (AADSTS${answer.error_codes[0]})` : "";

@@ -14,13 +14,22 @@ export interface FoundryProject {
 export const DEFAULT_FOUNDRY_API_VERSION = "v1";
 
 /**
- * Entra's refusal as the answer the SDK reads: a 401 it does not retry, carrying the reason, so it surfaces like any
- * upstream refusal of the gateway's credentials (BAD_GATEWAY) rather than as a connection failure.
+ * A failed sign-in as the answer the SDK reads: Entra's refusal is a 401 it does not retry (it surfaces like any upstream
+ * refusal of the gateway's credentials, BAD_GATEWAY); Entra busy or failing is a 503 it may retry. Entra out of reach
+ * is thrown, as a connection failure is.
  */
-function signInRefused(error: UpstreamError): Response {
+function signInFailed(error: UpstreamError): Response {
+  const status = error.details.status ?? 401;
   return Response.json(
-    { error: { message: error.message, type: "authentication_error", code: error.details.code ?? null, param: null } },
-    { status: 401, headers: { "x-should-retry": "false" } },
+    {
+      error: {
+        message: error.message,
+        type: error.details.type ?? null,
+        code: error.details.code ?? null,
+        param: null,
+      },
+    },
+    { status, headers: status === 401 ? { "x-should-retry": "false" } : {} },
   );
 }
 
@@ -33,7 +42,8 @@ export function withEntraToken(tokens: EntraTokenSource, inner: typeof fetch): t
       try {
         token = await tokens.token();
       } catch (error) {
-        if (error instanceof UpstreamError) return { token: null, response: signInRefused(error) };
+        if (error instanceof UpstreamError && error.failure === "http")
+          return { token: null, response: signInFailed(error) };
         throw error;
       }
       const headers = new Headers(attempt.headers);

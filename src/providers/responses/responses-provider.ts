@@ -90,11 +90,23 @@ function crud(env: GatewayEnv) {
       return unwrap(await thread(threadId).createThread(threadId, init));
     },
     retrieveThread: async (threadId: string) => unwrap(await thread(threadId).retrieveThread(threadId)),
-    // A thread here has metadata only (no tool resources): a change that leaves it out changes nothing.
-    updateThread: async (threadId: string, changes: ThreadChanges) =>
-      changes.metadata === undefined
+    // A thread's tool resources are kept as created; a change to them is refused rather than silently dropped.
+    updateThread: async (threadId: string, changes: ThreadChanges) => {
+      if (changes.tool_resources != null)
+        throw new UpstreamError(
+          "Changing a thread's tool_resources is not supported with the responses provider.",
+          "http",
+          {
+            status: 400,
+            type: "invalid_request_error",
+            param: "tool_resources",
+            code: null,
+          },
+        );
+      return changes.metadata === undefined
         ? unwrap(await thread(threadId).retrieveThread(threadId))
-        : unwrap(await thread(threadId).updateThread(threadId, changes.metadata)),
+        : unwrap(await thread(threadId).updateThread(threadId, changes.metadata));
+    },
     deleteThread: async (threadId: string) => unwrap(await thread(threadId).deleteThread(threadId)),
     createMessage: async (threadId: string, input: MessageInput) =>
       unwrap(await thread(threadId).createMessage(threadId, input)),
