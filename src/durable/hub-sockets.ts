@@ -195,8 +195,7 @@ export class HubSockets {
 
   /** Whether `ref` names the run this hub (and so every socket on it) serves. */
   private serves(ref: { thread_id: string; run_id: string }): boolean {
-    const state = this.record.state();
-    return state?.thread_id === ref.thread_id && state.run_id === ref.run_id;
+    return this.record.holds(ref);
   }
 
   /** Backlog, then live: the replay and the registration happen with no await between, so no event falls in a gap. */

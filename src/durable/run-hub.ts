@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider, UpstreamEvent } from "../providers/provider";
-import { providerFor } from "../providers/provider-for-env";
+import { providerFor, unavailable } from "../providers/provider-for-env";
 import { describeFailure } from "../errors/upstream-error";
 import type { ToolAnswer } from "../schemas/runs";
 import { authenticate } from "../auth/authenticate";
@@ -23,7 +23,7 @@ import { HubStreams } from "./hub-streams";
 import { SocketAdmission } from "./socket-admission";
 import { HubPoller } from "./hub-poller";
 import { RunRecord } from "./run-record";
-import { noUpstream, RunService } from "./run-service";
+import { RunService } from "./run-service";
 import { Seats } from "./seats";
 import { ToolSubmission } from "./tool-submission";
 
@@ -203,9 +203,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   /** How many subscribers watch the run now (sockets and SSE streams); 0 when the hub holds no run. */
   watchers(threadId: string, runId: string): number {
-    const state = this.record.state();
-    if (!state || state.thread_id !== threadId || state.run_id !== runId) return 0;
-    return this.seats.watching();
+    return this.record.holds({ thread_id: threadId, run_id: runId }) ? this.seats.watching() : 0;
   }
 
   submitToolOutputs(threadId: string, runId: string, outputs: ToolAnswer[]): Promise<HubResult<Submitted>> {
@@ -289,7 +287,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   private provider(): RunsProvider {
     const provider = providerFor(this.env);
-    if (!provider) throw noUpstream();
+    if (!provider) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: unavailable(this.env) });
     return provider;
   }
 }

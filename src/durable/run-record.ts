@@ -52,6 +52,12 @@ export class RunRecord {
     return this.store.has();
   }
 
+  /** Whether the run the hub holds is this one (on this thread). */
+  holds(ref: { thread_id: string; run_id: string }): boolean {
+    const state = this.store.get();
+    return state?.thread_id === ref.thread_id && state.run_id === ref.run_id;
+  }
+
   /** The run ended, or polling gave up on it: nothing more will be logged. */
   finished(): boolean {
     const state = this.store.get();

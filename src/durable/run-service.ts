@@ -1,7 +1,6 @@
 // What a run's hub does, behind its Durable Object shell (run-hub.ts): takes the run up (from its creation or from
 // the upstream), answers reads and changes, collects tool outputs, and decides on every alarm what happens next.
 // It changes the run only through its record, and reaches the platform (alarms, storage) only through `platform`.
-import { TRPCError } from "@trpc/server";
 import { describeFailure, toUpstreamError, UpstreamError } from "../errors/upstream-error";
 import type { Run, RunsProvider, UpstreamEvent } from "../providers/provider";
 import type { ToolAnswer } from "../schemas/runs";
@@ -117,7 +116,7 @@ export class RunService {
     const state = this.record.state();
     if (state) {
       // Worded as the upstream words a run that does not exist: a caller learns nothing of runs on other threads.
-      if (state.thread_id !== threadId || state.run_id !== runId) throw runNotFound(runId);
+      if (!this.record.holds({ thread_id: threadId, run_id: runId })) throw runNotFound(runId);
       return state;
     }
     const { run, pollAfterMs } = await this.provider()
@@ -205,6 +204,3 @@ export class RunService {
     this.poller.plan(now, false);
   }
 }
-
-/** No upstream configured: every call that needs one says so. */
-export const noUpstream = () => new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "No upstream is configured." });

@@ -4,7 +4,7 @@ import { assistantsProvider, createClient } from "./assistants-provider";
 import { foundryProvider } from "./foundry/foundry-provider";
 import type { RunsProvider } from "./provider";
 import { responsesProvider } from "./responses/responses-provider";
-import { providerKind, selectUpstream, type ProviderKind, type Upstream } from "./upstream";
+import { providerKind, selectUpstream, upstreamProblem, type ProviderKind, type Upstream } from "./upstream";
 
 let cached: { key: string; provider: RunsProvider } | undefined;
 
@@ -21,6 +21,9 @@ const PROVIDERS: Record<ProviderKind, (upstream: Usable, env: GatewayEnv) => Run
 /** Bindings are not request-scoped, so the emulator binding of the first request serves the isolate. */
 const cacheKey = (kind: ProviderKind, upstream: Upstream) =>
   JSON.stringify({ provider: kind, upstream: { ...upstream, emulator: undefined } });
+
+/** Why no provider can be had, in the words every surface answers with (the hub's calls and the procedures alike). */
+export const unavailable = (env: GatewayEnv) => upstreamProblem(selectUpstream(env)) ?? "No upstream is configured.";
 
 /** The provider to use, or null when none can be built (upstreamProblem says why, and the caller answers with it). */
 export function providerFor(env: GatewayEnv): RunsProvider | null {

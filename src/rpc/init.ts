@@ -6,7 +6,7 @@ import { UpstreamError } from "../errors/upstream-error";
 import type { Context } from "./context";
 import { trpcErrorOptions } from "../errors/error-format";
 import { toTRPCError } from "../errors/upstream-errors";
-import { selectUpstream, upstreamProblem } from "../providers/upstream";
+import { unavailable } from "../providers/provider-for-env";
 
 const t = initTRPC.context<Context>().create({
   ...trpcErrorOptions,
@@ -30,7 +30,7 @@ const hasUpstream = t.middleware(({ ctx, next }) => {
   if (!ctx.provider)
     throw new TRPCError({
       code: "SERVICE_UNAVAILABLE",
-      message: upstreamProblem(selectUpstream(ctx.env)) ?? "No upstream is configured.",
+      message: unavailable(ctx.env),
     });
   return next({ ctx: { ...ctx, provider: ctx.provider } });
 });
