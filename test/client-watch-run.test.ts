@@ -1,33 +1,10 @@
 // The frontend client's watchRun, over both transports: exact text, tool calls, resumption from a persisted snapshot.
-import { EventSource } from "eventsource";
 import { describe, expect, it } from "vitest";
-import {
-  createRuncastClient,
-  replyText,
-  type RunSnapshot,
-  type SnapshotStore,
-  type WatchHandlers,
-} from "../src/client";
-import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch } from "./helpers/emulator";
-import { WorkerWebSocket } from "./helpers/worker-websocket";
+import { replyText, type RunSnapshot, type SnapshotStore, type WatchHandlers } from "../src/client";
+import { createToolAssistant, emulatorSdk } from "./helpers/emulator";
+import { frontendClient } from "./helpers/runcast";
 
-/** An EventSource whose requests go into the Worker under test. */
-class WorkerEventSource extends EventSource {
-  constructor(url: string | URL, init?: ConstructorParameters<typeof EventSource>[1]) {
-    super(url, {
-      ...init,
-      fetch: (input, requestInit) => gatewayFetch(input as RequestInfo, requestInit as RequestInit),
-    });
-  }
-}
-
-const runcast = () =>
-  createRuncastClient({
-    url: GATEWAY,
-    fetch: gatewayFetch as typeof fetch,
-    EventSource: WorkerEventSource,
-    WebSocket: WorkerWebSocket as unknown as typeof WebSocket,
-  });
+const runcast = frontendClient;
 
 /** A persisted store like sessionStorage, kept in memory. */
 class MemoryStore implements SnapshotStore {

@@ -3,6 +3,7 @@ import { TRPCClientError } from "@trpc/client";
 import { useEffect, useId, useState } from "react";
 import type { RunRef, SnapshotStore } from "../../src/client";
 import { useRun } from "../../src/react";
+import { ApprovalForm } from "./approval-form";
 import { shareUrl } from "./location";
 import { describeError, runcast } from "./runcast";
 import { ToolForm } from "./tool-form";
@@ -156,6 +157,9 @@ export function RunPanel({ run }: { run: RunRef }) {
 
       {state.status === "requires_action" && state.toolCalls.length > 0 && (
         <ToolForm run={run} toolCalls={state.toolCalls} pending={state.pendingToolCallIds} />
+      )}
+      {state.status === "requires_action" && state.approvalCalls.length > 0 && (
+        <ApprovalForm run={run} calls={state.approvalCalls} pending={state.pendingToolCallIds} />
       )}
 
       {state.run?.last_error && (

@@ -3,20 +3,9 @@
 import { useId, useState, type FormEvent } from "react";
 import type { RunRef, RunSnapshot } from "../../src/client";
 import { describeError, runcast } from "./runcast";
+import { describeArguments } from "./tool-arguments";
 
 type ToolCall = RunSnapshot["toolCalls"][number];
-
-/** `{"city":"Paris"}` → `city: "Paris"`, for a label a person reads. */
-function describeArguments(json: string): string {
-  try {
-    const args = JSON.parse(json) as Record<string, unknown>;
-    return Object.entries(args)
-      .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
-      .join(", ");
-  } catch {
-    return json;
-  }
-}
 
 export function ToolForm({ run, toolCalls, pending }: { run: RunRef; toolCalls: ToolCall[]; pending: string[] }) {
   const baseId = useId();

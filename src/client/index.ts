@@ -5,7 +5,7 @@ import { watchRun, type RunRef, type Watch, type WatchHandlers, type WatchOption
 
 export type { AppRouter };
 export type { RunEvent, ToolOutputsEvent } from "../rpc/run-event";
-export { emptySnapshot, replyText, type RunSnapshot, type WatchedMessage } from "./run-snapshot";
+export { emptySnapshot, replyText, type RunSnapshot, type ToolApprovalCall, type WatchedMessage } from "./run-snapshot";
 export type { RunRef, SnapshotStore, Watch, WatchHandlers, WatchOptions } from "./watch-run";
 
 export interface RuncastClientOptions {

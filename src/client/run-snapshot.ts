@@ -1,6 +1,10 @@
-// A run as a watcher sees it, folded from its events: status, messages with their text, tool calls waiting for outputs.
+// A run as a watcher sees it, folded from its events: status, messages with their text, tool calls waiting for outputs
+// (or, on Foundry, for approvals).
 import type { RequiredActionFunctionToolCall, Run } from "openai/resources/beta/threads/runs/runs";
 import type { RunEvent } from "../rpc/run-event";
+import { requiredCalls, type ToolApprovalCall } from "../schemas/required-action";
+
+export type { ToolApprovalCall };
 
 export interface WatchedMessage {
   id: string;
@@ -14,8 +18,11 @@ export interface RunSnapshot {
   status: Run["status"] | null;
   /** The run's messages in the order they started, with their text so far. */
   messages: WatchedMessage[];
-  /** Tool calls the run waits for (while in requires_action), and which of them have outputs. */
+  /** Function calls the run waits for outputs of (while in requires_action). */
   toolCalls: RequiredActionFunctionToolCall[];
+  /** MCP calls the run waits for approvals of (Foundry's `submit_tool_approval`; answered with `tool_approvals`). */
+  approvalCalls: ToolApprovalCall[];
+  /** Which of the awaited calls (outputs or approvals) nobody has answered yet. */
   pendingToolCallIds: string[];
   /** The id of the last event folded in: resuming after it misses nothing and repeats nothing. */
   lastEventId: string | null;
@@ -28,6 +35,7 @@ export const emptySnapshot = (): RunSnapshot => ({
   status: null,
   messages: [],
   toolCalls: [],
+  approvalCalls: [],
   pendingToolCallIds: [],
   lastEventId: null,
   done: false,
@@ -84,9 +92,10 @@ export function applyEvent(
         next.run = run;
         next.status = run.status;
         next.done = TERMINAL.has(run.status);
-        next.toolCalls = run.required_action?.submit_tool_outputs.tool_calls ?? [];
-        if (run.status === "requires_action") next.pendingToolCallIds = next.toolCalls.map((call) => call.id);
-        else next.pendingToolCallIds = [];
+        const required = requiredCalls(run);
+        next.toolCalls = required.kind === "outputs" ? required.calls : [];
+        next.approvalCalls = required.kind === "approvals" ? required.calls : [];
+        next.pendingToolCallIds = run.status === "requires_action" ? required.calls.map((call) => call.id) : [];
       }
   }
   return { snapshot: next, textDelta, messageId };

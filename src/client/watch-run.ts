@@ -14,7 +14,7 @@ export interface WatchHandlers {
   onUpdate?(snapshot: RunSnapshot): void;
   /** A piece of text streamed into a message. */
   onText?(delta: string, messageId: string, snapshot: RunSnapshot): void;
-  /** The run waits for tool outputs: `pending` lists the calls still without one. */
+  /** The run waits for tool outputs (`toolCalls`) or approvals (`approvalCalls`); `pendingToolCallIds` lists the calls still without an answer. */
   onToolCalls?(snapshot: RunSnapshot): void;
   onStatus?(status: NonNullable<RunSnapshot["status"]>, snapshot: RunSnapshot): void;
   /** Every raw event, with its event id. */
@@ -58,7 +58,8 @@ const storageKey = (ref: RunRef) => `runcast:run:${ref.thread_id}:${ref.run_id}`
 function restore(store: SnapshotStore | undefined, ref: RunRef): RunSnapshot {
   try {
     const saved = store?.getItem(storageKey(ref));
-    return saved ? (JSON.parse(saved) as RunSnapshot) : emptySnapshot();
+    // Merged over an empty snapshot: one saved by an older client lacks the fields added since.
+    return saved ? { ...emptySnapshot(), ...(JSON.parse(saved) as Partial<RunSnapshot>) } : emptySnapshot();
   } catch {
     return emptySnapshot();
   }

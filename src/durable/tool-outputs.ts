@@ -2,6 +2,7 @@
 // of a requires_action has its answer.
 import { TRPCError } from "@trpc/server";
 import type { Run } from "../providers/provider";
+import { requiredCalls } from "../schemas/required-action";
 import { isApproval, type ToolAnswer } from "../schemas/runs";
 
 export interface Collected {
@@ -15,18 +16,10 @@ export interface Collected {
 const SCHEMA =
   "CREATE TABLE IF NOT EXISTS tool_outputs (round TEXT NOT NULL, tool_call_id TEXT NOT NULL, output TEXT NOT NULL, approval TEXT, PRIMARY KEY (round, tool_call_id))";
 
-type RequiredAction = {
-  type: string;
-  submit_tool_outputs?: { tool_calls: Array<{ id: string }> };
-  submit_tool_approval?: { tool_calls: Array<{ id: string }> };
-};
-
 /** What the run waits for: outputs (the Assistants API) or approvals (Foundry's MCP calls), and of which calls. */
 export function awaited(run: Run): { kind: "outputs" | "approvals"; calls: string[] } {
-  const action = run.required_action as RequiredAction | null;
-  const approvals = action?.type === "submit_tool_approval";
-  const calls = (approvals ? action?.submit_tool_approval : action?.submit_tool_outputs)?.tool_calls ?? [];
-  return { kind: approvals ? "approvals" : "outputs", calls: calls.map((call) => call.id) };
+  const { kind, calls } = requiredCalls(run);
+  return { kind, calls: calls.map((call) => call.id) };
 }
 
 /** A round is one requires_action, named by its calls' ids; a later requires_action starts a new round. */

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { foundrySdk, foundryToken } from "../helpers/foundry";
 import { watchRun } from "../helpers/hub";
-import { restSdk, rpcError, runcastClient, sleep, waitForRun } from "../helpers/runcast";
+import type { RunSnapshot } from "../../src/client";
+import { frontendClient, restSdk, rpcError, runcastClient, sleep, waitForRun } from "../helpers/runcast";
 
 const MCP_DOCS = {
   type: "mcp",
@@ -80,6 +81,41 @@ describe("Foundry's MCP approvals through Runcast", () => {
     const round = result.events.filter((event) => event.event === "runcast.tool_outputs").at(-1);
     expect(round?.data).toMatchObject({ received: [callId], pending: [] });
     expect(await replyOf(threadId, runId)).toMatch(/^docs\.search_docs returned: /);
+  });
+
+  it("a frontend's watchRun shows the calls waiting for approval, pending until approved, then follows the run to its end", async () => {
+    const { threadId, runId, callId } = await waitingForApproval();
+    const client = frontendClient();
+    const seen: RunSnapshot[] = [];
+    let finished!: (snapshot: RunSnapshot) => void;
+    const done = new Promise<RunSnapshot>((resolve) => (finished = resolve));
+    const watch = client.watchRun(
+      { thread_id: threadId, run_id: runId },
+      { onToolCalls: (snapshot) => seen.push(snapshot), onDone: finished },
+    );
+    try {
+      for (let i = 0; i < 200 && seen.length === 0; i++) await sleep(25);
+      const paused = seen[0]!;
+      expect(paused.status).toBe("requires_action");
+      expect(paused.toolCalls).toEqual([]);
+      expect(paused.approvalCalls).toEqual([
+        { id: callId, type: "mcp", name: "search_docs", arguments: expect.any(String), server_label: "docs" },
+      ]);
+      expect(paused.pendingToolCallIds).toEqual([callId]);
+
+      await client.runs.submitToolOutputs.mutate({
+        thread_id: threadId,
+        run_id: runId,
+        tool_approvals: [{ tool_call_id: callId, approve: true }],
+      });
+      const end = await done;
+      expect(end.status).toBe("completed");
+      expect(end.approvalCalls).toEqual([]);
+      expect(end.pendingToolCallIds).toEqual([]);
+      expect(end.messages.at(-1)?.text).toMatch(/^docs\.search_docs returned: /);
+    } finally {
+      watch.stop();
+    }
   });
 
   it("the REST surface takes tool_approvals as the upstream does; a denial runs no call", async () => {

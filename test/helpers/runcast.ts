@@ -1,9 +1,11 @@
 // Test access to Runcast's own surfaces (the typed tRPC client, the /v1 REST surface) and small readers of the emulator's state.
 import { TRPCClientError } from "@trpc/client";
+import { EventSource } from "eventsource";
 import OpenAI from "openai";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import { createRuncastClient, type AppRouter } from "../../src/client";
 import { GATEWAY, emulatorFetch, emulatorRequest, emulatorSdk, gatewayFetch } from "./emulator";
+import { WorkerWebSocket } from "./worker-websocket";
 
 export const TERMINAL_STATUSES = ["completed", "incomplete", "failed", "cancelled", "expired"];
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -12,6 +14,25 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export function runcastClient(fetch: typeof globalThis.fetch = gatewayFetch as typeof globalThis.fetch) {
   return createRuncastClient({ url: GATEWAY, fetch });
 }
+
+/** An EventSource whose requests go into the Worker under test. */
+class WorkerEventSource extends EventSource {
+  constructor(url: string | URL, init?: ConstructorParameters<typeof EventSource>[1]) {
+    super(url, {
+      ...init,
+      fetch: (input, requestInit) => gatewayFetch(input as RequestInfo, requestInit as RequestInit),
+    });
+  }
+}
+
+/** The typed client as a page has it, with every transport (fetch, the run's WebSocket, SSE) into the Worker under test. */
+export const frontendClient = () =>
+  createRuncastClient({
+    url: GATEWAY,
+    fetch: gatewayFetch as typeof fetch,
+    EventSource: WorkerEventSource,
+    WebSocket: WorkerWebSocket as unknown as typeof WebSocket,
+  });
 
 /** The official SDK pointed at the gateway's REST surface, unchanged. */
 export function restSdk(options: { fetch?: typeof fetch } = {}) {

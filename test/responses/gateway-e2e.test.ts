@@ -1,30 +1,18 @@
 // End to end through the gateway with RUNCAST_PROVIDER=responses: the typed tRPC client (runs.create, runs.events over
 // WebSocket and SSE, runs.submitToolOutputs) and the official openai SDK on /v1, with assistants and threads seeded in
 // Runcast's own store (until the assistants and threads procedures land).
-import { EventSource } from "eventsource";
 import { afterEach, describe, expect, it } from "vitest";
-import { createRuncastClient } from "../../src/client";
-import { GATEWAY, gatewayFetch, resetEmulatorSettings } from "../helpers/emulator";
+import { resetEmulatorSettings } from "../helpers/emulator";
 import { deltaText, Tab, within, type SeenEvent } from "../helpers/hub-lifecycle";
 import { expectValid } from "../helpers/openapi-schemas";
-import { restSdk } from "../helpers/runcast";
+import { frontendClient, restSdk } from "../helpers/runcast";
 import { provider, seed } from "../helpers/responses-provider";
 
 afterEach(async () => {
   await resetEmulatorSettings();
 });
 
-class WorkerEventSource extends EventSource {
-  constructor(url: string | URL, init?: ConstructorParameters<typeof EventSource>[1]) {
-    super(url, {
-      ...init,
-      fetch: (input, requestInit) => gatewayFetch(input as RequestInfo, requestInit as RequestInit),
-    });
-  }
-}
-
-const runcast = () =>
-  createRuncastClient({ url: GATEWAY, fetch: gatewayFetch as typeof fetch, EventSource: WorkerEventSource });
+const runcast = frontendClient;
 
 /** The Assistants events of a subscription (Runcast's own `runcast.*` notices aside), each valid. */
 function assistantsEvents(events: SeenEvent[]): SeenEvent[] {
