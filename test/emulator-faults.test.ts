@@ -8,6 +8,7 @@ import {
   emulatorRequest,
   emulatorSdk,
   gatewayFetch,
+  readRawSse,
   readSse,
   resetEmulatorSettings,
   setEmulatorSettings,
@@ -26,37 +27,6 @@ async function setup(client: OpenAI, text = "Hello there") {
   const assistant = await createToolAssistant(client);
   const thread = await client.beta.threads.create({ messages: [{ role: "user", content: text }] });
   return { assistant, thread };
-}
-
-/** Reads a stream body to its end or its error, never throwing; the events are those of complete SSE frames. */
-async function readRawSse(response: Response) {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let failure: unknown = null;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch (error) {
-    failure = error;
-  }
-  const events = text
-    .split("\n\n")
-    .slice(0, -1) // what follows the last blank line is not a complete frame
-    .map((block) => {
-      const lines = block.split("\n");
-      return {
-        event: lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "",
-        data: lines
-          .filter((line) => line.startsWith("data: "))
-          .map((line) => line.slice(6))
-          .join("\n"),
-      };
-    });
-  return { events, text, failure };
 }
 
 /** Retrieves a run until its status is one of `statuses`. */
@@ -121,7 +91,7 @@ describe("fault: SSE stream cut after N events", () => {
       metadata: { emulator_cut_after: "5" },
     });
     expect(response.status).toBe(200);
-    const { events, text } = await readRawSse(response);
+    const { frames: events, text } = await readRawSse(response);
 
     expect(events.map((e) => e.event)).toEqual([
       "thread.run.created",
@@ -172,7 +142,7 @@ describe("fault: SSE stream cut after N events", () => {
       tool_outputs: [{ tool_call_id: call!.id, output: "sunny" }],
       stream: true,
     });
-    const { events, text } = await readRawSse(response);
+    const { frames: events, text } = await readRawSse(response);
     expect(events.map((e) => e.event)).toEqual(["thread.run.step.completed", "thread.run.queued"]);
     expect(text).not.toContain("[DONE]");
 
@@ -185,7 +155,7 @@ describe("fault: SSE stream cut after N events", () => {
     const client = emulatorSdk();
     const { assistant, thread } = await setup(client);
     await setEmulatorSettings({ cut_after: 3 });
-    const { events, text } = await readRawSse(
+    const { frames: events, text } = await readRawSse(
       await createRunRequest(thread.id, { assistant_id: assistant.id, stream: true }),
     );
     expect(events.map((e) => e.event)).toEqual(["thread.run.created", "thread.run.queued", "thread.run.in_progress"]);

@@ -4,6 +4,7 @@
 // answer, and validates bodies and SSE events after the scenario has run.
 import type OpenAI from "openai";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { captureAnswer, type CapturedAnswer } from "./helpers/answer-capture";
 import { GATEWAY, emulatorSdk, gatewayFetch, resetEmulatorSettings } from "./helpers/emulator";
 import { responsesSchemas, type ResponsesSchemaName } from "./helpers/openapi-schemas";
 import { WEATHER_FUNCTION, TIME_FUNCTION } from "./helpers/responses";
@@ -97,17 +98,9 @@ interface Tally {
   frames: Array<{ event: string; data: Record<string, unknown> }>;
 }
 
-interface Captured {
-  method: string;
-  path: string;
-  status: number;
-  contentType: string;
-  text: Promise<string>;
-}
-
 /** Captures every answer a scenario gets; the body is copied as it arrives, so streams reach their reader at once. */
 class Recorder {
-  private readonly captured: Captured[] = [];
+  private readonly captured: CapturedAnswer[] = [];
 
   readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
@@ -124,38 +117,9 @@ class Recorder {
   }
 
   private capture(method: string, path: string, response: Response): Response {
-    const source = response.body;
-    let text: Promise<string> = Promise.resolve("");
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (source) {
-      let controller!: ReadableStreamDefaultController<Uint8Array>;
-      body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-      text = (async () => {
-        const reader = source.getReader();
-        const decoder = new TextDecoder();
-        let all = "";
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          all += decoder.decode(value, { stream: true });
-          try {
-            controller.enqueue(value);
-          } catch {
-            // The caller cancelled its copy; keep reading to capture the rest.
-          }
-        }
-        try {
-          controller.close();
-        } catch {
-          // Already cancelled by the caller.
-        }
-        return all + decoder.decode();
-      })();
-      text.catch(() => {});
-    }
-    const contentType = response.headers.get("content-type") ?? "";
-    this.captured.push({ method, path, status: response.status, contentType, text });
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const captured = captureAnswer(method, path, response);
+    this.captured.push(captured.answer);
+    return captured.response;
   }
 
   async validate(): Promise<Tally> {

@@ -4,6 +4,7 @@
 // the spec gives for its answer, and validates bodies and SSE events after the scenario has run.
 import type OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
+import { captureAnswer, type CapturedAnswer } from "./helpers/answer-capture";
 import {
   createToolAssistant,
   emulatorRequest,
@@ -103,17 +104,9 @@ interface Tally {
   eventData: Array<{ event: string; data: unknown }>;
 }
 
-interface Captured {
-  method: string;
-  path: string;
-  status: number;
-  contentType: string;
-  text: Promise<string>;
-}
-
 /** Captures every upstream answer a scenario gets, whether through the SDK (`fetch`) or plain HTTP (`request`). */
 class Recorder {
-  private readonly captured: Captured[] = [];
+  private readonly captured: CapturedAnswer[] = [];
 
   readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
@@ -125,55 +118,10 @@ class Recorder {
     return this.capture(method, API_PREFIX + path.split("?")[0], await emulatorRequest(method, path, body, headers));
   }
 
-  /**
-   * Records the answer and hands back one with the same status, headers and body. The body is copied chunk by chunk as it
-   * arrives, so a stream reaches its reader as soon as the upstream sends it (in workerd, `clone()` held the caller's branch
-   * back until the whole stream had ended), and it is captured whole even if the reader stops early.
-   */
   private capture(method: string, path: string, response: Response): Response {
-    const source = response.body;
-    let text: Promise<string> = Promise.resolve("");
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (source) {
-      let controller!: ReadableStreamDefaultController<Uint8Array>;
-      body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-      text = (async () => {
-        const reader = source.getReader();
-        const decoder = new TextDecoder();
-        let all = "";
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            all += decoder.decode(value, { stream: true });
-            try {
-              controller.enqueue(value);
-            } catch {
-              // The caller cancelled its copy; keep reading to capture the rest.
-            }
-          }
-        } catch (error) {
-          controller.error(error);
-          throw error;
-        }
-        try {
-          controller.close();
-        } catch {
-          // Already cancelled by the caller.
-        }
-        return all + decoder.decode();
-      })();
-      // A failed capture surfaces in validate(); no unhandled rejection meanwhile.
-      text.catch(() => {});
-    }
-    this.captured.push({
-      method,
-      path,
-      status: response.status,
-      contentType: response.headers.get("content-type") ?? "",
-      text,
-    });
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const captured = captureAnswer(method, path, response);
+    this.captured.push(captured.answer);
+    return captured.response;
   }
 
   /** Validates everything captured so far; collects every failure, then fails once with all of them. */

@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import { foundryHostedTools } from "./foundry/foundry-hosted-tools";
 import { FOUNDRY_PREFIX } from "./foundry/paths";
 import { foundryThreadRoutes } from "./foundry/thread-routes";
+import { ChangeWaiters } from "./change-waiters";
 import { ObjectStore } from "./object-store";
 import { ThreadService, type Directory } from "./thread-service";
 import { threadRoutes } from "./thread-routes";
@@ -14,14 +15,14 @@ export class EmulatorThread extends DurableObject<EmulatorEnv> {
   /** The same thread and runs, reached through Foundry's paths: its validation, tool types and approvals. */
   private readonly foundry: Hono;
   /** Streams waiting for a run to change; in memory only, since an open stream keeps the object alive. */
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new ChangeWaiters();
 
   constructor(ctx: DurableObjectState, env: EmulatorEnv) {
     super(ctx, env);
     const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory")) as unknown as Directory;
     const host = {
-      changed: (runId: string) => this.wake(runId),
-      waitForChange: (runId: string, until: number | null) => this.waitForChange(runId, until),
+      changed: (runId: string) => this.waiters.wake(runId),
+      waitForChange: (runId: string, until: number | null) => this.waiters.next(runId, until),
       wipe: () => ctx.storage.deleteAll(),
     };
     // Hosted tools only ever appear in runs made through Foundry's paths: the Assistants schemas refuse their types.
@@ -38,27 +39,5 @@ export class EmulatorThread extends DurableObject<EmulatorEnv> {
       console.error("EmulatorThread.fetch", error);
       return toErrorResponse(error);
     }
-  }
-
-  private wake(runId: string): void {
-    const waiting = this.waiters.get(runId);
-    if (!waiting) return;
-    this.waiters.delete(runId);
-    for (const resolve of waiting) resolve();
-  }
-
-  private waitForChange(runId: string, until: number | null): Promise<void> {
-    return new Promise((resolve) => {
-      const waiting = this.waiters.get(runId) ?? new Set();
-      this.waiters.set(runId, waiting);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        waiting.delete(done);
-        resolve();
-      };
-      waiting.add(done);
-      if (until !== null) timer = setTimeout(done, Math.max(0, until - Date.now()));
-    });
   }
 }

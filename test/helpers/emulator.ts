@@ -112,22 +112,53 @@ export const plainRunEvents = (deltas: number) => [
   "thread.run.completed",
 ];
 
+/** One SSE frame: its event name and its data lines, joined, as text. */
+export interface RawSseFrame {
+  event: string;
+  data: string;
+}
+
+function parseFrame(block: string): RawSseFrame {
+  const lines = block.split("\n");
+  const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "";
+  const data = lines
+    .filter((line) => line.startsWith("data: "))
+    .map((line) => line.slice(6))
+    .join("\n");
+  return { event, data };
+}
+
 /** Parses an upstream SSE body into `{event, data}` pairs (data as text), `[DONE]` included. */
-export async function readSse(response: Response): Promise<Array<{ event: string; data: string }>> {
+export async function readSse(response: Response): Promise<RawSseFrame[]> {
   const text = await response.text();
   return (
     text
       .split("\n\n")
       // Comment blocks (`: ping`, the heartbeat of an idle stream) are skipped, as every SSE reader does.
       .filter((block) => block.trim() && !block.split("\n").every((line) => line.startsWith(":")))
-      .map((block) => {
-        const lines = block.split("\n");
-        const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "";
-        const data = lines
-          .filter((line) => line.startsWith("data: "))
-          .map((line) => line.slice(6))
-          .join("\n");
-        return { event, data };
-      })
+      .map(parseFrame)
   );
+}
+
+/**
+ * Reads an SSE body to its end or its error, never throwing: the complete frames (what follows the last blank line is
+ * not one), the raw text, and the error that ended it, if any (a cut stream).
+ */
+export async function readRawSse(
+  response: Response,
+): Promise<{ frames: RawSseFrame[]; text: string; failure: unknown }> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let failure: unknown = null;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    failure = error;
+  }
+  return { frames: text.split("\n\n").slice(0, -1).map(parseFrame), text, failure };
 }

@@ -1,7 +1,7 @@
 // Test access to the emulator's Responses and Conversations API: plain HTTP without the Assistants beta header, SSE
 // parsing that keeps every frame (keepalives included), and the function tools the reply rules read.
 import type OpenAI from "openai";
-import { GATEWAY, emulatorFetch } from "./emulator";
+import { GATEWAY, emulatorFetch, readRawSse } from "./emulator";
 
 /** Plain HTTP to the emulator's `/v1`, with only the API key (the Responses API needs no beta header). */
 export function responsesRequest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -17,37 +17,14 @@ export interface SseFrame {
   data: Record<string, unknown> & { type: string; sequence_number: number };
 }
 
-/**
- * Reads an SSE body to its end or its error, never throwing: the complete frames (each parsed), the raw text, and
- * the error that ended it, if any (a cut stream).
- */
+/** As `readRawSse`, with each frame's data parsed: Responses frames are JSON, keepalives included. */
 export async function readFrames(response: Response): Promise<{ frames: SseFrame[]; text: string; failure: unknown }> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let failure: unknown = null;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch (error) {
-    failure = error;
-  }
-  const frames = text
-    .split("\n\n")
-    .slice(0, -1) // what follows the last blank line is not a complete frame
-    .map((block) => {
-      const lines = block.split("\n");
-      const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "";
-      const data = lines
-        .filter((line) => line.startsWith("data: "))
-        .map((line) => line.slice(6))
-        .join("\n");
-      return { event, data: JSON.parse(data) as SseFrame["data"] };
-    });
-  return { frames, text, failure };
+  const { frames, text, failure } = await readRawSse(response);
+  return {
+    frames: frames.map(({ event, data }) => ({ event, data: JSON.parse(data) as SseFrame["data"] })),
+    text,
+    failure,
+  };
 }
 
 export const WEATHER_FUNCTION = {

@@ -2,6 +2,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Hono } from "hono";
 import { toErrorResponse } from "../api-error";
+import { ChangeWaiters } from "../change-waiters";
 import type { Settings } from "../settings";
 import { ConversationService } from "./conversation-service";
 import { conversationRoutes } from "./conversation-routes";
@@ -11,7 +12,7 @@ import { ResponseStore } from "./response-store";
 export class EmulatorConversation extends DurableObject<EmulatorEnv> {
   private readonly app: Hono;
   /** Streams and requests waiting for a response to change; in memory only, since an open request keeps the object alive. */
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new ChangeWaiters();
 
   constructor(ctx: DurableObjectState, env: EmulatorEnv) {
     super(ctx, env);
@@ -22,8 +23,8 @@ export class EmulatorConversation extends DurableObject<EmulatorEnv> {
     const conversations = new ConversationService(store);
     const responses = new ResponseService(store, conversations, {
       settings: () => directory.currentSettings(),
-      changed: (id) => this.wake(id),
-      waitForChange: (id, until) => this.waitForChange(id, until),
+      changed: (id) => this.waiters.wake(id),
+      waitForChange: (id, until) => this.waiters.next(id, until),
     });
     this.app = conversationRoutes({ responses, conversations });
   }
@@ -35,27 +36,5 @@ export class EmulatorConversation extends DurableObject<EmulatorEnv> {
       console.error("EmulatorConversation.fetch", error);
       return toErrorResponse(error);
     }
-  }
-
-  private wake(id: string): void {
-    const waiting = this.waiters.get(id);
-    if (!waiting) return;
-    this.waiters.delete(id);
-    for (const resolve of waiting) resolve();
-  }
-
-  private waitForChange(id: string, until: number | null): Promise<void> {
-    return new Promise((resolve) => {
-      const waiting = this.waiters.get(id) ?? new Set();
-      this.waiters.set(id, waiting);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        waiting.delete(done);
-        resolve();
-      };
-      waiting.add(done);
-      if (until !== null) timer = setTimeout(done, Math.max(0, until - Date.now()));
-    });
   }
 }
