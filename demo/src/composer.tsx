@@ -1,5 +1,6 @@
 // Pick an assistant, write a message, start a thread and a run. Enter sends, Shift+Enter adds a line.
 import { useEffect, useId, useState, type FormEvent, type KeyboardEvent } from "react";
+import { DEMO_ASSISTANT } from "./demo-assistant";
 import { describeError, runcast } from "./runcast";
 
 interface AssistantChoice {
@@ -8,28 +9,9 @@ interface AssistantChoice {
   description: string | null;
 }
 
-const PREFERRED = "asst_RuncastDemo";
-
-/**
- * The demo assistant, for an upstream that has none yet: the emulator seeds one for the Assistants API and Foundry,
- * but under `RUNCAST_PROVIDER=responses` assistants are Runcast's own records, so the page makes it (once).
- */
-const DEMO_ASSISTANT = {
-  model: "gpt-4o",
-  name: "Runcast demo",
-  description: "Answers by echoing you; ask it to get_weather for a city to see a tool call.",
-  instructions: "Answer briefly. Use get_weather when asked about the weather.",
-  tools: [
-    {
-      type: "function" as const,
-      function: {
-        name: "get_weather",
-        description: "Weather for a city",
-        parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-      },
-    },
-  ],
-};
+/** The emulator's seeded demo assistant, else one of the demo's name (made by this page or its tests), else the first. */
+const preferred = (choices: AssistantChoice[]) =>
+  choices.find((a) => a.id === "asst_RuncastDemo") ?? choices.find((a) => a.name === DEMO_ASSISTANT.name) ?? choices[0];
 
 async function assistantChoices(): Promise<AssistantChoice[]> {
   const page = await runcast.assistants.list.query({ limit: 100, order: "asc" });
@@ -51,7 +33,7 @@ export function Composer({ onSend }: { onSend(assistantId: string, text: string)
       .then((choices) => {
         if (!current) return;
         setAssistants(choices);
-        setAssistantId((chosen) => chosen || (choices.find((a) => a.id === PREFERRED) ?? choices[0])?.id || "");
+        setAssistantId((chosen) => chosen || preferred(choices)?.id || "");
       })
       .catch((cause: unknown) => current && setError(`Could not list the assistants: ${describeError(cause)}`));
     return () => {

@@ -6,10 +6,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { DEMO_ASSISTANT } from "../../demo/src/demo-assistant";
 
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    provider: string;
   }
 }
 
@@ -59,7 +61,22 @@ async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
+/**
+ * The demo's assistant where Runcast keeps the records itself (`responses`): the emulator seeds it for the Assistants
+ * API, and the tests expect it to be there before any page asks (the page makes it only on an empty list, and tests
+ * make assistants of their own).
+ */
+async function seedDemoAssistant(baseUrl: string): Promise<void> {
+  const response = await fetch(`${baseUrl}/v1/assistants`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(DEMO_ASSISTANT),
+  });
+  if (!response.ok) throw new Error(`seeding the demo assistant: ${response.status} ${await response.text()}`);
+}
+
 export default async function setup(project: TestProject) {
+  const provider = project.config.provide.provider;
   try {
     await access("demo/dist/index.html");
   } catch {
@@ -78,6 +95,7 @@ export default async function setup(project: TestProject) {
     persist,
     "--show-interactive-dev-session=false",
   );
+  if (provider !== "assistants") args.push("--var", `RUNCAST_PROVIDER:${provider}`);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` },
     stdio: ["ignore", "pipe", "pipe"],
@@ -118,6 +136,13 @@ export default async function setup(project: TestProject) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
+  // The pass tests the provider it names, or fails here.
+  const health = (await (await fetch(`${baseUrl}/health`)).json()) as { provider?: string };
+  if (health.provider !== provider) {
+    await stop(child);
+    throw new Error(`wrangler dev serves provider ${health.provider}, not ${provider}`);
+  }
+  if (provider === "responses") await seedDemoAssistant(baseUrl);
   project.provide("baseUrl", baseUrl);
   return async () => {
     await stop(child);

@@ -1,4 +1,4 @@
-// Shared by the browser tests: Chromium, pages of the demo, the run they show, and what the emulator stored.
+// Shared by the browser tests: Chromium, pages of the demo, the run they show, and what the upstream (or Runcast) stored.
 import { mkdir } from "node:fs/promises";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { expect, inject } from "vitest";
@@ -10,6 +10,30 @@ export interface RunRef {
 
 /** The `wrangler dev` the global setup started. */
 export const baseUrl = () => inject("baseUrl");
+
+/** The provider that `wrangler dev` runs (`npm run test:browser` runs the files once with each it covers). */
+export const provider = () => inject("provider");
+
+/**
+ * Where the Assistants records (assistants, threads, messages) live, to set them up and to read what was stored: the
+ * emulator's own API for `assistants`, and Runcast's /v1 for `responses`, whose upstream has no such records.
+ */
+export const recordsPath = (path: string) => (provider() === "responses" ? `/v1${path}` : `/emulator/v1${path}`);
+
+// The emulator wants a key and the Assistants beta header, as the upstream would; the gateway (auth `none` in dev)
+// ignores them.
+const HEADERS = {
+  authorization: "Bearer browser-tests",
+  "openai-beta": "assistants=v2",
+  "content-type": "application/json",
+};
+
+/** A JSON POST to the server the tests run against (the gateway's routes, or the emulator's under /emulator). */
+export async function post<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${baseUrl()}${path}`, { method: "POST", headers: HEADERS, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
 
 /** Debian's Chromium, as `.ci/run` installs it. */
 export const CHROMIUM_PATH = process.env.RUNCAST_CHROMIUM ?? "/usr/bin/chromium";
@@ -45,9 +69,11 @@ export async function openDemo(browser: Browser, path = "/"): Promise<DemoPage> 
   return { page, context, errors };
 }
 
-/** Waits until the assistants are listed and one is chosen (the demo prefers the emulator's seeded one). */
-export async function waitForAssistants(page: Page, expected = "asst_RuncastDemo"): Promise<void> {
-  await expect.poll(() => page.getByTestId("assistant-select").inputValue(), { timeout: 20_000 }).toBe(expected);
+/** Waits until the assistants are listed and the demo's own is chosen (the emulator's seed, or the one made for it). */
+export async function waitForAssistants(page: Page): Promise<void> {
+  const chosen = () =>
+    page.getByTestId("assistant-select").evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.text ?? "");
+  await expect.poll(chosen, { timeout: 20_000 }).toMatch(/^Runcast demo\b/);
 }
 
 export function runFromUrl(url: string): RunRef {
@@ -79,10 +105,10 @@ export async function waitForStatus(page: Page, status: string, timeout = 60_000
   );
 }
 
-/** The run's assistant message as the emulator stored it: what every page must end up showing. */
+/** The run's assistant message as stored (see `recordsPath`): what every page must end up showing. */
 export async function storedReply(ref: RunRef): Promise<string> {
-  const response = await fetch(`${baseUrl()}/emulator/v1/threads/${ref.thread_id}/messages?order=asc&limit=100`, {
-    headers: { authorization: "Bearer browser-tests", "openai-beta": "assistants=v2" },
+  const response = await fetch(`${baseUrl()}${recordsPath(`/threads/${ref.thread_id}/messages?order=asc&limit=100`)}`, {
+    headers: HEADERS,
   });
   expect(response.status).toBe(200);
   const page = (await response.json()) as {
@@ -93,19 +119,9 @@ export async function storedReply(ref: RunRef): Promise<string> {
   return messages[0]!.content.map((part) => part.text?.value ?? "").join("");
 }
 
-/** Creates an assistant in the emulator (the demo lists it) and returns its id. */
+/** Creates an assistant where the records live (the demo lists it) and returns its id. */
 export async function createAssistant(body: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${baseUrl()}/emulator/v1/assistants`, {
-    method: "POST",
-    headers: {
-      authorization: "Bearer browser-tests",
-      "openai-beta": "assistants=v2",
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ model: "gpt-4o", ...body }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { id: string }).id;
+  return (await post<{ id: string }>(recordsPath("/assistants"), { model: "gpt-4o", ...body })).id;
 }
 
 /** Saves the page as it ends, for a person to look at: test-results/screenshots/<name>.png. */

@@ -3,6 +3,7 @@
 // subscriber of the same run still gets every event, in order, and retrieves stay quick.
 import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, inject, it } from "vitest";
+import { createAssistant, post } from "./helpers";
 
 const baseUrl = inject("baseUrl");
 const wsBase = baseUrl.replace(/^http/, "ws");
@@ -54,29 +55,16 @@ async function open(threadId: string, runId: string): Promise<Opened> {
   return opened;
 }
 
-async function post<T>(path: string, body: unknown): Promise<T> {
-  // The emulator wants a key and the Assistants beta header, as the upstream would; the gateway (auth `none` in dev) ignores them.
-  const headers = {
-    authorization: "Bearer browser-tests",
-    "openai-beta": "assistants=v2",
-    "content-type": "application/json",
-  };
-  const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 describe("hostile sockets against a live run (wrangler dev)", () => {
   it("frames of 32,000 items: at most one answer each, closed with 1008, memory flat, the run's subscriber unharmed", async () => {
-    const assistant = await post<{ id: string }>("/emulator/v1/assistants", {
-      model: "gpt-4o",
+    const assistantId = await createAssistant({
       name: "Plain",
       instructions: "Answer briefly.",
     });
     // A run that streams for a few seconds: 150 deltas, 20 ms apart, watched by one subscriber.
     const watchedRun = async () => {
       const run = await post<{ id: string; thread_id: string }>("/v1/threads/runs", {
-        assistant_id: assistant.id,
+        assistant_id: assistantId,
         thread: { messages: [{ role: "user", content: "Tell me about lighthouses" }] },
         metadata: { emulator_delta_ms: "20", emulator_reply_words: "150" },
       });

@@ -3,24 +3,9 @@
 // /trpc) must find it gone and give its seat back within seconds, while the run waits for tool outputs.
 import { request } from "node:http";
 import { describe, expect, inject, it } from "vitest";
+import { createAssistant, post } from "./helpers";
 
 const baseUrl = inject("baseUrl");
-const EMULATOR_HEADERS = {
-  authorization: "Bearer browser-tests",
-  "openai-beta": "assistants=v2",
-  "content-type": "application/json",
-};
-
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method: "POST",
-    headers: EMULATOR_HEADERS,
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 /** Opens a stream, reads until `until` has arrived (the whole backlog), then destroys the TCP connection without a word. */
 function ghost(path: string, until: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -52,13 +37,12 @@ describe("HTTP subscribers whose connections are destroyed (wrangler dev)", () =
       type: "function",
       function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
     };
-    const assistant = await post<{ id: string }>("/emulator/v1/assistants", {
-      model: "gpt-4o",
+    const assistantId = await createAssistant({
       name: "Weather",
       tools: [tool],
     });
     const run = await post<{ id: string; thread_id: string }>("/v1/threads/runs", {
-      assistant_id: assistant.id,
+      assistant_id: assistantId,
       thread: { messages: [{ role: "user", content: "get_weather Oslo" }] },
     });
     const events = `/v1/threads/${run.thread_id}/runs/${run.id}/events`;
