@@ -52,7 +52,8 @@ describe("cancel", () => {
       events.push(event);
       if (event.event === "thread.message.delta" && !cancelled) cancelled = p.cancelRun(thread.id, runOf(events));
     }
-    expect(((await cancelled) as { status: string }).status).toBe("cancelled");
+    // Answered as the Assistants API answers a cancel: `cancelling` at once; the run ends cancelled after.
+    expect(((await cancelled) as { status: string }).status).toBe("cancelling");
     expectValidEvents(events);
     // Deltas already on their way may still arrive between `cancelling` and the end.
     const tail = names(events).slice(names(events).indexOf("thread.run.cancelling"));
@@ -65,6 +66,17 @@ describe("cancel", () => {
     expect(reply).toMatchObject({ status: "incomplete", incomplete_details: { reason: "run_cancelled" } });
     const again = (await rejection(p.cancelRun(thread.id, run.id))) as UpstreamError;
     expect(again.message).toBe("Cannot cancel run with status 'cancelled'.");
+  });
+});
+
+describe("an unknown assistant", () => {
+  it("is a 404 naming assistant_id, as the Assistants API's, and leaves no run", async () => {
+    const p = provider();
+    const { thread } = await seed("Hello there", p);
+    const error = (await rejection(p.streamRun(thread.id, { assistant_id: "asst_missing" }))) as UpstreamError;
+    expect(error.message).toBe("No assistant found with id 'asst_missing'.");
+    expect(error.details).toMatchObject({ status: 404, type: "invalid_request_error", param: "assistant_id" });
+    expect((await p.listRuns(thread.id, {})).data).toEqual([]);
   });
 });
 
