@@ -26,7 +26,7 @@ afterEach(async () => {
 
 /** A tool assistant and a thread of its own holding one user message (made through Runcast), and the SDK on whoever
  * keeps them (`heldSdk`: the emulator, or Runcast's own records under `responses`) to compare against. */
-const setup = async (text?: string) => ({ ...(await toolAssistantAndThread(text)), sdk: heldSdk() });
+const setup = async (text?: string) => ({ ...(await toolAssistantAndThread(text, restSdk())), sdk: heldSdk() });
 
 interface ErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

@@ -98,9 +98,11 @@ export async function createToolAssistant(client = emulatorSdk()) {
   });
 }
 
-/** A tool assistant and a thread of its own holding one user message, made through Runcast's /v1 for one test. */
-export async function toolAssistantAndThread(text = "Hello there") {
-  const sdk = gatewaySdk();
+/**
+ * A tool assistant and a thread of its own holding one user message, made for one test on the emulator (the SDK
+ * returned, for runs created straight on it), or wherever `sdk` points (Runcast's /v1 in the shared run tests).
+ */
+export async function toolAssistantAndThread(text = "Hello there", sdk = emulatorSdk()) {
   const assistant = await createToolAssistant(sdk);
   const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
   return { sdk, assistant, thread };
