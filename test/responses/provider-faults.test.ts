@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayEnv } from "../../src/env";
 import type { UpstreamEvent } from "../../src/providers/provider";
 import type { ThreadStore } from "../../src/providers/responses/thread-store";
-import { resetEmulatorSettings } from "../helpers/emulator";
+import { resetEmulatorSettings, setEmulatorSettings } from "../helpers/emulator";
 import { expectValid } from "../helpers/openapi-schemas";
 import { rejection, sleep } from "../helpers/runcast";
 import { responsesRequest } from "../helpers/responses";
@@ -66,6 +66,31 @@ describe("cancel", () => {
     expect(reply).toMatchObject({ status: "incomplete", incomplete_details: { reason: "run_cancelled" } });
     const again = (await rejection(p.cancelRun(thread.id, run.id))) as UpstreamError;
     expect(again.message).toBe("Cannot cancel run with status 'cancelled'.");
+  });
+  it("an upstream that cannot be reached to cancel: the run still ends cancelled, and its late events are ignored", async () => {
+    const p = provider();
+    const { assistant, thread } = await seed("Hello there", p);
+    const stream = await p.streamRun(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "30", emulator_reply_words: "300" },
+    });
+    const events: UpstreamEvent[] = [];
+    let cancelled: Promise<unknown> | null = null;
+    for await (const event of stream) {
+      events.push(event);
+      if (event.event === "thread.message.delta" && !cancelled) {
+        // Every request from now fails (the cancel and the retrieve after it); the open stream goes on.
+        await setEmulatorSettings({ http_errors: { status: 500, count: 20, retry_after: 0 } });
+        cancelled = p.cancelRun(thread.id, runOf(events));
+      }
+    }
+    expect(((await cancelled) as { status: string }).status).toBe("cancelling");
+    expectValidEvents(events);
+    expect(names(events).at(-1)).toBe("thread.run.cancelled");
+    expect(names(events)).not.toContain("thread.run.completed");
+    await resetEmulatorSettings();
+    const { run } = await p.retrieveRun(thread.id, runOf(events));
+    expect(run).toMatchObject({ status: "cancelled", cancelled_at: expect.any(Number) });
   });
 });
 
