@@ -1,6 +1,7 @@
 // Tests run inside workerd: the gateway from wrangler.toml (its dev environment) and the emulator as an auxiliary Worker.
-// Three projects: `gateway` (authentication `none`, as `npm start` has it), `secure` (jwt and API keys, tenants, limits)
-// and `responses` (the gateway with `RUNCAST_PROVIDER=responses`, on the emulator's Responses and Conversations APIs).
+// Four projects: `gateway` (authentication `none`, as `npm start` has it), `secure` (jwt and API keys, tenants, limits),
+// and the run tests again with `RUNCAST_PROVIDER=foundry` and `=responses` (the emulator's project surface, and its
+// Responses and Conversations APIs).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -112,10 +113,10 @@ export default defineConfig({
       workersProject("secure", ["test/secure/*.test.ts"], security),
       // The run surface again with Foundry classic agents behind it (the emulator's project endpoint, Entra tokens).
       workersProject("foundry", [...PER_PROVIDER, "test/foundry/*.test.ts"], { RUNCAST_PROVIDER: "foundry" }),
-      // And with the Responses API behind it: Runcast's own records, runs as chains of background responses.
-      // (The shared run tests set up their assistants and threads on the emulator's Assistants API, which a Responses
-      // upstream does not have; until they set them up through Runcast, this project runs its own end-to-end files.)
-      workersProject("responses", ["test/responses/*.test.ts", "test/provider-selected.test.ts"], {
+      // And with the Responses API behind it: Runcast's own records, runs as chains of background responses. The shared
+      // run tests set up and read through Runcast, so they run here too (the few that need the emulator's Assistants API
+      // itself skip under `responses`, saying why).
+      workersProject("responses", [...PER_PROVIDER, "test/responses/*.test.ts"], {
         RUNCAST_PROVIDER: "responses",
       }),
     ],

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { createRuncastClient } from "../src/client";
 import { createToolAssistant, emulatorRequest, emulatorSdk, GATEWAY, gatewayFetch } from "./helpers/emulator";
-import { emulatorReply, fireHubAlarm, setHubState, Tab } from "./helpers/hub-lifecycle";
+import { storedRunReply, fireHubAlarm, setHubState, Tab } from "./helpers/hub-lifecycle";
 
 const runcast = () => createRuncastClient({ url: GATEWAY, fetch: gatewayFetch as typeof fetch });
 
@@ -33,7 +33,7 @@ describe("hub recovery", () => {
     expect(answered.id).toBe(runId);
     await tab.finished();
     expect(tab.names.at(-1)).toBe("thread.run.completed");
-    expect(tab.text).toBe(await emulatorReply(threadId, runId));
+    expect(tab.text).toBe(await storedRunReply(threadId, runId));
     expect(tab.text).toContain("get_weather returned: cold.");
     tab.close();
   });

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import type { MessageDelta } from "openai/resources/beta/threads/messages";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
-import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch } from "./helpers/emulator";
+import { createToolAssistant, GATEWAY, gatewayFetch } from "./helpers/emulator";
 import {
   RecordingWebSocket,
   TERMINAL_EVENTS,
@@ -27,7 +27,7 @@ import {
   type Via,
   type WatchResult,
 } from "./helpers/hub";
-import { SLOW_RUN, TERMINAL_STATUSES, rpcError, runcastClient, sleep, waitForRun } from "./helpers/runcast";
+import { SLOW_RUN, TERMINAL_STATUSES, restSdk, rpcError, runcastClient, sleep, waitForRun } from "./helpers/runcast";
 
 /** A reply of 40 one-word deltas, 20 ms apart: under a second, long enough to join, leave and drop mid-run. */
 const PACED = { emulator_delta_ms: "20", emulator_reply_words: "40" };
@@ -95,9 +95,9 @@ describe("fan-out", () => {
   });
 });
 
-/** The assistant message text the emulator holds for a run right now ("" before the message exists). */
+/** The assistant message text stored for a run right now, read through Runcast ("" before the message exists). */
 async function replySoFar(threadId: string, runId: string) {
-  const page = await emulatorSdk().beta.threads.messages.list(threadId, { run_id: runId });
+  const page = await restSdk().beta.threads.messages.list(threadId, { run_id: runId });
   const message = page.data.find((m) => m.role === "assistant");
   return message?.content.map((part) => (part.type === "text" ? part.text.value : "")).join("") ?? "";
 }
@@ -317,7 +317,7 @@ describe("limits and protocol errors", () => {
   });
 
   it("counts SSE subscribers while they are connected and stops counting them when they leave, even while the run is quiet", async () => {
-    const sdk = emulatorSdk();
+    const sdk = restSdk();
     const assistant = await createToolAssistant(sdk);
     const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "get_weather Paris" }] });
     const run = await runcastClient().runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id });

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import example from "../examples/ask.ts?raw";
 import readme from "../README.md?raw";
 import { ask } from "../examples/ask";
-import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch } from "./helpers/emulator";
+import { createToolAssistant, GATEWAY, gatewayFetch, gatewaySdk } from "./helpers/emulator";
 import { WorkerWebSocket } from "./helpers/worker-websocket";
 
 describe("README's example", () => {
@@ -24,7 +24,7 @@ describe("README's example", () => {
     });
 
     it("streams the reply and answers the tool call", async () => {
-      const assistant = await createToolAssistant(emulatorSdk());
+      const assistant = await createToolAssistant(gatewaySdk());
       const texts: string[] = [];
       const snapshot = await ask({
         url: GATEWAY,

@@ -5,7 +5,7 @@ import OpenAI, { BadRequestError, NotFoundError } from "openai";
 import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
 import { afterEach, describe, expect, it } from "vitest";
 import { GATEWAY, TIME_TOOL, WEATHER_TOOL, gatewayFetch, resetEmulatorSettings } from "./helpers/emulator";
-import { SLOW_RUN, emulatorGet, rejection, restSdk, waitForRun } from "./helpers/runcast";
+import { SLOW_RUN, heldGet, rejection, restSdk, waitForRun } from "./helpers/runcast";
 
 afterEach(async () => {
   await resetEmulatorSettings();
@@ -26,7 +26,7 @@ describe("an Assistants app on Runcast's /v1", () => {
       metadata: { app: "flow" },
     });
     expect(assistant).toMatchObject({ object: "assistant", name: "Concierge", tools: [WEATHER_TOOL, TIME_TOOL] });
-    expect(assistant).toEqual(await emulatorGet(`/assistants/${assistant.id}`));
+    expect(assistant).toEqual(await heldGet(`/assistants/${assistant.id}`));
     expect(await client.beta.assistants.retrieve(assistant.id)).toEqual(assistant);
 
     const updated = await client.beta.assistants.update(assistant.id, {
@@ -34,7 +34,7 @@ describe("an Assistants app on Runcast's /v1", () => {
       metadata: { app: "flow", rev: "2" },
     });
     expect(updated).toEqual({ ...assistant, instructions: "Answer in one line.", metadata: { app: "flow", rev: "2" } });
-    expect(updated).toEqual(await emulatorGet(`/assistants/${assistant.id}`));
+    expect(updated).toEqual(await heldGet(`/assistants/${assistant.id}`));
 
     const extra = await client.beta.assistants.create({ model: "gpt-4o", name: "Second" });
     const seen: string[] = [];
@@ -65,7 +65,7 @@ describe("an Assistants app on Runcast's /v1", () => {
       metadata: { user: "u-7" },
     });
     expect(thread).toMatchObject({ object: "thread", metadata: { user: "u-7" } });
-    expect(thread).toEqual(await emulatorGet(`/threads/${thread.id}`));
+    expect(thread).toEqual(await heldGet(`/threads/${thread.id}`));
     expect(await client.beta.threads.retrieve(thread.id)).toEqual(thread);
     const updated = await client.beta.threads.update(thread.id, { metadata: { user: "u-7", plan: "lisbon" } });
     expect(updated.metadata).toEqual({ user: "u-7", plan: "lisbon" });
@@ -155,11 +155,9 @@ describe("the REST answers themselves", () => {
   it("answers bodies exactly as the emulator holds them, and an unknown route in the upstream's shape", async () => {
     const created = await (await rest("POST", "/assistants", JSON.stringify({ model: "gpt-4o", name: "Raw" }))).json();
     const { id } = created as { id: string };
-    expect(await (await rest("GET", `/assistants/${id}`)).json()).toEqual(await emulatorGet(`/assistants/${id}`));
+    expect(await (await rest("GET", `/assistants/${id}`)).json()).toEqual(await heldGet(`/assistants/${id}`));
     const thread = (await (await rest("POST", "/threads")).json()) as { id: string };
-    expect(await (await rest("GET", `/threads/${thread.id}`)).json()).toEqual(
-      await emulatorGet(`/threads/${thread.id}`),
-    );
+    expect(await (await rest("GET", `/threads/${thread.id}`)).json()).toEqual(await heldGet(`/threads/${thread.id}`));
 
     const unknown = await rest("DELETE", `/threads/${thread.id}/messages`);
     expect(unknown.status).toBe(404);

@@ -4,14 +4,14 @@ import OpenAI from "openai";
 import type { AssistantStreamEvent } from "openai/resources/beta/assistants";
 import { describe, expect, it } from "vitest";
 import { createToolAssistant, emulatorSdk, GATEWAY, gatewayFetch, plainRunEvents } from "./helpers/emulator";
-import { abortHub, emulatorReply, hubState, within } from "./helpers/hub-lifecycle";
-import { restSdk, sleep } from "./helpers/runcast";
+import { abortHub, storedRunReply, hubState, within } from "./helpers/hub-lifecycle";
+import { provider, restSdk, sleep } from "./helpers/runcast";
 
 const WEATHER_AND_TIME = "Please get_weather Paris and get_time Tokyo.";
 
-/** A tool assistant and a thread of its own holding one user message. */
+/** A tool assistant and a thread of its own holding one user message, made through Runcast's /v1. */
 async function setup(text: string) {
-  const sdk = emulatorSdk();
+  const sdk = restSdk();
   const assistant = await createToolAssistant(sdk);
   const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
   return { assistant, thread };
@@ -124,7 +124,7 @@ describe("the openai SDK's streaming helpers against Runcast", () => {
     expect(run).toMatchObject({ thread_id: thread.id, assistant_id: assistant.id, status: "completed" });
     expect(events).toEqual(plainRunEvents(12));
     expect(text).toBe('You said: "Stream this please". the quick brown fox jumps over the');
-    expect(text).toBe(await emulatorReply(thread.id, run.id));
+    expect(text).toBe(await storedRunReply(thread.id, run.id));
     const [message] = await stream.finalMessages();
     expect(message).toMatchObject({ role: "assistant", run_id: run.id, status: "completed" });
     expect(message!.content[0]).toMatchObject({ type: "text", text: { value: text } });
@@ -138,7 +138,7 @@ describe("the openai SDK's streaming helpers against Runcast", () => {
       .on("textDelta", (delta) => (text += delta.value ?? ""));
     const run = await stream.finalRun();
     expect(run.status).toBe("completed");
-    expect(text).toBe(await emulatorReply(thread.id, run.id));
+    expect(text).toBe(await storedRunReply(thread.id, run.id));
     expect(text).toMatch(/^You said: "Older helper"\./);
   });
 
@@ -161,7 +161,7 @@ describe("the openai SDK's streaming helpers against Runcast", () => {
     expect(events[0]).toEqual({ event: "thread.created", id: run.thread_id });
     expect(events.slice(1).map((event) => event.event)).toEqual(plainRunEvents(12));
     expect(text).toBe('You said: "Brand new thread". the quick brown fox jumps over the');
-    expect(text).toBe(await emulatorReply(run.thread_id, run.id));
+    expect(text).toBe(await storedRunReply(run.thread_id, run.id));
   });
 
   it("a tool run: runs.stream ends at requires_action, submitToolOutputsStream continues to completed", async () => {
@@ -202,7 +202,7 @@ describe("the openai SDK's streaming helpers against Runcast", () => {
     expect(resumedEvents).not.toContain("thread.run.requires_action");
     expect(resumedEvents.at(-1)).toBe("thread.run.completed");
     expect(text).toBe("get_weather returned: 18C and sunny. get_time returned: 14:05. the quick brown fox");
-    expect(text).toBe(await emulatorReply(thread.id, run.id));
+    expect(text).toBe(await storedRunReply(thread.id, run.id));
     const steps = await resumed.finalRunSteps();
     expect(steps.map((step) => step.type)).toContain("message_creation");
   });
@@ -288,55 +288,59 @@ describe("the SSE Runcast writes", () => {
     expectUpstreamSse(live);
     expect(live[0]!.id).toBe(3);
     expect(live.at(-2)!.event).toBe("thread.run.completed");
-    expect(deltaText(live)).toBe(await emulatorReply(thread.id, run.id));
+    expect(deltaText(live)).toBe(await storedRunReply(thread.id, run.id));
     // Read again once done: the same events.
     expect(await readFrames(await get(path, { "last-event-id": "2" }))).toEqual(live);
   });
 
-  it("a stream broken by a hub restart ends without [DONE]; resuming with Last-Event-ID gets exactly the rest", async () => {
-    const { assistant, thread } = await setup("Resume after a break");
-    // Created on the emulator directly: the hub adopts it on the first request and follows it by polling.
-    const run = await emulatorSdk().beta.threads.runs.create(thread.id, {
-      assistant_id: assistant.id,
-      metadata: { emulator_delta_ms: "30", emulator_reply_words: "60" },
-    });
-    const path = `/threads/${thread.id}/runs/${run.id}/events`;
-    const response = await get(path);
-    expect(response.status).toBe(200);
+  // Under `responses` the emulator's Assistants API holds no thread of Runcast's to create the adopted run on.
+  it.skipIf(provider === "responses")(
+    "a stream broken by a hub restart ends without [DONE]; resuming with Last-Event-ID gets exactly the rest",
+    async () => {
+      const { assistant, thread } = await setup("Resume after a break");
+      // Created on the emulator directly: the hub adopts it on the first request and follows it by polling.
+      const run = await emulatorSdk().beta.threads.runs.create(thread.id, {
+        assistant_id: assistant.id,
+        metadata: { emulator_delta_ms: "30", emulator_reply_words: "60" },
+      });
+      const path = `/threads/${thread.id}/runs/${run.id}/events`;
+      const response = await get(path);
+      expect(response.status).toBe(200);
 
-    // Read in the background, keeping what arrived before the break.
-    const received = { text: "", ended: "" };
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    const reading = (async () => {
-      try {
-        for (let next = await reader.read(); !next.done; next = await reader.read()) received.text += next.value;
-        received.ended = "done";
-      } catch {
-        received.ended = "broken";
-      }
-    })();
-    const deadline = Date.now() + 5_000;
-    while (!sseFrames(received.text).some((frame) => frame.event === "thread.message.delta") && Date.now() < deadline)
-      await sleep(10);
-    await abortHub(run.id);
-    await within(reading, 5_000, "the broken stream ending");
+      // Read in the background, keeping what arrived before the break.
+      const received = { text: "", ended: "" };
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      const reading = (async () => {
+        try {
+          for (let next = await reader.read(); !next.done; next = await reader.read()) received.text += next.value;
+          received.ended = "done";
+        } catch {
+          received.ended = "broken";
+        }
+      })();
+      const deadline = Date.now() + 5_000;
+      while (!sseFrames(received.text).some((frame) => frame.event === "thread.message.delta") && Date.now() < deadline)
+        await sleep(10);
+      await abortHub(run.id);
+      await within(reading, 5_000, "the broken stream ending");
 
-    // The stream broke: no terminal event and no [DONE] were made up.
-    expect(received.ended).toBe("broken");
-    const before = sseFrames(received.text.slice(0, received.text.lastIndexOf("\n\n") + 2));
-    expect(before.map((frame) => frame.event)).toContain("thread.message.delta");
-    expect(before.map((frame) => frame.data)).not.toContain("[DONE]");
-    expect(before.map((frame) => frame.event)).not.toContain("thread.run.completed");
+      // The stream broke: no terminal event and no [DONE] were made up.
+      expect(received.ended).toBe("broken");
+      const before = sseFrames(received.text.slice(0, received.text.lastIndexOf("\n\n") + 2));
+      expect(before.map((frame) => frame.event)).toContain("thread.message.delta");
+      expect(before.map((frame) => frame.data)).not.toContain("[DONE]");
+      expect(before.map((frame) => frame.event)).not.toContain("thread.run.completed");
 
-    // As EventSource would: reconnect with the last id received.
-    const rest = await readFrames(await get(path, { "last-event-id": String(before.at(-1)!.id) }));
-    const all = [...before, ...rest];
-    expectUpstreamSse(all);
-    expect(all.slice(0, -1).map((frame) => frame.id)).toEqual(all.slice(0, -1).map((_, index) => index + 1));
-    expect(all[0]!.event).toBe("thread.run.created");
-    expect(all.at(-2)!.event).toBe("thread.run.completed");
-    expect(deltaText(all)).toBe(await emulatorReply(thread.id, run.id));
-  });
+      // As EventSource would: reconnect with the last id received.
+      const rest = await readFrames(await get(path, { "last-event-id": String(before.at(-1)!.id) }));
+      const all = [...before, ...rest];
+      expectUpstreamSse(all);
+      expect(all.slice(0, -1).map((frame) => frame.id)).toEqual(all.slice(0, -1).map((_, index) => index + 1));
+      expect(all[0]!.event).toBe("thread.run.created");
+      expect(all.at(-2)!.event).toBe("thread.run.completed");
+      expect(deltaText(all)).toBe(await storedRunReply(thread.id, run.id));
+    },
+  );
 
   it.each(["abc", "-1", "1.5", "1234567890123456"])("a bad Last-Event-ID (%s) is a 400 naming it", async (bad) => {
     const { assistant, thread } = await setup("Bad ids");

@@ -1,13 +1,14 @@
-// Every tRPC procedure through the typed client, over the gateway Worker's fetch handler; what it answers is what the emulator holds.
+// Every tRPC procedure through the typed client, over the gateway Worker's fetch handler; what it answers is what the
+// records' keeper holds (the emulator, or under `responses` Runcast's own records: `heldGet`).
 import { describe, expect, it } from "vitest";
-import { WEATHER_TOOL, createToolAssistant, emulatorSdk, gatewayFetch } from "./helpers/emulator";
-import { SLOW_RUN, emulatorGet, runcastClient, waitForRun } from "./helpers/runcast";
+import { WEATHER_TOOL, createToolAssistant, gatewayFetch } from "./helpers/emulator";
+import { SLOW_RUN, heldGet, heldSdk, restSdk, runcastClient, waitForRun } from "./helpers/runcast";
 
 const INCLUDE_CONTENT = "step_details.tool_calls[*].file_search.results[*].content" as const;
 
-/** A tool assistant and a thread of its own holding one user message. */
+/** A tool assistant and a thread of its own holding one user message, made through Runcast's /v1. */
 async function setup(text = "Hello there") {
-  const sdk = emulatorSdk();
+  const sdk = restSdk();
   const assistant = await createToolAssistant(sdk);
   const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
   return { sdk, assistant, thread };
@@ -84,7 +85,7 @@ describe("runs.create", () => {
       tool_choice: "auto",
       parallel_tool_calls: true,
     });
-    const held = await emulatorGet<{ id: string; created_at: number; instructions: string }>(
+    const held = await heldGet<{ id: string; created_at: number; instructions: string }>(
       `/threads/${thread.id}/runs/${run.id}`,
     );
     expect(held).toMatchObject({ id: run.id, created_at: run.created_at, instructions: run.instructions });
@@ -94,8 +95,7 @@ describe("runs.create", () => {
 
 describe("runs.createThreadAndRun", () => {
   it("creates the thread with its messages and runs it", async () => {
-    const sdk = emulatorSdk();
-    const assistant = await createToolAssistant(sdk);
+    const assistant = await createToolAssistant(restSdk());
     const runcast = runcastClient();
     const run = await runcast.runs.createThreadAndRun.mutate({
       assistant_id: assistant.id,
@@ -117,7 +117,7 @@ describe("runs.createThreadAndRun", () => {
     });
     expect(run.thread_id).toMatch(/^thread_/);
 
-    const thread = await sdk.beta.threads.retrieve(run.thread_id);
+    const thread = await heldSdk().beta.threads.retrieve(run.thread_id);
     expect(thread.metadata).toEqual({ channel: "web" });
     expect(await waitForRun(run.thread_id, run.id)).toMatchObject({ status: "completed" });
     const history = await runcast.threads.messages.list.query({ thread_id: run.thread_id, order: "asc" });
@@ -140,14 +140,14 @@ describe("runs.list", () => {
     const [first, second, third] = ids as [string, string, string];
 
     const all = await runcast.runs.list.query({ thread_id: thread.id });
-    expect(all).toEqual(await emulatorGet(`/threads/${thread.id}/runs`));
+    expect(all).toEqual(await heldGet(`/threads/${thread.id}/runs`));
     expect(all.data.map((run) => run.id)).toEqual([third, second, first]);
     expect(all).toMatchObject({ object: "list", first_id: third, last_id: first, has_more: false });
 
     const page1 = await runcast.runs.list.query({ thread_id: thread.id, limit: 2 });
     expect(page1).toMatchObject({ first_id: third, last_id: second, has_more: true });
     expect(page1.data.map((run) => run.id)).toEqual([third, second]);
-    expect(page1).toEqual(await emulatorGet(`/threads/${thread.id}/runs?limit=2`));
+    expect(page1).toEqual(await heldGet(`/threads/${thread.id}/runs?limit=2`));
 
     const page2 = await runcast.runs.list.query({ thread_id: thread.id, limit: 2, after: page1.last_id! });
     expect(page2.data.map((run) => run.id)).toEqual([first]);
@@ -156,11 +156,11 @@ describe("runs.list", () => {
     const ascending = await runcast.runs.list.query({ thread_id: thread.id, order: "asc", limit: 2 });
     expect(ascending.data.map((run) => run.id)).toEqual([first, second]);
     expect(ascending.has_more).toBe(true);
-    expect(ascending).toEqual(await emulatorGet(`/threads/${thread.id}/runs?order=asc&limit=2`));
+    expect(ascending).toEqual(await heldGet(`/threads/${thread.id}/runs?order=asc&limit=2`));
 
     const before = await runcast.runs.list.query({ thread_id: thread.id, order: "asc", before: third });
     expect(before.data.map((run) => run.id)).toEqual([first, second]);
-    expect(before).toEqual(await emulatorGet(`/threads/${thread.id}/runs?order=asc&before=${third}`));
+    expect(before).toEqual(await heldGet(`/threads/${thread.id}/runs?order=asc&before=${third}`));
 
     const empty = await runcast.runs.list.query({ thread_id: thread.id, after: first });
     expect(empty).toEqual({ object: "list", data: [], first_id: null, last_id: null, has_more: false });
@@ -181,7 +181,7 @@ describe("runs.retrieve", () => {
     await waitForRun(thread.id, created.id);
     hints.length = 0;
     const run = await runcast.runs.retrieve.query({ thread_id: thread.id, run_id: created.id });
-    expect(run).toEqual(await emulatorGet(`/threads/${thread.id}/runs/${created.id}`));
+    expect(run).toEqual(await heldGet(`/threads/${thread.id}/runs/${created.id}`));
     expect(run).toMatchObject({ id: created.id, status: "completed" });
     expect(run.usage?.total_tokens).toBeGreaterThan(0);
     // The gateway's HTTP answer carries a poll hint (the emulator's is 20 ms in tests, vitest.config.ts).
@@ -206,7 +206,7 @@ describe("runs.update", () => {
       metadata: { stage: "two", reviewer: "ann" },
     });
     expect(updated).toMatchObject({ id: created.id, metadata: { stage: "two", reviewer: "ann" } });
-    expect(updated).toEqual(await emulatorGet(`/threads/${thread.id}/runs/${created.id}`));
+    expect(updated).toEqual(await heldGet(`/threads/${thread.id}/runs/${created.id}`));
   });
 });
 
@@ -289,9 +289,7 @@ describe("runs.steps", () => {
       include: [INCLUDE_CONTENT],
     });
     expect(steps).toEqual(
-      await emulatorGet(
-        `/threads/${thread.id}/runs/${created.id}/steps?include[]=${encodeURIComponent(INCLUDE_CONTENT)}`,
-      ),
+      await heldGet(`/threads/${thread.id}/runs/${created.id}/steps?include[]=${encodeURIComponent(INCLUDE_CONTENT)}`),
     );
     expect(steps.data.map((step) => step.type)).toEqual(["message_creation", "tool_calls"]);
     expect(steps.data.every((step) => step.run_id === created.id && step.status === "completed")).toBe(true);
@@ -311,7 +309,7 @@ describe("runs.steps", () => {
         step_id: step.id,
       });
       expect(one).toEqual(step);
-      expect(one).toEqual(await emulatorGet(`/threads/${thread.id}/runs/${created.id}/steps/${step.id}`));
+      expect(one).toEqual(await heldGet(`/threads/${thread.id}/runs/${created.id}/steps/${step.id}`));
     }
     const withInclude = await runcast.runs.steps.retrieve.query({
       thread_id: thread.id,
@@ -334,7 +332,7 @@ describe("threads.messages.list", () => {
     await waitForRun(thread.id, secondRun.id);
 
     const history = await runcast.threads.messages.list.query({ thread_id: thread.id });
-    expect(history).toEqual(await emulatorGet(`/threads/${thread.id}/messages`));
+    expect(history).toEqual(await heldGet(`/threads/${thread.id}/messages`));
     expect(history.data.map((message) => [message.role, message.run_id])).toEqual([
       ["assistant", secondRun.id],
       ["user", null],
@@ -344,7 +342,7 @@ describe("threads.messages.list", () => {
     expect(textOf(history.data[0]!)).toMatch(/^You said: "And about lakes"\./);
 
     const ofFirst = await runcast.threads.messages.list.query({ thread_id: thread.id, run_id: firstRun.id });
-    expect(ofFirst).toEqual(await emulatorGet(`/threads/${thread.id}/messages?run_id=${firstRun.id}`));
+    expect(ofFirst).toEqual(await heldGet(`/threads/${thread.id}/messages?run_id=${firstRun.id}`));
     expect(ofFirst.data).toHaveLength(1);
     expect(ofFirst.data[0]).toMatchObject({ role: "assistant", run_id: firstRun.id });
     expect(textOf(ofFirst.data[0]!)).toMatch(/^You said: "Tell me about rivers"\./);

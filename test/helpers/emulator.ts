@@ -79,7 +79,16 @@ export const TIME_TOOL = {
   },
 };
 
-/** An assistant with the two function tools above, created on the emulator for one test. */
+/** The official SDK pointed at the gateway's REST surface, unchanged (`restSdk` in runcast.ts). */
+export function gatewaySdk(options: { fetch?: typeof fetch } = {}) {
+  return new OpenAI({ apiKey: "x", baseURL: `${GATEWAY}/v1`, fetch: options.fetch ?? gatewayFetch, maxRetries: 0 });
+}
+
+/**
+ * An assistant with the two function tools above, for one test: on the emulator, or wherever `client` points (the
+ * shared run tests pass Runcast's /v1, which keeps it upstream for `assistants` and `foundry`, in its own records for
+ * `responses`).
+ */
 export async function createToolAssistant(client = emulatorSdk()) {
   return client.beta.assistants.create({
     model: "gpt-4o",
@@ -89,9 +98,11 @@ export async function createToolAssistant(client = emulatorSdk()) {
   });
 }
 
-/** A tool assistant and a thread of its own holding one user message, made on the emulator for one test. */
-export async function toolAssistantAndThread(text = "Hello there") {
-  const sdk = emulatorSdk();
+/**
+ * A tool assistant and a thread of its own holding one user message, made for one test on the emulator (the SDK
+ * returned, for runs created straight on it), or wherever `sdk` points (Runcast's /v1 in the shared run tests).
+ */
+export async function toolAssistantAndThread(text = "Hello there", sdk = emulatorSdk()) {
   const assistant = await createToolAssistant(sdk);
   const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
   return { sdk, assistant, thread };

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { AppRouter } from "../../src/client";
 import type { HubState } from "../../src/durable/hub-state";
-import { emulatorGet } from "./runcast";
+import { restGet } from "./runcast";
 import { WorkerWebSocket } from "./worker-websocket";
 
 /** One event as a subscriber received it: its event id (the log's sequence number), name and data. */
@@ -239,24 +239,22 @@ export async function nextPollDelay(runId: string): Promise<{ min: number; max: 
   return { min: at - after, max: at - before };
 }
 
-// ---- The emulator's view of a run. ----
+// ---- A run's replies and steps as stored, read through Runcast's /v1. ----
 
-interface EmulatorMessage {
+interface StoredMessage {
   id: string;
   role: string;
   status: string;
   content: Array<{ type: string; text?: { value: string } }>;
 }
 
-/** The text of the assistant messages the run wrote, as the emulator stores it. */
-export async function emulatorReply(threadId: string, runId: string): Promise<string> {
-  const page = await emulatorGet<{ data: EmulatorMessage[] }>(
-    `/threads/${threadId}/messages?run_id=${runId}&order=asc`,
-  );
+/** The text of the assistant messages the run wrote, as stored. */
+export async function storedRunReply(threadId: string, runId: string): Promise<string> {
+  const page = await restGet<{ data: StoredMessage[] }>(`/threads/${threadId}/messages?run_id=${runId}&order=asc`);
   return page.data.map((message) => message.content.map((part) => part.text?.value ?? "").join("")).join("");
 }
 
-export interface EmulatorStep {
+export interface StoredStep {
   id: string;
   type: string;
   status: string;
@@ -270,7 +268,7 @@ export interface EmulatorStep {
   };
 }
 
-/** The run's steps as the emulator stores them, oldest first. */
-export async function emulatorSteps(threadId: string, runId: string): Promise<EmulatorStep[]> {
-  return (await emulatorGet<{ data: EmulatorStep[] }>(`/threads/${threadId}/runs/${runId}/steps?order=asc`)).data;
+/** The run's steps as stored, oldest first. */
+export async function storedSteps(threadId: string, runId: string): Promise<StoredStep[]> {
+  return (await restGet<{ data: StoredStep[] }>(`/threads/${threadId}/runs/${runId}/steps?order=asc`)).data;
 }

@@ -11,7 +11,7 @@ import {
 import { EventSource } from "eventsource";
 import type { AppRouter } from "../../src/client";
 import type { inferRouterOutputs } from "@trpc/server";
-import { emulatorSdk, GATEWAY, gatewayFetch } from "./emulator";
+import { GATEWAY, gatewayFetch, gatewaySdk } from "./emulator";
 import { WorkerWebSocket } from "./worker-websocket";
 
 /** One event as a subscriber received it: its event id (the hub's sequence number), name and data. */
@@ -355,9 +355,9 @@ export const ids = (events: Received[]) => events.map((event) => event.id);
 export const range = (from: number, to: number) =>
   Array.from({ length: Math.max(0, to - from + 1) }, (_, index) => from + index);
 
-/** A plain assistant (no tools) and a thread with one user message, created on the emulator. */
+/** A plain assistant (no tools) and a thread with one user message, created through Runcast's /v1. */
 export async function runSetup(message = "Tell me about lighthouses") {
-  const sdk = emulatorSdk();
+  const sdk = gatewaySdk();
   const assistant = await sdk.beta.assistants.create({
     model: "gpt-4o",
     name: "Plain",
@@ -367,9 +367,9 @@ export async function runSetup(message = "Tell me about lighthouses") {
   return { sdk, assistant, thread };
 }
 
-/** The text of the assistant message the emulator stores for a run. */
+/** The text of the assistant message stored for a run, read through Runcast's /v1. */
 export async function storedReply(threadId: string, runId: string): Promise<string> {
-  const page = await emulatorSdk().beta.threads.messages.list(threadId, { run_id: runId });
+  const page = await gatewaySdk().beta.threads.messages.list(threadId, { run_id: runId });
   const message = page.data.find((m) => m.role === "assistant");
   if (!message) throw new Error(`no assistant message for ${runId}`);
   return message.content.map((part) => (part.type === "text" ? part.text.value : "")).join("");

@@ -1,11 +1,19 @@
 // Test access to Runcast's own surfaces (the typed tRPC client, the /v1 REST surface) and small readers of the emulator's state.
 import { TRPCClientError } from "@trpc/client";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { EventSource } from "eventsource";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { Run } from "openai/resources/beta/threads/runs/runs";
 import { createRuncastClient, type AppRouter } from "../../src/client";
-import { GATEWAY, emulatorFetch, emulatorRequest, emulatorSdk, gatewayFetch } from "./emulator";
+import { GATEWAY, emulatorFetch, emulatorRequest, emulatorSdk, gatewayFetch, gatewaySdk } from "./emulator";
 import { WorkerWebSocket } from "./worker-websocket";
+
+/** The provider the project runs (vitest.config.ts's RUNCAST_PROVIDER), `assistants` when it names none. */
+export const provider = (env as { RUNCAST_PROVIDER?: string }).RUNCAST_PROVIDER ?? "assistants";
+
+/** Under `responses` the upstream has no assistants, threads, messages or runs: Runcast keeps them itself. */
+export const runcastKeepsRecords = provider === "responses";
 
 export const TERMINAL_STATUSES = ["completed", "incomplete", "failed", "cancelled", "expired"];
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,9 +43,7 @@ export const frontendClient = () =>
   });
 
 /** The official SDK pointed at the gateway's REST surface, unchanged. */
-export function restSdk(options: { fetch?: typeof fetch } = {}) {
-  return new OpenAI({ apiKey: "x", baseURL: `${GATEWAY}/v1`, fetch: options.fetch ?? gatewayFetch, maxRetries: 0 });
-}
+export const restSdk = gatewaySdk;
 
 export type RuncastError = TRPCClientError<AppRouter>;
 
@@ -81,14 +87,32 @@ export async function emulatorGet<T = unknown>(path: string): Promise<T> {
   return response.json();
 }
 
-/** Retrieves a run from the emulator until its status is one of `statuses`. */
+/** A GET on Runcast's /v1 REST surface, as raw JSON. */
+export async function restGet<T = unknown>(path: string): Promise<T> {
+  const response = await gatewayFetch(`${GATEWAY}/v1${path}`, { headers: { authorization: "Bearer x" } });
+  if (!response.ok) throw new Error(`gateway GET /v1${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/**
+ * A GET on whoever keeps the Assistants records, as raw JSON: the upstream itself (the emulator's API, untouched by any
+ * SDK or gateway) for `assistants` and `foundry`; under `responses`, where the upstream has no such records, Runcast's
+ * own through its /v1 surface.
+ */
+export const heldGet = <T = unknown>(path: string): Promise<T> =>
+  runcastKeepsRecords ? restGet<T>(path) : emulatorGet<T>(path);
+
+/** The official SDK on whoever keeps the Assistants records (as `heldGet`): the emulator, or Runcast's /v1. */
+export const heldSdk = (): OpenAI => (runcastKeepsRecords ? gatewaySdk() : emulatorSdk());
+
+/** Retrieves a run from whoever keeps it (as `heldGet`) until its status is one of `statuses`. */
 export async function waitForRun(
   threadId: string,
   runId: string,
   statuses: string[] = TERMINAL_STATUSES,
   timeoutMs = 10_000,
 ): Promise<Run> {
-  const client = emulatorSdk();
+  const client = heldSdk();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await client.beta.threads.runs.retrieve(runId, { thread_id: threadId });
@@ -99,10 +123,31 @@ export async function waitForRun(
   }
 }
 
-/** The emulator's runs on a thread (newest first), by id. */
+/**
+ * The runs the upstream took on a thread (newest first), by id: the emulator's own list; under `responses`, Runcast's
+ * runs of the thread, each of which exists only once the upstream took its first response (a refused create leaves
+ * none behind).
+ */
 export async function emulatorRunIds(threadId: string): Promise<string[]> {
-  const page = await emulatorGet<{ data: Array<{ id: string }> }>(`/threads/${threadId}/runs?limit=100`);
+  const page = await heldGet<{ data: Array<{ id: string }> }>(`/threads/${threadId}/runs?limit=100`);
   return page.data.map((run) => run.id);
+}
+
+/**
+ * A request straight to the upstream naming a run, as raw HTTP (what an `emulator_http_errors` fault armed on the run
+ * answers): the run itself, or under `responses` the latest response of its chain, as the thread's records name it.
+ */
+export async function upstreamRunRequest(threadId: string, runId: string): Promise<Response> {
+  if (!runcastKeepsRecords) return emulatorRequest("GET", `/threads/${threadId}/runs/${runId}`);
+  const threads = env.RESPONSES_THREADS;
+  const chain = await runInDurableObject(threads.get(threads.idFromName(threadId)), (_object, state) => {
+    const row = state.storage.sql.exec<{ json: string }>(`SELECT json FROM runs WHERE id = ?`, runId).toArray()[0];
+    return row ? (JSON.parse(row.json) as { chain: string[] }).chain : [];
+  });
+  if (chain.length === 0) throw new Error(`run ${runId} has no response upstream`);
+  return emulatorFetch(`${GATEWAY}/emulator/v1/responses/${chain.at(-1)}`, {
+    headers: { authorization: "Bearer test-key" },
+  });
 }
 
 /** Metadata that slows a run down enough to catch it active (and cancel it, or collide with it). */

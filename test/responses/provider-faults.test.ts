@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayEnv } from "../../src/env";
 import type { UpstreamEvent } from "../../src/providers/provider";
 import type { ThreadStore } from "../../src/providers/responses/thread-store";
-import { resetEmulatorSettings } from "../helpers/emulator";
+import { resetEmulatorSettings, setEmulatorSettings } from "../helpers/emulator";
 import { expectValid } from "../helpers/openapi-schemas";
 import { rejection, sleep } from "../helpers/runcast";
 import { responsesRequest } from "../helpers/responses";
@@ -52,7 +52,8 @@ describe("cancel", () => {
       events.push(event);
       if (event.event === "thread.message.delta" && !cancelled) cancelled = p.cancelRun(thread.id, runOf(events));
     }
-    expect(((await cancelled) as { status: string }).status).toBe("cancelled");
+    // Answered as the Assistants API answers a cancel: `cancelling` at once; the run ends cancelled after.
+    expect(((await cancelled) as { status: string }).status).toBe("cancelling");
     expectValidEvents(events);
     // Deltas already on their way may still arrive between `cancelling` and the end.
     const tail = names(events).slice(names(events).indexOf("thread.run.cancelling"));
@@ -65,6 +66,42 @@ describe("cancel", () => {
     expect(reply).toMatchObject({ status: "incomplete", incomplete_details: { reason: "run_cancelled" } });
     const again = (await rejection(p.cancelRun(thread.id, run.id))) as UpstreamError;
     expect(again.message).toBe("Cannot cancel run with status 'cancelled'.");
+  });
+  it("an upstream that cannot be reached to cancel: the run still ends cancelled, and its late events are ignored", async () => {
+    const p = provider();
+    const { assistant, thread } = await seed("Hello there", p);
+    const stream = await p.streamRun(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "30", emulator_reply_words: "300" },
+    });
+    const events: UpstreamEvent[] = [];
+    let cancelled: Promise<unknown> | null = null;
+    for await (const event of stream) {
+      events.push(event);
+      if (event.event === "thread.message.delta" && !cancelled) {
+        // Every request from now fails (the cancel and the retrieve after it); the open stream goes on.
+        await setEmulatorSettings({ http_errors: { status: 500, count: 20, retry_after: 0 } });
+        cancelled = p.cancelRun(thread.id, runOf(events));
+      }
+    }
+    expect(((await cancelled) as { status: string }).status).toBe("cancelling");
+    expectValidEvents(events);
+    expect(names(events).at(-1)).toBe("thread.run.cancelled");
+    expect(names(events)).not.toContain("thread.run.completed");
+    await resetEmulatorSettings();
+    const { run } = await p.retrieveRun(thread.id, runOf(events));
+    expect(run).toMatchObject({ status: "cancelled", cancelled_at: expect.any(Number) });
+  });
+});
+
+describe("an unknown assistant", () => {
+  it("is a 404 naming assistant_id, as the Assistants API's, and leaves no run", async () => {
+    const p = provider();
+    const { thread } = await seed("Hello there", p);
+    const error = (await rejection(p.streamRun(thread.id, { assistant_id: "asst_missing" }))) as UpstreamError;
+    expect(error.message).toBe("No assistant found with id 'asst_missing'.");
+    expect(error.details).toMatchObject({ status: 404, type: "invalid_request_error", param: "assistant_id" });
+    expect((await p.listRuns(thread.id, {})).data).toEqual([]);
   });
 });
 

@@ -40,6 +40,7 @@ export class ResponsesThread extends DurableObject<GatewayEnv> {
           id,
         ),
       ),
+    background: (work) => this.ctx.waitUntil(work),
   });
 
   /** OpenAI (or a compatible base URL) with a key, else the emulator; Azure's Responses surface is not wired yet. */

@@ -3,6 +3,7 @@
 import type { Thread } from "openai/resources/beta/threads/threads";
 import type { Assistant, ListPage, Message, Run, RunParams, RunStep, UpstreamEvent } from "../provider";
 import type { CreateThreadAndRunInput, ToolOutput } from "../../schemas/runs";
+import { UpstreamError } from "../../errors/upstream-error";
 import { newId } from "./ids";
 import { page, type PageQuery } from "./pages";
 import { newRunState, seconds, type RunLimits, type RunState } from "./run-objects";
@@ -27,6 +28,8 @@ export interface ThreadServiceHost {
   driver: RunDriver;
   upstream(): ResponsesUpstream;
   assistant(id: string): Promise<Assistant>;
+  /** Work that goes on after the call that started it has been answered. */
+  background(work: Promise<unknown>): void;
 }
 
 export class ThreadService {
@@ -157,7 +160,7 @@ export class ThreadService {
       const record = this.record(threadId);
       const active = this.activeRun();
       if (active) throw invalidRequest(`Thread ${threadId} already has an active run ${active.run.id}.`);
-      const assistant = await this.host.assistant(params.assistant_id);
+      const assistant = await this.assistantOfRun(params.assistant_id);
       await this.closeDanglingCalls(threadId);
       await this.addMessages(threadId, params.additional_messages ?? []);
       const run = newRun({
@@ -186,6 +189,17 @@ export class ThreadService {
       tool_resources: tool_resources ?? init?.tool_resources,
     });
     return this.startRun(threadId, params, limits, [{ event: "thread.created", data: thread }]);
+  }
+
+  /** The run's assistant; one that does not exist is the Assistants API's 404 naming `assistant_id`. */
+  private async assistantOfRun(id: string): Promise<Assistant> {
+    try {
+      return await this.host.assistant(id);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.details.status === 404)
+        throw invalidRequest(error.message, 404, "assistant_id");
+      throw error;
+    }
   }
 
   run(threadId: string, runId: string): RunState {
@@ -264,26 +278,45 @@ export class ThreadService {
   }
 
   /**
-   * A run waiting for outputs has nothing upstream to cancel and ends here; a running response is cancelled upstream,
-   * and whatever the upstream answers (cancelled, or finished first) is told.
+   * As the Assistants API answers a cancel: the run `cancelling` at once, and `cancelled` once it has ended. A run
+   * waiting for outputs has nothing upstream to cancel and ends here at once; a running response is cancelled upstream
+   * after the answer, and whatever the upstream answers (cancelled, or finished first) is told.
    */
-  async cancelRun(threadId: string, runId: string): Promise<Run> {
+  cancelRun(threadId: string, runId: string): Run {
     const { driver } = this.host;
     const state = this.run(threadId, runId);
+    if (!isActive(state.run)) throw invalidRequest(`Cannot cancel run with status '${state.run.status}'.`);
+    if (state.run.status === "cancelling") return state.run;
+    const waiting = state.run.status === "requires_action";
+    driver.cancelling(runId);
+    const answer = driver.state(runId)!.run;
     const cancelLocally = () =>
       driver.local(runId, (s) =>
-        s.run.status === "requires_action" ? endRun(s, seconds(Date.now()), { status: "cancelled" }) : [],
+        s.run.status === "cancelling" || s.run.status === "requires_action"
+          ? endRun(s, seconds(Date.now()), { status: "cancelled" })
+          : [],
       );
-    if (!isActive(state.run)) throw invalidRequest(`Cannot cancel run with status '${state.run.status}'.`);
-    if (state.run.status === "requires_action") cancelLocally();
-    else if (state.run.status !== "cancelling" && state.current) {
-      driver.cancelling(runId);
+    if (waiting || !state.current) cancelLocally();
+    else {
       const responseId = state.current.responseId;
       const upstream = this.host.upstream();
-      const final = await upstream.cancel(responseId).catch(() => upstream.retrieve(responseId));
-      driver.apply(runId, snapshotEvents(driver.state(runId)!, final));
-      cancelLocally();
+      this.host.background(
+        upstream
+          .cancel(responseId)
+          .catch(() => upstream.retrieve(responseId))
+          .then((final) => {
+            driver.apply(runId, snapshotEvents(driver.state(runId)!, final));
+            // Still `cancelling` if the upstream's answer ended nothing (its own cancel still under way): ended here.
+            cancelLocally();
+          })
+          .catch((error) => {
+            // The caller asked for the run to end and Runcast's record is the run: it ends cancelled here, and
+            // whatever the unreachable response still does is ignored (an ended run takes no more events).
+            console.error(`ResponsesThread: cancelling ${runId} upstream failed; cancelled here:`, error);
+            cancelLocally();
+          }),
+      );
     }
-    return driver.state(runId)!.run;
+    return answer;
   }
 }
