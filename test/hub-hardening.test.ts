@@ -263,8 +263,9 @@ describe("6. a poll that fails in a way that is not an upstream error", () => {
       await fireHubAlarm(run.id);
       const at = await hubAlarm(run.id);
       expect(at).not.toBeNull();
-      // Never in the past: at least the first poll delay (RUNCAST_POLL_MIN_MS = 50) ahead. Before the fix, the alarm came again at once.
-      expect(at! - before).toBeGreaterThanOrEqual(50);
+      // Never in the past: about the first poll delay (RUNCAST_POLL_MIN_MS = 50) ahead. Before the fix, the alarm came again
+      // at once. (workerd's clocks move only on I/O, so the hub's `now` may trail this test's by a millisecond or two.)
+      expect(at! - before).toBeGreaterThanOrEqual(45);
       attempts.push((await hubState(run.id))!.poll.attempt);
     }
     // Each failure counts toward the backoff (the first fire may have met a poll already on its way, which succeeded).
