@@ -104,6 +104,16 @@ describe("assistants", () => {
     expect(await runcast.assistants.retrieve.query({ assistant_id: kept.id })).toEqual(kept);
     expect((await emulatorSettings()).http_errors).toBeNull();
   });
+
+  it("Azure's tool types pass Runcast's checks and reach the upstream, whose Assistants API refuses them", async () => {
+    const before = (await runcast.assistants.list.query({ limit: 100 })).data.length;
+    const refused = await rpcError(
+      runcast.assistants.create.mutate({ model: "gpt-4o", tools: [{ type: "bing_grounding" } as never] }),
+    );
+    expect(refused.data?.code).toBe("BAD_REQUEST");
+    expect(refused.data?.upstream).toMatchObject({ status: 400 });
+    expect((await runcast.assistants.list.query({ limit: 100 })).data).toHaveLength(before);
+  });
 });
 
 describe("threads and messages", () => {

@@ -60,7 +60,29 @@ const functionName = z
   .string()
   .regex(FUNCTION_NAME, { error: 'function names use letters, digits, "_" and "-", at most 64 characters' });
 
+/**
+ * Azure AI Foundry's own tool types (classic agents), which the Assistants API does not know. Runcast passes them through
+ * untouched: their settings are Azure's to check (the `foundry` provider's upstream answers for them), and the other
+ * providers refuse them with the upstream's 400.
+ */
+export const AZURE_TOOL_TYPES = [
+  "azure_ai_search",
+  "azure_function",
+  "bing_custom_search",
+  "bing_grounding",
+  "browser_automation",
+  "connected_agent",
+  "deep_research",
+  "fabric_dataagent",
+  "mcp",
+  "openapi",
+  "sharepoint_grounding",
+] as const;
+
+export const isAzureTool = (tool: { type: string }) => (AZURE_TOOL_TYPES as readonly string[]).includes(tool.type);
+
 export const tool = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.enum(AZURE_TOOL_TYPES) }),
   z.strictObject({ type: z.literal("code_interpreter") }),
   z.strictObject({
     type: z.literal("file_search"),

@@ -34,6 +34,18 @@ const newVectorStore = z.strictObject({
   metadata: metadata.nullish(),
 });
 
+/**
+ * Foundry's resources for its own tools (an MCP server's approval mode and headers, an Azure AI Search index), passed
+ * through untouched like the tools themselves.
+ */
+const azureToolResources = {
+  mcp: z
+    .array(z.looseObject({ server_label: z.string().min(1).max(256) }))
+    .max(128)
+    .optional(),
+  azure_ai_search: z.looseObject({}).optional(),
+};
+
 /** On creation, file_search names a vector store or has one made, never both (the upstream's `oneOf`). */
 export const newToolResources = z.strictObject({
   code_interpreter: codeInterpreter.optional(),
@@ -46,10 +58,12 @@ export const newToolResources = z.strictObject({
       error: "give either vector_store_ids or vector_stores, not both or neither",
     })
     .optional(),
+  ...azureToolResources,
 });
 
 /** On modification, only existing ids can be named. */
 export const toolResourcesChange = z.strictObject({
   code_interpreter: codeInterpreter.optional(),
   file_search: z.strictObject({ vector_store_ids: vectorStoreIds.optional() }).optional(),
+  ...azureToolResources,
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resetEmulatorSettings } from "../helpers/emulator";
 import { deltaText, Tab, within, type SeenEvent } from "../helpers/hub-lifecycle";
 import { expectValid } from "../helpers/openapi-schemas";
-import { frontendClient, restSdk } from "../helpers/runcast";
+import { frontendClient, restSdk, rpcError } from "../helpers/runcast";
 import { provider, seed } from "../helpers/responses-provider";
 
 afterEach(async () => {
@@ -164,5 +164,34 @@ describe("the official openai SDK on the gateway's /v1", () => {
     expect(run.usage).toMatchObject({ completion_tokens: 12 });
     const reply = (await p.listMessages(thread.id, { run_id: run.id })).data[0]!;
     expect(reply.content[0]).toMatchObject({ text: { value: expect.stringMatching(/^You said: "Hello there"\./) } });
+  });
+});
+
+describe("Azure's tool types", () => {
+  it("are refused with a 400 naming the tool, before anything is kept: on assistants and on a run's tools", async () => {
+    const client = runcast();
+    const before = await client.assistants.list.query({ limit: 100 });
+    const mcp = { type: "mcp", server_label: "docs", server_url: "https://mcp.example.test/docs" };
+    const refused = await rpcError(
+      client.assistants.create.mutate({
+        model: "gpt-4o",
+        tools: [{ type: "function", function: { name: "f" } }, mcp as never],
+      }),
+    );
+    expect(refused.data?.code).toBe("BAD_REQUEST");
+    expect(refused.message).toMatch(/^Tool type 'mcp' is Azure AI Foundry's/);
+    expect(refused.data?.upstream).toMatchObject({ status: 400, param: "tools[1].type" });
+    expect((await client.assistants.list.query({ limit: 100 })).data).toEqual(before.data);
+
+    const { assistant, thread } = await seed("Hello there", provider());
+    const onRun = await rpcError(
+      client.runs.create.mutate({
+        thread_id: thread.id,
+        assistant_id: assistant.id,
+        tools: [{ type: "bing_grounding" } as never],
+      }),
+    );
+    expect(onRun.message).toMatch(/^Tool type 'bing_grounding' is Azure AI Foundry's/);
+    expect((await client.runs.list.query({ thread_id: thread.id })).data).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // The Responses provider: the Assistants runs surface answered from Runcast's own records (one Durable Object per
 // thread, one for assistants), whose runs are chains of background responses on the thread's conversation.
 import type { GatewayEnv } from "../../env";
-import { UpstreamError } from "../../errors/upstream-error";
+import { isAzureTool } from "../../schemas/common";
 import { isApproval, type CreateThreadAndRunInput, type ToolOutput } from "../../schemas/runs";
 import type { Assistant, ListPage, RunsProvider, ThreadChanges } from "../provider";
 import { readEvents } from "./event-stream";
@@ -11,7 +11,7 @@ import { ASSISTANTS_OBJECT } from "./responses-assistants";
 import type { AssistantInput } from "./assistant-records";
 import type { RunLimits } from "./run-objects";
 import { DEFAULT_EXPIRES_SECONDS } from "./run-request";
-import { unwrap } from "./rpc-outcome";
+import { invalidRequest, unwrap } from "./rpc-outcome";
 import type { MessageInput } from "./thread-messages";
 import type { ThreadInit } from "./thread-service";
 
@@ -31,6 +31,17 @@ export function runLimits(env: GatewayEnv): RunLimits {
   };
 }
 
+/** Azure's own tool types have no Responses counterpart: refused, naming the first, before anything is kept or sent. */
+function refuseAzureTools(tools: ReadonlyArray<{ type: string }> | null | undefined): void {
+  const index = tools?.findIndex(isAzureTool) ?? -1;
+  if (index < 0) return;
+  throw invalidRequest(
+    `Tool type '${tools![index]!.type}' is Azure AI Foundry's; the responses provider runs function and code_interpreter tools (RUNCAST_PROVIDER=foundry serves Azure's).`,
+    400,
+    `tools[${index}].type`,
+  );
+}
+
 /** The runs surface, plus the assistants, threads and messages CRUD that Responses has no home for. */
 export type ResponsesProvider = RunsProvider & ReturnType<typeof crud>;
 
@@ -39,9 +50,12 @@ export function responsesProvider(env: GatewayEnv, overrides: Partial<RunLimits>
   const thread = (threadId: string) => env.RESPONSES_THREADS.get(env.RESPONSES_THREADS.idFromName(threadId));
   return {
     ...crud(env),
-    streamRun: async (threadId, params) =>
-      readEvents(unwrap(await thread(threadId).startRun(threadId, params, limits))),
+    streamRun: async (threadId, params) => {
+      refuseAzureTools(params.tools);
+      return readEvents(unwrap(await thread(threadId).startRun(threadId, params, limits)));
+    },
     streamThreadAndRun: async (params: CreateThreadAndRunInput) => {
+      refuseAzureTools(params.tools);
       const threadId = newId("thread");
       return readEvents(unwrap(await thread(threadId).startThreadAndRun(threadId, params, limits)));
     },
@@ -55,12 +69,7 @@ export function responsesProvider(env: GatewayEnv, overrides: Partial<RunLimits>
     streamSubmitToolOutputs: async (threadId, runId, answers) => {
       // Approvals answer Foundry's MCP calls; a Responses run only ever waits for function outputs.
       if (answers.some(isApproval))
-        throw new UpstreamError(`Run ${runId} is waiting for tool outputs, not tool approvals.`, "http", {
-          status: 400,
-          type: "invalid_request_error",
-          param: "tool_approvals",
-          code: null,
-        });
+        throw invalidRequest(`Run ${runId} is waiting for tool outputs, not tool approvals.`, 400, "tool_approvals");
       const outputs = answers.filter((answer): answer is ToolOutput => !isApproval(answer));
       return readEvents(unwrap(await thread(threadId).submitToolOutputs(threadId, runId, outputs)));
     },
@@ -78,11 +87,15 @@ function crud(env: GatewayEnv) {
   const assistants = () => env.RESPONSES_ASSISTANTS.get(env.RESPONSES_ASSISTANTS.idFromName(ASSISTANTS_OBJECT));
   const thread = (threadId: string) => env.RESPONSES_THREADS.get(env.RESPONSES_THREADS.idFromName(threadId));
   return {
-    createAssistant: async (input: AssistantInput & { model: string }): Promise<Assistant> =>
-      unwrap(await assistants().create(input)),
+    createAssistant: async (input: AssistantInput & { model: string }): Promise<Assistant> => {
+      refuseAzureTools(input.tools);
+      return unwrap(await assistants().create(input));
+    },
     retrieveAssistant: async (id: string): Promise<Assistant> => unwrap(await assistants().retrieve(id)),
-    updateAssistant: async (id: string, input: AssistantInput): Promise<Assistant> =>
-      unwrap(await assistants().update(id, input)),
+    updateAssistant: async (id: string, input: AssistantInput): Promise<Assistant> => {
+      refuseAzureTools(input.tools);
+      return unwrap(await assistants().update(id, input));
+    },
     deleteAssistant: async (id: string) => unwrap(await assistants().delete(id)),
     listAssistants: async (query: PageQuery): Promise<ListPage<Assistant>> => unwrap(await assistants().list(query)),
     createThread: async (init: ThreadInit = {}) => {
@@ -93,15 +106,10 @@ function crud(env: GatewayEnv) {
     // A thread's tool resources are kept as created; a change to them is refused rather than silently dropped.
     updateThread: async (threadId: string, changes: ThreadChanges) => {
       if (changes.tool_resources != null)
-        throw new UpstreamError(
+        throw invalidRequest(
           "Changing a thread's tool_resources is not supported with the responses provider.",
-          "http",
-          {
-            status: 400,
-            type: "invalid_request_error",
-            param: "tool_resources",
-            code: null,
-          },
+          400,
+          "tool_resources",
         );
       return changes.metadata === undefined
         ? unwrap(await thread(threadId).retrieveThread(threadId))
