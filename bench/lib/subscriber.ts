@@ -1,0 +1,120 @@
+// A run subscriber as the benchmarks run a thousand of them: a raw WebSocket speaking tRPC's subscription protocol to
+// the run's hub (GET /ws/threads/{t}/runs/{r}), reading each frame with string searches instead of JSON.parse so the
+// client's own CPU stays small beside the gateway's. It keeps each event's id, when it arrived, and the emulator's stamp.
+
+export interface Arrival {
+  /** The hub's event id (the log's sequence number). */
+  id: number;
+  /** performance.timeOrigin + performance.now() at receipt, in ms. */
+  at: number;
+  /** The emulator's `emulator_emitted_at_ms`, on message deltas of stamped runs. */
+  stamp: number | null;
+  bytes: number;
+}
+
+const DATA_ID = /^\{"id":1,"result":\{"type":"data","id":"(\d+)"/;
+const STAMP = /"emulator_emitted_at_ms":(\d+)/;
+const now = () => performance.timeOrigin + performance.now();
+
+export class RunSubscriber {
+  readonly arrivals: Arrival[] = [];
+  private socket!: WebSocket;
+  private settle: (() => void) | null = null;
+  /** Resolves when the hub says the subscription is over (the run ended) or the socket closes. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  closeCode: number | null = null;
+  /** Frames that were neither data, started nor stopped (errors): kept whole for the report. */
+  readonly other: string[] = [];
+  /** The id of the first `thread.run.requires_action` event received: where a waiting run's backlog ends. */
+  requiresActionId: number | null = null;
+
+  private readonly url: string;
+  private readonly ref: { thread_id: string; run_id: string };
+
+  constructor(url: string, ref: { thread_id: string; run_id: string }) {
+    this.url = url;
+    this.ref = ref;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket = new WebSocket(this.url);
+      this.socket.addEventListener("open", () => resolve(), { once: true });
+      this.socket.addEventListener("error", (event) => reject(new Error(`socket error: ${String(event.type)}`)), {
+        once: true,
+      });
+      this.socket.addEventListener("message", (event) => this.receive(String(event.data)));
+      this.socket.addEventListener("close", (event) => {
+        this.closeCode = event.code;
+        this.resolveDone();
+      });
+    });
+  }
+
+  subscribe(lastEventId?: number): void {
+    this.socket.send(
+      JSON.stringify({
+        id: 1,
+        method: "subscription",
+        params: {
+          path: "runs.events",
+          input: this.ref,
+          ...(lastEventId !== undefined ? { lastEventId: String(lastEventId) } : {}),
+        },
+      }),
+    );
+  }
+
+  /** Resolves once `ready()` holds, checked at each event. */
+  async until(ready: (subscriber: RunSubscriber) => boolean): Promise<void> {
+    while (!ready(this)) await new Promise<void>((resolve) => (this.settle = resolve));
+  }
+
+  close(): void {
+    this.socket.close(1000);
+  }
+
+  private receive(text: string): void {
+    const at = now();
+    const data = DATA_ID.exec(text);
+    if (data) {
+      const stamp = STAMP.exec(text);
+      const id = Number(data[1]);
+      this.arrivals.push({ id, at, stamp: stamp ? Number(stamp[1]) : null, bytes: text.length });
+      if (this.requiresActionId === null && text.includes('"event":"thread.run.requires_action"'))
+        this.requiresActionId = id;
+      const settle = this.settle;
+      this.settle = null;
+      settle?.();
+      return;
+    }
+    if (text.includes('"type":"stopped"')) {
+      this.resolveDone();
+      return;
+    }
+    if (!text.includes('"type":"started"')) this.other.push(text.slice(0, 500));
+  }
+}
+
+/** The ids a subscriber got, checked against the log's 1..last: gaps, duplicates and reorderings counted. */
+export function checkSequence(
+  ids: number[],
+  from: number,
+  last: number,
+): { missing: number; duplicates: number; outOfOrder: number } {
+  const seen = new Set<number>();
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let previous = from - 1;
+  for (const id of ids) {
+    if (seen.has(id)) duplicates++;
+    seen.add(id);
+    if (id < previous) outOfOrder++;
+    previous = Math.max(previous, id);
+  }
+  let missing = 0;
+  for (let id = from; id <= last; id++) if (!seen.has(id)) missing++;
+  return { missing, duplicates, outOfOrder };
+}

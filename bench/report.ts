@@ -1,0 +1,157 @@
+// bench/RESULTS.md from the figures: a table per benchmark, each row with its goal and whether it is met.
+import type { DirectFigures } from "./direct.ts";
+import type { FanoutFigures } from "./fanout.ts";
+import type { ResumeFigures } from "./resume.ts";
+import type { SizeFigures } from "./size.ts";
+import { round } from "./lib/stats.ts";
+
+export interface Results {
+  machine: string;
+  date: string;
+  commit: string;
+  command: string;
+  quick: boolean;
+  plan: Record<string, unknown>;
+  seconds: number;
+  size: SizeFigures;
+  flat: Array<{ hub: FanoutFigures; floor: FanoutFigures }>;
+  paced: Array<{ hub: FanoutFigures; floor: FanoutFigures }>;
+  direct: DirectFigures[];
+  resume: ResumeFigures[];
+}
+
+const table = (head: string[], rows: Array<Array<string | number>>) =>
+  [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map(
+      (row) => `| ${row.map((cell) => (typeof cell === "number" ? String(round(cell)) : cell)).join(" | ")} |`,
+    ),
+  ].join("\n");
+
+const met = (ok: boolean) => (ok ? "met" : "**not met**");
+
+/** Fan-out goal: at least 0.8 of the floor at every N, and at least 1.0 at N = 1000. */
+const fanoutGoal = (n: number) => (n >= 1000 ? 1.0 : 0.8);
+/** Latency goal at 50 events/s: p99 under 50 ms at N = 100, under 1 s at N = 1000. */
+const latencyGoal = (n: number) => (n >= 1000 ? 1000 : n >= 100 ? 50 : null);
+
+export function renderResults(r: Results): string {
+  const ingest = r.flat.find((row) => row.hub.subscribers === 1)?.hub;
+  const perEvent = r.flat
+    .filter((row) => row.hub.subscribers === 1 || row.hub.subscribers === 1000)
+    .map((row) => [
+      row.hub.subscribers,
+      (row.hub.cpuSeconds * 1e6) / (row.hub.eventsEach * row.hub.subscribers),
+      (row.floor.cpuSeconds * 1e6) / (row.floor.eventsEach * row.floor.subscribers),
+    ]);
+  return `# Benchmark results
+
+Measured with \`${r.command}\` on ${r.date.slice(0, 10)}, commit \`${r.commit}\`, in ${r.seconds} s.
+Machine: ${r.machine}. Everything on loopback: the gateway and the emulator in one \`wrangler dev\`
+(one workerd), the floor in another, the clients in the benchmark's own Node process.
+${r.quick ? "\n**Quick run** (smaller counts, one repetition): indicative only.\n" : "\nEach figure is the median of repeated runs; absolute figures drift on shared machines, the ratios less.\n"}
+## Fan-out, flat out
+
+One run's reply (${r.flat[0]?.hub.eventsEach ?? "?"} events after its tool output) to N subscribers (raw sockets speaking
+tRPC's protocol); the floor sends the same number of frames of the same size to N hibernatable WebSockets from a bare
+Durable Object. Events/s are delivered events (all subscribers) from the first live frame to the last. CPU is the
+workerd process (gateway and emulator together for the hub). Bad sequences: subscribers whose ids had a gap, a
+duplicate or a reordering against the log (the goal is 0).
+
+${table(
+  [
+    "N",
+    "hub events/s",
+    "floor events/s",
+    "hub ÷ floor",
+    "goal",
+    "",
+    "CPU s (hub / floor)",
+    "peak MiB",
+    "bad sequences",
+  ],
+  r.flat.map(({ hub, floor }) => {
+    const ratio = hub.eventsPerSecond / floor.eventsPerSecond;
+    return [
+      hub.subscribers,
+      hub.eventsPerSecond,
+      floor.eventsPerSecond,
+      ratio,
+      `≥ ${fanoutGoal(hub.subscribers)}`,
+      met(ratio >= fanoutGoal(hub.subscribers)),
+      `${round(hub.cpuSeconds)} / ${round(floor.cpuSeconds)}`,
+      hub.peakRssMiB,
+      hub.badSequences,
+    ];
+  }),
+)}
+
+## Fan-out at 50 events/s: latency
+
+The emulator stamps each message delta when it sends it; latency is the time from that stamp to a subscriber's receipt.
+
+${table(
+  ["N", "hub p50 ms", "hub p99 ms", "floor p50 ms", "floor p99 ms", "goal (hub p99)", "", "bad sequences"],
+  r.paced.map(({ hub, floor }) => {
+    const goal = latencyGoal(hub.subscribers);
+    return [
+      hub.subscribers,
+      hub.latencyP50Ms,
+      hub.latencyP99Ms,
+      floor.latencyP50Ms,
+      floor.latencyP99Ms,
+      goal === null ? "—" : `< ${goal}`,
+      goal === null ? "" : met(hub.latencyP99Ms < goal),
+      hub.badSequences,
+    ];
+  }),
+)}
+
+## Direct: each client streams from the upstream itself
+
+The official \`openai\` SDK, one upstream stream per client (the emulator serves ${r.direct.length ? "each" : "none"}),
+the same reply flat out. The hub opens one upstream stream per segment of the run whatever N is.
+
+${table(
+  ["clients", "upstream streams", "events/s (all clients)", "p50 ms", "p99 ms"],
+  r.direct.map((d) => [d.clients, d.clients, d.eventsPerSecond, d.latencyP50Ms, d.latencyP99Ms]),
+)}
+
+## Per-run ingest
+
+A single subscriber's flat-out throughput, bound by how fast the hub takes events from the upstream stream.
+
+${table(["N", "events/s", "goal", ""], ingest ? [[1, ingest.eventsPerSecond, "≥ 3000", met(ingest.eventsPerSecond >= 3000)]] : [])}
+
+## Resume
+
+A subscriber joining a finished run's log of ${r.resume[0] ? r.resume.find((x) => x.from === "start")?.events : "?"} events from the start, and one reconnecting with a last event
+id in the middle.
+
+${table(
+  ["from", "events", "events/s", "first event ms", "goal", "", "bad sequences"],
+  r.resume.map((x) => [
+    x.from,
+    x.events,
+    x.eventsPerSecond,
+    x.firstEventMs,
+    "≥ 20000",
+    met(x.eventsPerSecond >= 20_000),
+    x.badSequences,
+  ]),
+)}
+
+## Size
+
+The production bundle as \`wrangler deploy --dry-run\` writes it.
+
+${table(["raw KiB", "gzip KiB", "goal", ""], [[r.size.rawKiB, r.size.gzipKiB, "< 300 KiB gzip", met(r.size.gzipKiB < 300)]])}
+
+## Per-event cost
+
+workerd CPU per event per subscriber during the flat-out fan-out (the hub's includes the emulator producing the reply).
+
+${table(["N", "hub µs", "floor µs"], perEvent)}
+`;
+}
