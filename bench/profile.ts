@@ -66,7 +66,9 @@ try {
     title: string;
     webSocketDebuggerUrl: string;
   }>;
-  const sessions = await Promise.all(targets.map(async (target) => ({ target, tools: await devtools(target.webSocketDebuggerUrl) })));
+  const sessions = await Promise.all(
+    targets.map(async (target) => ({ target, tools: await devtools(target.webSocketDebuggerUrl) })),
+  );
   const assistantId = await createToolAssistant(server.baseUrl);
   for (const { tools } of sessions) {
     await tools.send("Profiler.enable");
@@ -81,7 +83,8 @@ try {
     const file = `bench/profiles/${target.title.replace(/\W+/g, "-")}-n${subscribers}.cpuprofile`;
     await writeFile(file, JSON.stringify(profile));
     console.log(`\n${target.title} (${file}): most self time`);
-    for (const row of topSelfTime(profile, 25)) console.log(`${String(row.ms).padStart(6)} ms ${String(row.share).padStart(5)}%  ${row.where}`);
+    for (const row of topSelfTime(profile, 25))
+      console.log(`${String(row.ms).padStart(6)} ms ${String(row.share).padStart(5)}%  ${row.where}`);
     tools.close();
   }
 } finally {
