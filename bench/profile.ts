@@ -2,6 +2,7 @@
 // workerd) while one run's reply fans out, taken over wrangler's DevTools inspector. Prints the functions with the most
 // self time, and writes the whole profile to bench/profiles/ (open it in Chrome DevTools' Performance panel).
 import { mkdir, writeFile } from "node:fs/promises";
+import WebSocket from "ws";
 import { hubFanout } from "./fanout.ts";
 import { startDevServer } from "./lib/dev-server.ts";
 import { createToolAssistant } from "./lib/gateway-runs.ts";
@@ -18,17 +19,20 @@ interface Profile {
   samples?: number[];
 }
 
-/** One DevTools session: numbered commands, answers matched by id. */
+/**
+ * One DevTools session: numbered commands, answers matched by id. Over the `ws` package: wrangler's inspector proxy
+ * refuses Node's built-in WebSocket handshake.
+ */
 async function devtools(url: string) {
   const socket = new WebSocket(url);
   await new Promise((resolve, reject) => {
-    socket.addEventListener("open", resolve, { once: true });
-    socket.addEventListener("error", () => reject(new Error(`inspector at ${url} refused`)), { once: true });
+    socket.once("open", resolve);
+    socket.once("error", () => reject(new Error(`inspector at ${url} refused`)));
   });
   let next = 0;
   const waiting = new Map<number, (result: unknown) => void>();
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+  socket.on("message", (data) => {
+    const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
     if (message.id !== undefined) waiting.get(message.id)?.(message.result);
   });
   return {

@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newHubState } from "../src/durable/hub-state";
 import type { Run } from "../src/providers/provider";
+import { hubStore } from "./helpers/hub-lifecycle";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const freshHub = () => env.RUN_HUB.get(env.RUN_HUB.idFromName(`alarm-${crypto.randomUUID()}`));
@@ -13,7 +14,7 @@ const run = (status: Run["status"]) =>
 
 /** Stores a held run's state and log directly, as the record would have left them, and sets the alarm. */
 async function holding(hub: ReturnType<typeof freshHub>, terminalAt: number | null) {
-  await runInDurableObject(hub, async (_, state) => {
+  await runInDurableObject(hub, async (instance, state) => {
     const held = {
       ...newHubState(run(terminalAt === null ? "in_progress" : "completed"), "thread_alarm1", {
         streamOpen: false,
@@ -21,7 +22,7 @@ async function holding(hub: ReturnType<typeof freshHub>, terminalAt: number | nu
       }),
       terminalAt,
     };
-    state.storage.kv.put("hub", held);
+    hubStore(instance).put(held);
     await state.storage.setAlarm(Date.now() + 60_000);
   });
 }

@@ -55,6 +55,39 @@ describe("the run record", () => {
     expect(outcome.last).toBe(4);
   });
 
+  it("a batch larger than one statement holds is numbered in order, stored whole, and read back as a fresh record sees it", async () => {
+    const outcome = await inFreshStorage((storage) => {
+      const record = new RunRecord(storage, QUIET);
+      record.hold(newHubState(run("in_progress"), "thread_record1", { streamOpen: true, slotTenant: null }));
+      const message = (text: string) => ({
+        id: "msg_1",
+        object: "thread.message.delta",
+        delta: { content: [{ index: 0, type: "text", text: { value: text } }] },
+      });
+      const deltas = Array.from({ length: 60 }, (_, i) => ({ event: "thread.message.delta", data: message(`w${i} `) }));
+      const logged = record.append(
+        [{ event: "thread.message.created", data: { id: "msg_1", status: "in_progress", content: [] } }, ...deltas],
+        1_000,
+      );
+      // A new record on the same storage (the hub after an eviction) reads what was written, not what was kept.
+      const again = new RunRecord(storage, QUIET);
+      return {
+        seqs: logged.map((event) => event.seq),
+        stored: again.log.after(0, 1000).map((event) => [event.seq, event.event, JSON.parse(event.data)]),
+        last: again.log.lastSeq(),
+        version: again.state()?.version,
+        textLength: again.log.currentView().get("msg_1")?.textLength,
+      };
+    });
+    expect(outcome.seqs).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+    expect(outcome.stored).toHaveLength(61);
+    expect(outcome.stored[5]).toEqual([6, "thread.message.delta", expect.objectContaining({ id: "msg_1" })]);
+    expect(outcome.last).toBe(61);
+    // One state write for the batch.
+    expect(outcome.version).toBe(1);
+    expect(outcome.textLength).toBe(Array.from({ length: 60 }, (_, i) => `w${i} `).join("").length);
+  });
+
   it("appends nothing, and says nothing, for no events", async () => {
     const calls = await inFreshStorage((storage) => {
       let calls = 0;

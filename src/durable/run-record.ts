@@ -160,6 +160,7 @@ export class RunRecord {
   reset(): void {
     this.events = new EventLog(this.storage.sql);
     this.rounds = new ToolOutputs(this.storage.sql);
+    this.store.forget();
   }
 
   private current(): HubState {
@@ -170,21 +171,28 @@ export class RunRecord {
 
   /** Stores a changed state with the events it logs, then tells the listener: the one way anything is written. */
   private commit(state: HubState, events: NewEvent[] = [], now = Date.now()): LoggedEvent[] {
-    const logged = events.length > 0 ? this.events.append(events, now) : [];
+    let logged: LoggedEvent[];
     let ended = false;
-    for (const { event, data } of events) {
-      if (!isRunEvent(event)) continue;
-      state.run = data as Run;
-      if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
-        state.terminalAt = now;
-        ended = true;
+    try {
+      logged = events.length > 0 ? this.events.append(events, now) : [];
+      for (const { event, data } of events) {
+        if (!isRunEvent(event)) continue;
+        state.run = data as Run;
+        if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
+          state.terminalAt = now;
+          ended = true;
+        }
       }
+      if (logged.length > 0) {
+        state.stream.lastEventAt = now;
+        state.version++;
+      }
+      this.store.put(state);
+    } catch (error) {
+      // The state was changed in memory for a write that did not happen: it is read from storage again.
+      this.store.forget();
+      throw error;
     }
-    if (logged.length > 0) {
-      state.stream.lastEventAt = now;
-      state.version++;
-    }
-    this.store.put(state);
     if (ended) this.listener.ended(state);
     if (logged.length > 0) this.listener.appended(logged, now);
     return logged;

@@ -28,8 +28,8 @@ export async function readUntil(
 }
 
 /**
- * Delivers the rest of a stream in batches: events that arrive while a batch is on its way go together in
- * the next one. Stops when `deliver` refuses (false, or it throws: the hub was reset or moved), releasing the
+ * Delivers the rest of a stream in batches: the events of one read go together, and events that arrive while a
+ * batch is on its way go together in the next one. Stops when `deliver` refuses (false, or it throws: the hub was reset or moved), releasing the
  * upstream connection; resolves once everything read has been delivered or refused.
  */
 export async function pump(
@@ -44,6 +44,9 @@ export async function pump(
   let broken = false;
   const flush = async (): Promise<void> => {
     try {
+      // Events parsed from one network read arrive a microtask apart: waiting one turn of the event loop lets them go
+      // together, so the hub writes and tells a batch at a time instead of an event at a time.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       while (buffer.length > 0 && accepted) accepted = await deliver(buffer.splice(0));
     } catch (error) {
       console.warn(`${who}: the hub stopped taking events: ${describeFailure(error)}`);

@@ -5,7 +5,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { AppRouter } from "../../src/client";
-import type { HubState } from "../../src/durable/hub-state";
+import type { HubState, HubStateStore } from "../../src/durable/hub-state";
 import { restGet } from "./runcast";
 import { WorkerWebSocket } from "./worker-websocket";
 
@@ -188,11 +188,18 @@ export const hubState = (runId: string) =>
 
 /** Replaces the hub's stored state. */
 export const setHubState = (runId: string, change: (state: HubState) => HubState) =>
-  runInDurableObject(hubStub(runId), (_, state) => {
-    const current = state.storage.kv.get<HubState>("hub");
+  runInDurableObject(hubStub(runId), (hub) => {
+    const store = hubStore(hub);
+    const current = store.get();
     if (!current) throw new Error(`the hub of ${runId} holds no run`);
-    state.storage.kv.put("hub", change(current));
+    store.put(change(structuredClone(current)));
   });
+
+/**
+ * The hub's state store as the hub holds it. Tests write the state through it: the hub reads storage once and keeps
+ * its copy, so a write beside it would not be seen.
+ */
+export const hubStore = (hub: unknown) => (hub as { record: { store: HubStateStore } }).record.store;
 
 /** The hub's next alarm (ms since epoch), or null. */
 export const hubAlarm = (runId: string) => runInDurableObject(hubStub(runId), (_, state) => state.storage.getAlarm());
@@ -224,11 +231,12 @@ export async function nextPollDelay(runId: string): Promise<{ min: number; max: 
   // Only this test may fire the hub's alarm: an alarm of its own that is running now is waited out (the next one is
   // set when it is done), and the next is moved an hour away, so none can poll (and count a quiet poll) in between.
   for (let i = 0; i < 200 && (await hubAlarm(runId)) === null; i++) await new Promise((r) => setTimeout(r, 10));
-  await runInDurableObject(hubStub(runId), async (_, state) => {
+  await runInDurableObject(hubStub(runId), async (hub, state) => {
     // The hub polls only when its planned poll is due: make it due now, as if its time had come.
-    const current = state.storage.kv.get<HubState>("hub");
+    const store = hubStore(hub);
+    const current = store.get();
     if (!current) throw new Error(`the hub of ${runId} holds no run`);
-    state.storage.kv.put("hub", { ...current, poll: { ...current.poll, at: Date.now() } });
+    store.put({ ...current, poll: { ...current.poll, at: Date.now() } });
     await state.storage.setAlarm(Date.now() + 60 * 60 * 1000);
   });
   const before = Date.now();
