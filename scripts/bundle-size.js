@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
@@ -20,7 +20,12 @@ try {
   const build = spawnSync(
     process.execPath,
     ["scripts/wrangler.js", "deploy", "--env=", "--dry-run", "--outdir", outdir, "--metafile", metafile],
-    { cwd: root, encoding: "utf8" },
+    // The project's own wrangler, as `npm run` would find it, so a runner can call this script with plain `node`.
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PATH: [join(root, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter) },
+    },
   );
   if (build.status !== 0) {
     process.stderr.write(build.stdout + build.stderr);
