@@ -29,7 +29,8 @@ try {
   );
   if (build.status !== 0) {
     process.stderr.write(build.stdout + build.stderr);
-    process.exit(build.status ?? 1);
+    // Thrown rather than exiting, so the temporary folder is still removed.
+    throw new Error(`the dry run failed (exit ${build.status ?? build.signal})`);
   }
 
   const meta = JSON.parse(readFileSync(metafile, "utf8"));
