@@ -1,5 +1,5 @@
 // API keys (`keys` mode): each maps to a tenant and is stored only as its SHA-256 hash (RUNCAST_API_KEYS).
-import { z } from "zod";
+import * as z from "zod";
 import { principalFrom, type Principal } from "./principal";
 
 const keyEntry = z.strictObject({

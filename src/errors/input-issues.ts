@@ -1,5 +1,5 @@
 // Rejected inputs described field by field, for tRPC's error data and the REST surface's error body alike.
-import { z } from "zod";
+import * as z from "zod";
 
 export interface FieldIssue {
   field: string;

@@ -1,5 +1,5 @@
 // Inputs of the assistant procedures (CreateAssistantRequest, ModifyAssistantRequest), with the upstream's limits.
-import { z } from "zod";
+import * as z from "zod";
 import { metadata, responseFormat, tool } from "./common";
 import { assistantId } from "./ids";
 import { newToolResources, toolResourcesChange } from "./tool-resources";

@@ -1,5 +1,5 @@
 // Shapes shared by several inputs: metadata, pagination, messages, tools, and the run options the upstream accepts.
-import { z } from "zod";
+import * as z from "zod";
 import { upstreamId } from "./ids";
 
 /** Up to 16 pairs, keys of at most 64 characters, values of at most 512 (the upstream's documented limits). */

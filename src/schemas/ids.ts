@@ -1,5 +1,5 @@
 // Upstream object ids as inputs: checked for form and length, so no id can change the upstream path it is put into.
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Letters, digits, `_` and `-`, at most 128 characters. The prefix (`thread_`, `run_`, …) is not

@@ -1,5 +1,5 @@
 // Inputs of the run procedures, in the upstream's own field names (snake_case), shared by tRPC and the REST surface.
-import { z } from "zod";
+import * as z from "zod";
 import { listQuery, messageInput, metadata, runOptions } from "./common";
 import { assistantId, runId, stepId, threadId, toolCallId } from "./ids";
 

@@ -1,5 +1,5 @@
 // Inputs of the thread and message procedures (CreateThreadRequest, ModifyThreadRequest, CreateMessageRequest).
-import { z } from "zod";
+import * as z from "zod";
 import { messageInput, metadata } from "./common";
 import { messageId, threadId } from "./ids";
 import { newToolResources, toolResourcesChange } from "./tool-resources";

@@ -1,5 +1,5 @@
 // The `tool_resources` that assistants and threads take: upstream file and vector store ids, within the upstream's limits.
-import { z } from "zod";
+import * as z from "zod";
 import { metadata } from "./common";
 import { fileId, vectorStoreId } from "./ids";
 

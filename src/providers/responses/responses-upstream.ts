@@ -1,6 +1,6 @@
 // The Responses and Conversations calls a thread makes, through the official SDK: its SSE parser flushes a last event
 // that lacks its blank line (openai-node#2726, in the installed 7.57), so no parser of our own is needed.
-import OpenAI, { APIError } from "openai";
+import { APIError, type OpenAI } from "openai";
 import type { Stream } from "openai/core/streaming";
 import type {
   Response,

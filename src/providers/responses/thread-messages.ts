@@ -1,7 +1,7 @@
 // A caller's message (thread creation, additional_messages, createMessage) both ways: as the conversation item sent
 // upstream, and as the Assistants message Runcast keeps under that item's id with what items lack (created_at, metadata).
 import type { ResponseInputItem } from "openai/resources/responses/responses";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { messageInput } from "../../schemas/common";
 import type { Message } from "../provider";
 
