@@ -1,4 +1,5 @@
-// The Durable Object that holds what is global to the emulator: assistants, and the settings and faults set through the admin endpoint.
+// The Durable Object that holds what is global to the emulator: assistants, the settings and faults set through the admin
+// endpoint, and the counts of what the emulator served.
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
 import { ApiError, notFound, toErrorResponse } from "./api-error";
@@ -10,6 +11,8 @@ import { seconds, type Assistant } from "./objects";
 import { ObjectStore } from "./object-store";
 import { parsePageParams } from "./pagination";
 import { readJson, validateBody, validateMetadata, validateTools, type BodyValidator } from "./request-validation";
+import type { ServedRequest } from "./served-request";
+import { ServedStats } from "./served-stats";
 import { patchSettings, settingsFromEnv, type HttpErrorFault, type Settings } from "./settings";
 
 const SETTINGS_KEY = "settings";
@@ -24,12 +27,15 @@ export interface RequestFaults {
 
 export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
   private readonly store: ObjectStore;
+  private readonly stats: ServedStats;
   private readonly app: Hono;
 
   constructor(ctx: DurableObjectState, env: EmulatorEnv) {
     super(ctx, env);
     this.store = new ObjectStore(ctx.storage.sql);
     this.store.create();
+    this.stats = new ServedStats(ctx.storage.sql);
+    this.stats.create();
     if (env.EMULATOR_SEED_DEMO === "true") this.seedDemo();
     this.app = this.routes();
   }
@@ -100,6 +106,11 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
     };
   }
 
+  /** RPC from the Worker once it has answered a request: counts it (GET /admin/stats reads the counts). */
+  recordServed(served: ServedRequest): void {
+    this.stats.record(served);
+  }
+
   /** RPC from the emulated Entra token endpoint: how long the tokens it issues live. */
   async entraSettings(): Promise<EntraSettings> {
     return (await this.ctx.storage.get<EntraSettings>(ENTRA_SETTINGS_KEY)) ?? DEFAULT_ENTRA_SETTINGS;
@@ -127,6 +138,11 @@ export class EmulatorDirectory extends DurableObject<EmulatorEnv> {
     app.delete("/admin/settings", async (c) => {
       await this.ctx.storage.delete(SETTINGS_KEY);
       return c.json(await this.settings());
+    });
+    app.get("/admin/stats", (c) => c.json(this.stats.read()));
+    app.delete("/admin/stats", (c) => {
+      this.stats.reset();
+      return c.json(this.stats.read());
     });
     app.get("/admin/entra", async (c) => c.json(await this.entraSettings()));
     app.on(["PATCH", "POST"], "/admin/entra", async (c) => {
