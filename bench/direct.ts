@@ -3,6 +3,7 @@
 import OpenAI from "openai";
 import { percentile } from "./lib/stats.ts";
 import type { DevServer } from "./lib/dev-server.ts";
+import { resetUpstreamStats, upstreamStats } from "./lib/upstream-stats.ts";
 
 export interface DirectFigures {
   clients: number;
@@ -10,6 +11,8 @@ export interface DirectFigures {
   eventsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  upstreamStreams: number;
+  upstreamRequests: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -26,6 +29,7 @@ export async function directFanout(
   const sdk = emulatorSdk(server);
   const assistant = await sdk.beta.assistants.create({ model: "gpt-4o", name: "Direct" });
   const arrivals: number[][] = [];
+  await resetUpstreamStats(server.baseUrl);
   const latencies: number[] = [];
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -49,6 +53,7 @@ export async function directFanout(
       }
     }),
   );
+  const upstream = await upstreamStats(server.baseUrl);
   const delivered = arrivals.reduce((sum, seen) => sum + seen.length, 0);
   const first = Math.min(...arrivals.map((seen) => seen[0]!));
   const last = Math.max(...arrivals.map((seen) => seen.at(-1)!));
@@ -58,5 +63,7 @@ export async function directFanout(
     eventsPerSecond: delivered / ((last - first) / 1000),
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
+    upstreamStreams: upstream.streams_opened,
+    upstreamRequests: upstream.requests,
   };
 }

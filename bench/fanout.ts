@@ -7,6 +7,7 @@ import { socketUrl, submitOutput, waitingRun } from "./lib/gateway-runs.ts";
 import { measureGroup } from "./lib/processes.ts";
 import { median, percentile } from "./lib/stats.ts";
 import { checkSequence, RunSubscriber } from "./lib/subscriber.ts";
+import { resetUpstreamStats, upstreamStats } from "./lib/upstream-stats.ts";
 import type { DevServer } from "./lib/dev-server.ts";
 
 export interface FanoutFigures {
@@ -22,6 +23,9 @@ export interface FanoutFigures {
   peakRssMiB: number;
   /** Subscribers whose sequence had a gap, a duplicate or a reordering (the goal is 0). */
   badSequences: number;
+  /** What the upstream served for the measured segment (the tool output's continuation): streams and requests. */
+  upstreamStreams: number;
+  upstreamRequests: number;
 }
 
 async function openAll<T>(count: number, open: (index: number) => Promise<T>): Promise<T[]> {
@@ -59,6 +63,7 @@ export async function hubFanout(
   });
   await Promise.all(subs.map((sub) => sub.until((s) => s.requiresActionId !== null)));
   const backlog = Math.max(...subs.map((sub) => sub.requiresActionId!));
+  await resetUpstreamStats(server.baseUrl);
   const measured = await measureGroup(server.pid, async () => {
     await submitOutput(server.baseUrl, ref, callId);
     await Promise.race([
@@ -66,6 +71,7 @@ export async function hubFanout(
       new Promise((resolve) => setTimeout(resolve, 300_000)),
     ]);
   });
+  const upstream = await upstreamStats(server.baseUrl);
   const last = Math.max(...subs.flatMap((sub) => sub.arrivals.map((a) => a.id)));
   const live = subs.map((sub) => sub.arrivals.filter((a) => a.id > backlog));
   const delivered = live.reduce((sum, arrivals) => sum + arrivals.length, 0);
@@ -94,6 +100,8 @@ export async function hubFanout(
     cpuSeconds: measured.cpuSeconds,
     peakRssMiB: measured.peakRssBytes / 2 ** 20,
     badSequences,
+    upstreamStreams: upstream.streams_opened,
+    upstreamRequests: upstream.requests,
   };
 }
 
@@ -138,5 +146,7 @@ export async function floorFanout(
     cpuSeconds: measured.cpuSeconds,
     peakRssMiB: measured.peakRssBytes / 2 ** 20,
     badSequences: subs.filter((sub) => sub.arrivals.some((a, i) => a.index !== i)).length,
+    upstreamStreams: 0,
+    upstreamRequests: 0,
   };
 }

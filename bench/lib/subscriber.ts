@@ -78,6 +78,11 @@ export class RunSubscriber {
 
   private receive(text: string): void {
     const at = now();
+    // As tRPC's wsLink does: the hub's PINGs measure how far a subscriber has read, and one that never answers lags.
+    if (text === "PING") {
+      this.socket.send("PONG");
+      return;
+    }
     const data = DATA_ID.exec(text);
     if (data) {
       const stamp = STAMP.exec(text);
