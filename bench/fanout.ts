@@ -23,6 +23,8 @@ export interface FanoutFigures {
   peakRssMiB: number;
   /** Subscribers whose sequence had a gap, a duplicate or a reordering (the goal is 0). */
   badSequences: number;
+  /** Frames each subscriber got for the live events (fewer than the events when batched). */
+  framesEach: number;
   /** What the upstream served for the measured segment (the tool output's continuation): streams and requests. */
   upstreamStreams: number;
   upstreamRequests: number;
@@ -49,6 +51,7 @@ export async function hubFanout(
   assistantId: string,
   subscribers: number,
   pace: { words: number; deltaMs: number },
+  batched = false,
 ): Promise<FanoutFigures> {
   const { ref, callId } = await waitingRun(server.baseUrl, assistantId, {
     emulator_reply_words: String(pace.words),
@@ -56,7 +59,7 @@ export async function hubFanout(
     emulator_stamp: "true",
   });
   const subs = await openAll(subscribers, async () => {
-    const sub = new RunSubscriber(socketUrl(server.baseUrl, ref), ref);
+    const sub = new RunSubscriber(socketUrl(server.baseUrl, ref, batched), ref);
     await sub.open();
     sub.subscribe();
     return sub;
@@ -102,6 +105,7 @@ export async function hubFanout(
     badSequences,
     upstreamStreams: upstream.streams_opened,
     upstreamRequests: upstream.requests,
+    framesEach: median(subs.map((sub) => sub.frames)),
   };
 }
 
@@ -148,5 +152,6 @@ export async function floorFanout(
     badSequences: subs.filter((sub) => sub.arrivals.some((a, i) => a.index !== i)).length,
     upstreamStreams: 0,
     upstreamRequests: 0,
+    framesEach: frames,
   };
 }

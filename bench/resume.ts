@@ -6,6 +6,8 @@ import type { DevServer } from "./lib/dev-server.ts";
 
 export interface ResumeFigures {
   from: "start" | "middle";
+  /** Frames of many messages (`?frames=batch`, as runcast/client asks), or one message per frame (a stock wsLink). */
+  batched: boolean;
   events: number;
   eventsPerSecond: number;
   firstEventMs: number;
@@ -53,9 +55,10 @@ export async function replay(
   ref: RunRef,
   last: number,
   from: "start" | "middle",
+  batched: boolean,
 ): Promise<ResumeFigures> {
   const after = from === "start" ? 0 : Math.floor(last / 2);
-  const sub = new RunSubscriber(socketUrl(server.baseUrl, ref), ref);
+  const sub = new RunSubscriber(socketUrl(server.baseUrl, ref, batched), ref);
   await sub.open();
   const sent = performance.timeOrigin + performance.now();
   sub.subscribe(after === 0 ? undefined : after);
@@ -67,6 +70,7 @@ export async function replay(
   const lastAt = sub.arrivals.at(-1)?.at ?? sent;
   return {
     from,
+    batched,
     events: ids.length,
     eventsPerSecond: ids.length / ((lastAt - sent) / 1000),
     firstEventMs: (sub.arrivals[0]?.at ?? Number.NaN) - sent,

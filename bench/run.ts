@@ -4,12 +4,12 @@
 import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { directFanout, type DirectFigures } from "./direct.ts";
-import { floorFanout, hubFanout, type FanoutFigures } from "./fanout.ts";
+import { floorFanout, hubFanout } from "./fanout.ts";
 import { startDevServer, type DevServer } from "./lib/dev-server.ts";
 import { createToolAssistant } from "./lib/gateway-runs.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { median } from "./lib/stats.ts";
-import { renderResults, type Results } from "./report.ts";
+import { renderResults, type FanoutRow, type Results } from "./report.ts";
 import { longRun, replay, type ResumeFigures } from "./resume.ts";
 import { bundleSize } from "./size.ts";
 
@@ -77,20 +77,23 @@ async function measure(gateway: DevServer, floor: DevServer): Promise<Results> {
   progress("size: wrangler deploy --dry-run");
   const size = await bundleSize();
 
-  const flat: Array<{ hub: FanoutFigures; floor: FanoutFigures }> = [];
-  const paced: Array<{ hub: FanoutFigures; floor: FanoutFigures }> = [];
+  const flat: FanoutRow[] = [];
+  const paced: FanoutRow[] = [];
   for (const [rows, deltaMs, words, name] of [
     [flat, 0, plan.words, "flat out"],
     [paced, PACED_DELTA_MS, plan.pacedWords, "50 events/s"],
   ] as const) {
     for (const n of plan.subscribers) {
-      const hub = await repeat(`fan-out ${name}, N = ${n}: hub`, plan.repeats, () =>
+      const hub = await repeat(`fan-out ${name}, N = ${n}: hub, one message per frame`, plan.repeats, () =>
         hubFanout(gateway, assistantId, n, { words, deltaMs }),
+      );
+      const batched = await repeat(`fan-out ${name}, N = ${n}: hub, batched frames`, plan.repeats, () =>
+        hubFanout(gateway, assistantId, n, { words, deltaMs }, true),
       );
       const bare = await repeat(`fan-out ${name}, N = ${n}: floor`, plan.repeats, () =>
         floorFanout(floor, n, hub.eventsEach, hub.frameBytes, deltaMs),
       );
-      rows.push({ hub, floor: bare });
+      rows.push({ hub, batched, floor: bare });
     }
   }
 
@@ -106,11 +109,14 @@ async function measure(gateway: DevServer, floor: DevServer): Promise<Results> {
   const long = await longRun(gateway, assistantId, plan.resumeEvents);
   const resume: ResumeFigures[] = [];
   for (const from of ["start", "middle"] as const)
-    resume.push(
-      await repeat(`resume from the ${from} of ${long.last} events`, plan.repeats, () =>
-        replay(gateway, long.ref, long.last, from),
-      ),
-    );
+    for (const batched of [false, true])
+      resume.push(
+        await repeat(
+          `resume from the ${from} of ${long.last} events, ${batched ? "batched frames" : "one message per frame"}`,
+          plan.repeats,
+          () => replay(gateway, long.ref, long.last, from, batched),
+        ),
+      );
 
   return {
     machine: describeMachine(),

@@ -12,6 +12,14 @@ export interface Arrival {
   bytes: number;
 }
 
+interface BatchedMessage {
+  result?: {
+    type?: string;
+    id?: string;
+    data?: { data?: { event?: string; data?: { emulator_emitted_at_ms?: number } } };
+  };
+}
+
 const DATA_ID = /^\{"id":1,"result":\{"type":"data","id":"(\d+)"/;
 const STAMP = /"emulator_emitted_at_ms":(\d+)/;
 const now = () => performance.timeOrigin + performance.now();
@@ -26,6 +34,8 @@ export class RunSubscriber {
   closeCode: number | null = null;
   /** Frames that were neither data, started nor stopped (errors): kept whole for the report. */
   readonly other: string[] = [];
+  /** Frames that carried events (one per event, unless batched). */
+  frames = 0;
   /** The id of the first `thread.run.requires_action` event received: where a waiting run's backlog ends. */
   requiresActionId: number | null = null;
 
@@ -83,8 +93,28 @@ export class RunSubscriber {
       this.socket.send("PONG");
       return;
     }
+    if (text.startsWith("[")) {
+      // A batched frame (the socket asked with ?frames=batch): each message in it, at this frame's arrival.
+      for (const message of JSON.parse(text) as BatchedMessage[]) {
+        const result = message.result;
+        if (result?.type === "data" && result.id !== undefined) {
+          const id = Number(result.id);
+          const event = result.data?.data;
+          const stamp = event?.data?.emulator_emitted_at_ms;
+          this.arrivals.push({ id, at, stamp: typeof stamp === "number" ? stamp : null, bytes: text.length });
+          if (this.requiresActionId === null && event?.event === "thread.run.requires_action")
+            this.requiresActionId = id;
+        } else if (result?.type === "stopped") this.resolveDone();
+      }
+      this.frames++;
+      const settle = this.settle;
+      this.settle = null;
+      settle?.();
+      return;
+    }
     const data = DATA_ID.exec(text);
     if (data) {
+      this.frames++;
       const stamp = STAMP.exec(text);
       const id = Number(data[1]);
       this.arrivals.push({ id, at, stamp: stamp ? Number(stamp[1]) : null, bytes: text.length });
