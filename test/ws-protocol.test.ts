@@ -3,6 +3,7 @@
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import {
+  batchFrames,
   errorFrame,
   eventFrame,
   parseClientFrame,
@@ -56,6 +57,22 @@ describe("frames a client sends", () => {
       expect.objectContaining({ type: "invalid", id: null, message: expect.stringMatching(/^batch item 1: /) }),
     ]);
     expect(parse("not json").messages).toEqual([{ type: "invalid", id: null, message: "frames must be JSON" }]);
+  });
+});
+
+describe("batched frames (for sockets that ask with ?frames=batch)", () => {
+  it("hold the messages as a JSON array, in order, within the size cap; a lone message is sent as itself", () => {
+    const messages = Array.from({ length: 10 }, (_, i) => eventFrame(1, i + 1, "thread.message.delta", `{"n":${i}}`));
+    expect(batchFrames([messages[0]!])).toEqual([messages[0]]);
+    const one = batchFrames(messages);
+    expect(one).toHaveLength(1);
+    expect(JSON.parse(one[0]!)).toEqual(messages.map((m) => JSON.parse(m)));
+    // A cap of about three messages: four frames, every message once and in order.
+    const capped = batchFrames(messages, messages[0]!.length * 3 + 3);
+    expect(capped.length).toBe(4);
+    expect(capped.flatMap((frame) => (frame.startsWith("[") ? JSON.parse(frame) : [JSON.parse(frame)]))).toEqual(
+      messages.map((m) => JSON.parse(m)),
+    );
   });
 });
 

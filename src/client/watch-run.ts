@@ -2,6 +2,7 @@
 import { createTRPCClient, createWSClient, wsLink, type TRPCClient } from "@trpc/client";
 import type { AppRouter } from "../rpc/routers/app-router";
 import type { RunEvent } from "../rpc/run-event";
+import { BATCHED_FRAMES_QUERY, splittingBatchedFrames } from "./batched-frames";
 import { applyEvent, emptySnapshot, type RunSnapshot } from "./run-snapshot";
 
 export interface RunRef {
@@ -113,8 +114,9 @@ export function watchRun(
   if (transport === "ws") {
     const base = context.url.replace(/^http/, "ws").replace(/\/$/, "");
     socket = createWSClient({
-      url: `${base}/ws/threads/${encodeURIComponent(ref.thread_id)}/runs/${encodeURIComponent(ref.run_id)}`,
-      ...(WebSocketImpl ? { WebSocket: WebSocketImpl } : {}),
+      // Batched frames: a replay or a burst comes in a few frames instead of one per event (batched-frames.ts).
+      url: `${base}/ws/threads/${encodeURIComponent(ref.thread_id)}/runs/${encodeURIComponent(ref.run_id)}?${BATCHED_FRAMES_QUERY}`,
+      ...(WebSocketImpl ? { WebSocket: splittingBatchedFrames(WebSocketImpl) } : {}),
       onClose: probe,
       connectionParams: async (): Promise<Record<string, string>> => {
         const token = typeof context.token === "function" ? await context.token() : context.token;

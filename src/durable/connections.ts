@@ -2,7 +2,7 @@
 // params) lives in the socket's attachment; the rest (read positions, PINGs in flight) lives in memory.
 import { TRPCError } from "@trpc/server";
 import { freshBudget, type Budget, type BudgetLimits } from "./socket-budget";
-import type { RequestId } from "./ws-protocol";
+import { batchFrames, type RequestId } from "./ws-protocol";
 
 export interface Subscription {
   id: RequestId;
@@ -44,6 +44,8 @@ export interface SocketAttachment {
   authDeadline: number | null;
   /** Authenticated, but not one who may see this run: every call is answered as for a run that does not exist. */
   denied: boolean;
+  /** The subscriber reads frames holding several messages (absent in attachments from before: false). */
+  batched?: boolean;
 }
 
 /** A socket's live state. */
@@ -63,6 +65,8 @@ export interface SocketState {
   budget: Budget;
   /** Its credentials arrived and are being checked: its deadline is met. */
   authenticating: boolean;
+  /** Messages ready together go in one frame, as a JSON array (the socket asked for it with `?frames=batch`). */
+  batched: boolean;
 }
 
 /** Close codes subscribers can act on. */
@@ -112,11 +116,18 @@ export class Connections {
         queue: Promise.resolve(),
         budget: freshBudget(limits, Date.now()),
         authenticating: false,
+        batched: attachment.batched === true,
       });
     }
   }
 
-  add(ws: WebSocket, ref: RunRef, principal: SocketPrincipal | null, authDeadline: number | null): SocketState {
+  add(
+    ws: WebSocket,
+    ref: RunRef,
+    principal: SocketPrincipal | null,
+    authDeadline: number | null,
+    batched = false,
+  ): SocketState {
     const state: SocketState = {
       ref,
       subs: [],
@@ -128,6 +139,7 @@ export class Connections {
       queue: Promise.resolve(),
       budget: freshBudget(this.limits, Date.now()),
       authenticating: false,
+      batched,
     };
     this.states.set(ws, state);
     this.persist(ws, state);
@@ -201,6 +213,7 @@ export class Connections {
         principal: state.principal,
         authDeadline: state.authDeadline,
         denied: state.denied,
+        batched: state.batched,
       } satisfies SocketAttachment);
     } catch (error) {
       if (ws.readyState !== WebSocket.OPEN) return; // The socket is gone; nothing to keep.
@@ -226,6 +239,13 @@ export class Connections {
       this.forget(ws);
       return false;
     }
+  }
+
+  /** Messages ready together: one frame each, or as few frames as fit for a socket that reads batches. */
+  sendAll(ws: WebSocket, messages: string[]): boolean {
+    const frames = this.states.get(ws)?.batched ? batchFrames(messages) : messages;
+    for (const frame of frames) if (!this.send(ws, frame)) return false;
+    return true;
   }
 
   close(ws: WebSocket, code: number, reason: string): void {

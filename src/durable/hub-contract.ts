@@ -70,18 +70,26 @@ export function socketRequest(
   ref: { thread_id: string; run_id: string },
   clientHeaders: Headers,
   principal: SocketPrincipal | null,
+  batched = false,
 ): Request {
   const headers = new Headers(clientHeaders);
   headers.delete(PRINCIPAL_HEADER);
   if (principal) headers.set(PRINCIPAL_HEADER, JSON.stringify(principal));
   const url = new URL("/ws", HUB_ORIGIN);
-  url.search = new URLSearchParams(ref).toString();
+  url.search = new URLSearchParams({ ...ref, ...(batched ? { frames: "batch" } : {}) }).toString();
   return new Request(url, { headers });
 }
 
 /** What the hub is asked, parsed from an internal request (the Worker has validated both ids before routing). */
 export type HubRequest =
-  | { kind: "socket"; thread_id: string; run_id: string; principal: SocketPrincipal | null }
+  | {
+      kind: "socket";
+      thread_id: string;
+      run_id: string;
+      principal: SocketPrincipal | null;
+      /** The subscriber reads frames holding several messages (runcast/client's watchRun asks for them). */
+      batched: boolean;
+    }
   | ({ kind: "follow" } & FollowQuery)
   | { kind: "unknown" };
 
@@ -96,6 +104,7 @@ export function parseHubRequest(request: Request): HubRequest {
       thread_id,
       run_id,
       principal: principal ? (JSON.parse(principal) as SocketPrincipal) : null,
+      batched: url.searchParams.get("frames") === "batch",
     };
   }
   if (url.pathname !== "/follow") return { kind: "unknown" };

@@ -212,14 +212,22 @@ export class HubSockets {
     this.connections.send(ws, startedFrame(id));
     let last = after;
     for (let page = log.after(last); page.length > 0; page = log.after(last)) {
+      // A page at a time: one frame per event, or a few frames of many for a socket that reads batches.
+      const messages: string[] = [];
+      let ended = false;
       for (const event of page) {
-        this.connections.send(ws, eventFrame(id, event.seq, event.event, event.data));
+        messages.push(eventFrame(id, event.seq, event.event, event.data));
         last = event.seq;
         if (isTerminalEvent(event.event)) {
-          this.connections.send(ws, stoppedFrame(id));
-          this.ping(ws, socket, last);
-          return;
+          messages.push(stoppedFrame(id));
+          ended = true;
+          break;
         }
+      }
+      this.connections.sendAll(ws, messages);
+      if (ended) {
+        this.ping(ws, socket, last);
+        return;
       }
     }
     // Resumed after the run's end, or after polling gave up on it: nothing more will come.
@@ -237,22 +245,33 @@ export class HubSockets {
   deliver(events: LoggedEvent[]): void {
     if (events.length === 0) return;
     const now = Date.now();
+    // Each event's frame is written once per subscription id (most sockets share id 1), not once per socket.
+    const frames = new Map<string, string>();
+    const frameOf = (id: RequestId, event: LoggedEvent) => {
+      const key = `${typeof id}:${id}:${event.seq}`;
+      let frame = frames.get(key);
+      if (frame === undefined) frames.set(key, (frame = eventFrame(id, event.seq, event.event, event.data)));
+      return frame;
+    };
     for (const [ws, socket] of this.connections.entries()) {
       if (socket.subs.length === 0) continue;
       let last = 0;
       const before = socket.subs.length;
+      const messages: string[] = [];
       socket.subs = socket.subs.filter((sub) => {
         for (const event of events) {
           if (event.seq <= sub.after) continue;
-          this.connections.send(ws, eventFrame(sub.id, event.seq, event.event, event.data));
+          messages.push(frameOf(sub.id, event));
           sub.after = last = event.seq;
           if (isTerminalEvent(event.event)) {
-            this.connections.send(ws, stoppedFrame(sub.id));
+            messages.push(stoppedFrame(sub.id));
             return false;
           }
         }
         return true;
       });
+      // The events of one read go out together: a socket that reads batches gets them in one frame.
+      if (messages.length > 0) this.connections.sendAll(ws, messages);
       if (socket.subs.length !== before) this.connections.persist(ws, socket);
       if (last > 0) this.ping(ws, socket, last);
       const oldest = socket.pings[0];

@@ -122,7 +122,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       const asked = parseHubRequest(request);
       switch (asked.kind) {
         case "socket":
-          return await this.acceptSocket(asked.thread_id, asked.run_id, asked.principal);
+          return await this.acceptSocket(asked.thread_id, asked.run_id, asked.principal, asked.batched);
         case "follow":
           return await this.follow(asked);
         case "unknown":
@@ -224,7 +224,12 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * A subscriber's socket. With credentials on the upgrade, the Worker has authenticated it and checked
    * access (the principal header); otherwise it must send them as its first message within AUTH_TIMEOUT_MS.
    */
-  private async acceptSocket(threadId: string, runId: string, principal: SocketPrincipal | null): Promise<Response> {
+  private async acceptSocket(
+    threadId: string,
+    runId: string,
+    principal: SocketPrincipal | null,
+    batched: boolean,
+  ): Promise<Response> {
     // Before authentication nothing is looked up (no upstream call, no hint whether the run exists) and nothing is
     // stored: a socket without credentials is admitted to the run only once it has authenticated.
     if (principal) await this.service.ready(threadId, runId);
@@ -234,7 +239,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
     const deadline = principal ? null : Date.now() + this.config.authTimeoutMs;
-    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, deadline);
+    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, deadline, batched);
     if (principal) {
       await this.service.watched();
       await this.service.schedule();
