@@ -44,7 +44,7 @@ const fanoutGoal = (n: number) => (n >= 1000 ? 1.0 : 0.8);
 const latencyGoal = (n: number) => (n >= 1000 ? 1000 : n >= 100 ? 50 : null);
 
 export function renderResults(r: Results): string {
-  const ingest = r.flat.find((row) => row.hub.subscribers === 1)?.hub;
+  const ingest = r.flat.find((row) => row.hub.subscribers === 1);
   const perEvent = r.flat
     .filter((row) => row.hub.subscribers === 1 || row.hub.subscribers === 1000)
     .map((row) => [
@@ -155,7 +155,19 @@ ${table(
 
 A single subscriber's flat-out throughput, bound by how fast the hub takes events from the upstream stream.
 
-${table(["N", "events/s", "goal", ""], ingest ? [[1, ingest.eventsPerSecond, "≥ 3000", met(ingest.eventsPerSecond >= 3000)]] : [])}
+${table(
+  ["N", "events/s (one per frame / batched)", "goal", ""],
+  ingest
+    ? [
+        [
+          1,
+          `${round(ingest.hub.eventsPerSecond)} / ${round(ingest.batched.eventsPerSecond)}`,
+          "≥ 3000",
+          met(Math.max(ingest.hub.eventsPerSecond, ingest.batched.eventsPerSecond) >= 3000),
+        ],
+      ]
+    : [],
+)}
 
 ## Resume
 
