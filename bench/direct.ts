@@ -1,7 +1,7 @@
 // Direct: what a frontend does without Runcast. Each of N clients streams a run from the upstream itself with the
 // official openai SDK (one upstream stream per client), the same reply at the same pace as the hub's run.
 import OpenAI from "openai";
-import { percentile } from "./lib/stats.ts";
+import { maxOf, minOf, percentile } from "./lib/stats.ts";
 import type { DevServer } from "./lib/dev-server.ts";
 import { resetUpstreamStats, upstreamStats } from "./lib/upstream-stats.ts";
 
@@ -55,8 +55,8 @@ export async function directFanout(
   );
   const upstream = await upstreamStats(server.baseUrl);
   const delivered = arrivals.reduce((sum, seen) => sum + seen.length, 0);
-  const first = Math.min(...arrivals.map((seen) => seen[0]!));
-  const last = Math.max(...arrivals.map((seen) => seen.at(-1)!));
+  const first = minOf(arrivals.map((seen) => seen[0]!));
+  const last = maxOf(arrivals.map((seen) => seen.at(-1)!));
   return {
     clients,
     delivered,

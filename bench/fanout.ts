@@ -5,7 +5,7 @@
 import { FloorSubscriber } from "./lib/floor-client.ts";
 import { socketUrl, submitOutput, waitingRun } from "./lib/gateway-runs.ts";
 import { measureGroup } from "./lib/processes.ts";
-import { median, percentile } from "./lib/stats.ts";
+import { maxOf, median, minOf, percentile } from "./lib/stats.ts";
 import { checkSequence, RunSubscriber } from "./lib/subscriber.ts";
 import { resetUpstreamStats, upstreamStats } from "./lib/upstream-stats.ts";
 import type { DevServer } from "./lib/dev-server.ts";
@@ -41,7 +41,7 @@ async function openAll<T>(count: number, open: (index: number) => Promise<T>): P
 }
 
 function throughput(firsts: number[], lasts: number[], delivered: number): number {
-  const span = (Math.max(...lasts) - Math.min(...firsts)) / 1000;
+  const span = (maxOf(lasts) - minOf(firsts)) / 1000;
   return span > 0 ? delivered / span : Number.NaN;
 }
 
@@ -65,7 +65,7 @@ export async function hubFanout(
     return sub;
   });
   await Promise.all(subs.map((sub) => sub.until((s) => s.requiresActionId !== null)));
-  const backlog = Math.max(...subs.map((sub) => sub.requiresActionId!));
+  const backlog = maxOf(subs.map((sub) => sub.requiresActionId!));
   await resetUpstreamStats(server.baseUrl);
   const measured = await measureGroup(server.pid, async () => {
     await submitOutput(server.baseUrl, ref, callId);
@@ -75,7 +75,7 @@ export async function hubFanout(
     ]);
   });
   const upstream = await upstreamStats(server.baseUrl);
-  const last = Math.max(...subs.flatMap((sub) => sub.arrivals.map((a) => a.id)));
+  const last = maxOf(subs.flatMap((sub) => sub.arrivals.map((a) => a.id)));
   const live = subs.map((sub) => sub.arrivals.filter((a) => a.id > backlog));
   const delivered = live.reduce((sum, arrivals) => sum + arrivals.length, 0);
   const latencies = live.flatMap((arrivals) => arrivals.filter((a) => a.stamp !== null).map((a) => a.at - a.stamp!));

@@ -15,3 +15,16 @@ export function round(value: number): number {
   const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(value))));
   return Number(value.toFixed(Math.min(digits, 6)));
 }
+
+/** The largest and smallest of many values (spreading half a million into Math.max overflows the stack). */
+export const maxOf = (values: Iterable<number>) => {
+  let max = -Infinity;
+  for (const value of values) if (value > max) max = value;
+  return max;
+};
+
+export const minOf = (values: Iterable<number>) => {
+  let min = Infinity;
+  for (const value of values) if (value < min) min = value;
+  return min;
+};
