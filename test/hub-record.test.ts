@@ -88,6 +88,18 @@ describe("the run record", () => {
     expect(outcome.textLength).toBe(Array.from({ length: 60 }, (_, i) => `w${i} `).join("").length);
   });
 
+  it("a state read before a change is a copy that still shows what was true then (staleness checks compare the two)", async () => {
+    const outcome = await inFreshStorage((storage) => {
+      const record = new RunRecord(storage, QUIET);
+      record.hold(newHubState(run("in_progress"), "thread_record1", { streamOpen: true, slotTenant: null }));
+      const before = record.state()!;
+      record.append([{ event: "thread.run.cancelling", data: run("cancelling") }], 1_000);
+      before.run = run("failed");
+      return { before: before.version, after: record.state()!.version, status: record.state()!.run.status };
+    });
+    expect(outcome).toEqual({ before: 0, after: 1, status: "cancelling" });
+  });
+
   it("appends nothing, and says nothing, for no events", async () => {
     const calls = await inFreshStorage((storage) => {
       let calls = 0;

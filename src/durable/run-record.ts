@@ -43,9 +43,13 @@ export class RunRecord {
     return this.rounds;
   }
 
-  /** The state as stored: a copy, so changing it changes nothing (the transitions below do). */
+  /**
+   * The state as stored: a copy, so changing it changes nothing (the transitions below do), and one taken before an
+   * await still shows what was true then (cancel's and a poll's staleness checks compare it with the state after).
+   */
   state(): HubState | undefined {
-    return this.store.get();
+    const state = this.store.get();
+    return state === undefined ? undefined : structuredClone(state);
   }
 
   has(): boolean {

@@ -26,6 +26,7 @@ import {
   setEmulatorSettings,
 } from "../helpers/emulator";
 import { RecordingWebSocket, wsUrl } from "../helpers/hub";
+import { hubStore } from "../helpers/hub-lifecycle";
 import { sleep, streamedContinuation, streamedRun } from "../helpers/runcast";
 import { API_KEYS, JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET } from "./fixtures";
 
@@ -659,10 +660,11 @@ describe("secrets never appear in responses, errors, frames or logs", () => {
     } as GatewayEnv;
     try {
       // A poll (the hub's alarm) that the upstream refuses.
-      await runInDurableObject(hubStub, async (_instance, state) => {
-        // The hub polls only when its planned poll is due: make it due now.
-        const held = state.storage.kv.get<{ poll: { at: number | null } }>("hub")!;
-        state.storage.kv.put("hub", { ...held, poll: { ...held.poll, at: Date.now() } });
+      await runInDurableObject(hubStub, async (instance, state) => {
+        // The hub polls only when its planned poll is due: make it due now (through the hub's store, which keeps a copy).
+        const store = hubStore(instance);
+        const held = store.get()!;
+        store.put({ ...held, poll: { ...held.poll, at: Date.now() } });
         await new RunHub(state as unknown as DurableObjectState, withKey).alarm();
       });
       // A hub adopting a run it does not hold (the upstream asked first), refused.
