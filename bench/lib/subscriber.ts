@@ -86,6 +86,13 @@ export class RunSubscriber {
     this.socket.close(1000);
   }
 
+  /** Lets a waiting `until` check again. */
+  private wake(): void {
+    const settle = this.settle;
+    this.settle = null;
+    settle?.();
+  }
+
   private receive(text: string): void {
     const at = now();
     // As tRPC's wsLink does: the hub's PINGs measure how far a subscriber has read, and one that never answers lags.
@@ -107,9 +114,7 @@ export class RunSubscriber {
         } else if (result?.type === "stopped") this.resolveDone();
       }
       this.frames++;
-      const settle = this.settle;
-      this.settle = null;
-      settle?.();
+      this.wake();
       return;
     }
     const data = DATA_ID.exec(text);
@@ -120,9 +125,7 @@ export class RunSubscriber {
       this.arrivals.push({ id, at, stamp: stamp ? Number(stamp[1]) : null, bytes: text.length });
       if (this.requiresActionId === null && text.includes('"event":"thread.run.requires_action"'))
         this.requiresActionId = id;
-      const settle = this.settle;
-      this.settle = null;
-      settle?.();
+      this.wake();
       return;
     }
     if (text.includes('"type":"stopped"')) {

@@ -38,22 +38,31 @@ async function conversationOf(threadId: string): Promise<string> {
   });
 }
 
+/** A run streamed with a reply of `words` words, cancelled at its first message delta (after `before`, if given). */
+async function cancelAtFirstDelta(p: ReturnType<typeof provider>, words: string, before?: () => Promise<unknown>) {
+  const { assistant, thread } = await seed("Hello there", p);
+  const stream = await p.streamRun(thread.id, {
+    assistant_id: assistant.id,
+    metadata: { emulator_delta_ms: "30", emulator_reply_words: words },
+  });
+  const events: UpstreamEvent[] = [];
+  let cancelled: Promise<{ status: string }> | null = null;
+  for await (const event of stream) {
+    events.push(event);
+    if (event.event === "thread.message.delta" && !cancelled) {
+      await before?.();
+      cancelled = p.cancelRun(thread.id, runOf(events)) as Promise<{ status: string }>;
+    }
+  }
+  return { thread, events, cancelled: await cancelled! };
+}
+
 describe("cancel", () => {
   it("a running response is cancelled upstream: cancelling, then its open message and step end, then cancelled", async () => {
     const p = provider();
-    const { assistant, thread } = await seed("Hello there", p);
-    const stream = await p.streamRun(thread.id, {
-      assistant_id: assistant.id,
-      metadata: { emulator_delta_ms: "30", emulator_reply_words: "60" },
-    });
-    const events: UpstreamEvent[] = [];
-    let cancelled: Promise<unknown> | null = null;
-    for await (const event of stream) {
-      events.push(event);
-      if (event.event === "thread.message.delta" && !cancelled) cancelled = p.cancelRun(thread.id, runOf(events));
-    }
+    const { thread, events, cancelled } = await cancelAtFirstDelta(p, "60");
     // Answered as the Assistants API answers a cancel: `cancelling` at once; the run ends cancelled after.
-    expect(((await cancelled) as { status: string }).status).toBe("cancelling");
+    expect(cancelled.status).toBe("cancelling");
     expectValidEvents(events);
     // Deltas already on their way may still arrive between `cancelling` and the end.
     const tail = names(events).slice(names(events).indexOf("thread.run.cancelling"));
@@ -69,22 +78,11 @@ describe("cancel", () => {
   });
   it("an upstream that cannot be reached to cancel: the run still ends cancelled, and its late events are ignored", async () => {
     const p = provider();
-    const { assistant, thread } = await seed("Hello there", p);
-    const stream = await p.streamRun(thread.id, {
-      assistant_id: assistant.id,
-      metadata: { emulator_delta_ms: "30", emulator_reply_words: "300" },
-    });
-    const events: UpstreamEvent[] = [];
-    let cancelled: Promise<unknown> | null = null;
-    for await (const event of stream) {
-      events.push(event);
-      if (event.event === "thread.message.delta" && !cancelled) {
-        // Every request from now fails (the cancel and the retrieve after it); the open stream goes on.
-        await setEmulatorSettings({ http_errors: { status: 500, count: 20, retry_after: 0 } });
-        cancelled = p.cancelRun(thread.id, runOf(events));
-      }
-    }
-    expect(((await cancelled) as { status: string }).status).toBe("cancelling");
+    // Every request from the first delta on fails (the cancel and the retrieve after it); the open stream goes on.
+    const { thread, events, cancelled } = await cancelAtFirstDelta(p, "300", () =>
+      setEmulatorSettings({ http_errors: { status: 500, count: 20, retry_after: 0 } }),
+    );
+    expect(cancelled.status).toBe("cancelling");
     expectValidEvents(events);
     expect(names(events).at(-1)).toBe("thread.run.cancelled");
     expect(names(events)).not.toContain("thread.run.completed");
