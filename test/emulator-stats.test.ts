@@ -30,9 +30,9 @@ async function resetStats(): Promise<Stats> {
   return (await response.json()) as Stats;
 }
 
-/** The counts without `since`, for exact comparison. */
+/** The counts without `since` and the per-thread counts (tested on their own), for exact comparison. */
 async function counts() {
-  const { since: _, ...rest } = await readStats();
+  const { since: _, by_thread: __, ...rest } = await readStats();
   return rest;
 }
 
@@ -241,6 +241,91 @@ describe("GET /admin/stats", () => {
   });
 });
 
+describe("per-thread counts", () => {
+  it("count every request naming a thread (its run, steps and messages) with the time of the last", async () => {
+    const { client, assistant, thread } = await threadToRun();
+    const other = await client.beta.threads.create();
+    await resetStats();
+
+    const before = Date.now();
+    const run = await client.beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
+    await client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id });
+    await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id });
+    await client.beta.threads.messages.list(thread.id, { run_id: run.id });
+    await client.beta.threads.retrieve(other.id);
+    const after = Date.now();
+    // A request naming no thread (a thread made with its run) is counted, but against no thread.
+    await client.beta.threads.createAndRun({ assistant_id: assistant.id });
+
+    const { by_thread, requests } = await readStats();
+    expect(requests).toBe(6);
+    expect(Object.keys(by_thread).sort()).toEqual([thread.id, other.id].sort());
+    expect(by_thread[thread.id]!.requests).toBe(4);
+    expect(by_thread[other.id]!.requests).toBe(1);
+    for (const { last_at } of Object.values(by_thread)) {
+      expect(last_at).toBeGreaterThanOrEqual(before);
+      expect(last_at).toBeLessThanOrEqual(after);
+    }
+  });
+});
+
+describe("GET /admin/threads/{thread_id}/runs/{run_id}/status_changes", () => {
+  const statusChanges = async (threadId: string, runId: string) => {
+    const response = await emulatorFetch(`${GATEWAY}/emulator/admin/threads/${threadId}/runs/${runId}/status_changes`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { data: Array<{ status: string; at_ms: number }> }).data;
+  };
+
+  it("answers when a run's status changed, as its plan timed it, without counting as upstream traffic", async () => {
+    const { client, assistant, thread } = await threadToRun();
+    const created = Date.now();
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id, metadata: { emulator_delta_ms: "20", emulator_reply_words: "5" } },
+      { pollIntervalMs: 10 },
+    );
+    const seen = Date.now();
+    expect(run.status).toBe("completed");
+    await resetStats();
+
+    const changes = await statusChanges(thread.id, run.id);
+    expect(changes.map((change) => change.status)).toEqual(["in_progress", "completed"]);
+    const [started, completed] = changes.map((change) => change.at_ms);
+    expect(started).toBeGreaterThanOrEqual(created);
+    // Five deltas 20 ms apart lie between the start and the end.
+    expect(completed! - started!).toBeGreaterThanOrEqual(5 * 20);
+    expect(completed).toBeLessThanOrEqual(seen);
+    expect((await readStats()).requests).toBe(0);
+  });
+
+  it("times a run's expiry in requires_action at its expires_at", async () => {
+    const { client, assistant } = await threadToRun();
+    const thread = await client.beta.threads.create({ messages: [{ role: "user", content: "get_weather for Paris" }] });
+    const run = await client.beta.threads.runs.createAndPoll(
+      thread.id,
+      { assistant_id: assistant.id, metadata: { emulator_expire_after: "1" } },
+      { pollIntervalMs: 10 },
+    );
+    expect(run.status).toBe("requires_action");
+    expect((await statusChanges(thread.id, run.id)).map((change) => change.status)).toEqual([
+      "in_progress",
+      "requires_action",
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, run.expires_at! * 1000 - Date.now() + 50));
+
+    const changes = await statusChanges(thread.id, run.id);
+    expect(changes.at(-1)).toEqual({ status: "expired", at_ms: run.expires_at! * 1000 });
+  });
+
+  it("answers the upstream's 404 for a run that does not exist", async () => {
+    const { thread } = await threadToRun();
+    const response = await emulatorFetch(
+      `${GATEWAY}/emulator/admin/threads/${thread.id}/runs/run_Unknown/status_changes`,
+    );
+    expect(response.status).toBe(404);
+  });
+});
+
 describe("DELETE /admin/stats", () => {
   it("zeroes every count and moves since to the reset", async () => {
     const before = await readStats();
@@ -253,7 +338,14 @@ describe("DELETE /admin/stats", () => {
     expect(counted.streams_opened).toBe(1);
 
     const reset = await resetStats();
-    expect(reset).toEqual({ requests: 0, by_route: {}, streams_opened: 0, polls: 0, since: reset.since });
+    expect(reset).toEqual({
+      requests: 0,
+      by_route: {},
+      streams_opened: 0,
+      polls: 0,
+      by_thread: {},
+      since: reset.since,
+    });
     expect(reset.since).toBeGreaterThanOrEqual(before.since);
     expect(await readStats()).toEqual(reset);
   });

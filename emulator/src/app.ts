@@ -79,6 +79,7 @@ export function emulatorApp(): Hono<Env> {
   // Azure AI Foundry Agent Service (classic agents) and the Microsoft Entra token endpoint its callers sign in with.
   app.route("/api/projects/:project", foundryProjectApi());
   app.post("/:tenant/oauth2/v2.0/token", entraTokenRoute);
+  app.get("/admin/threads/:thread_id/*", thread);
   app.all("/admin/*", toDirectory);
   app.get("/", (c) => c.json({ name: "runcast-emulator", api: "/v1", admin: "/admin/settings" }));
   app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());

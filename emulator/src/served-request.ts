@@ -8,6 +8,8 @@ export interface ServedRequest {
   stream: boolean;
   /** A GET of one run or one response that did not ask to stream it (a resume is a stream, not a poll). */
   poll: boolean;
+  /** The thread the path names, if any: a run's polls, steps and messages all count against its thread. */
+  thread: string | null;
 }
 
 /** The placeholder for the segment after each collection, named as the emulator's own routes name that id. */
@@ -50,5 +52,6 @@ export function servedRequest(request: Request, response: Response): ServedReque
   const stream = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
   const poll =
     request.method === "GET" && SINGLE_RUN_OR_RESPONSE.test(route) && url.searchParams.get("stream") !== "true";
-  return { route, stream, poll };
+  const thread = /\/threads\/(thread_[^/]+)/.exec(url.pathname)?.[1] ?? null;
+  return { route, stream, poll, thread };
 }

@@ -139,6 +139,12 @@ export function threadRoutes(service: ThreadService, { prefix = "/v1", validate 
     return c.json(service.step(thread_id, run_id, step_id));
   });
 
+  // Admin (not counted as upstream traffic): when a run's status changed, for benchmarks of pollers' delay.
+  app.get("/admin/threads/:thread_id/runs/:run_id/status_changes", (c) => {
+    service.catchUp();
+    const { thread_id, run_id } = c.req.param();
+    return c.json({ data: service.statusChanges(thread_id, run_id) });
+  });
   app.route(`${prefix}/threads`, threads);
   // A path or method no route takes answers as the Worker's unknown routes do, in the upstream's error shape.
   app.notFound((c) => new ApiError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).toResponse());

@@ -230,6 +230,23 @@ export class ThreadService {
     return run;
   }
 
+  /**
+   * When the run's status changed, in epoch ms, as its plan timed each change (applied lazily on reads, but due at
+   * exactly these times): the truth a benchmark measures a poller's delay against. Only the changes made so far.
+   */
+  statusChanges(threadId: string, runId: string): Array<{ status: Run["status"]; at_ms: number }> {
+    this.thread(threadId);
+    if (!this.store.get<Run>("run", runId)) throw notFound("run", runId);
+    const state = this.store.getState<RunState>(runId);
+    return (state?.plan.slice(0, state.cursor) ?? []).flatMap((op) =>
+      op.type === "status" || op.type === "run_done"
+        ? [{ status: op.status, at_ms: op.at }]
+        : op.type === "requires_action"
+          ? [{ status: "requires_action" as const, at_ms: op.at }]
+          : [],
+    );
+  }
+
   knobs(runId: string): RunKnobs | undefined {
     return this.store.getState<RunState>(runId)?.knobs;
   }
