@@ -238,13 +238,10 @@ export class ThreadService {
     this.thread(threadId);
     if (!this.store.get<Run>("run", runId)) throw notFound("run", runId);
     const state = this.store.getState<RunState>(runId);
-    return (state?.plan.slice(0, state.cursor) ?? []).flatMap((op) =>
-      op.type === "status" || op.type === "run_done"
-        ? [{ status: op.status, at_ms: op.at }]
-        : op.type === "requires_action"
-          ? [{ status: "requires_action" as const, at_ms: op.at }]
-          : [],
-    );
+    return (state?.plan.slice(0, state.cursor) ?? []).flatMap((op): Array<{ status: Run["status"]; at_ms: number }> => {
+      if (op.type === "status" || op.type === "run_done") return [{ status: op.status, at_ms: op.at }];
+      return op.type === "requires_action" ? [{ status: "requires_action", at_ms: op.at }] : [];
+    });
   }
 
   knobs(runId: string): RunKnobs | undefined {
