@@ -652,34 +652,66 @@ describe("polling cadence", () => {
     return { thread, run };
   }
 
+  /** A run created straight on the emulator that stays queued for a minute (it moves by itself), adopted by the hub. */
+  async function adoptedSlowRun() {
+    const { assistant, thread } = await setup("Tell me about lighthouses.");
+    const run = await emulatorSdk().beta.threads.runs.create(thread.id, {
+      assistant_id: assistant.id,
+      metadata: { emulator_delta_ms: "60000" },
+    });
+    const tab = new Tab(thread.id, run.id);
+    await tab.waitFor("thread.run.created");
+    tab.close();
+    await eventually(
+      () => hubSocketCount(run.id),
+      (count) => count === 0,
+    );
+    return { thread, run };
+  }
+
   const contains = (delay: { min: number; max: number }, value: number) => delay.min <= value && value <= delay.max;
+  const allContain = (delays: Array<{ min: number; max: number }>, values: number[]) =>
+    expect(
+      delays.map((delay, i) => [i, contains(delay, values[i]!)]),
+      JSON.stringify(delays),
+    ).toEqual(delays.map((_, i) => [i, true]));
 
   // Each adopts a run created straight on the emulator's Assistants API, which has no thread of Runcast's under `responses`.
   it.skipIf(provider === "responses")(
     "with nobody subscribed, quiet polls back off to the idle cap; a subscriber brings the watched cap",
     async () => {
-      const { thread, run } = await adoptedToolRun();
+      const { thread, run } = await adoptedSlowRun();
       // Count quiet polls from zero, whatever the alarms did while the subscriber left.
       await setHubState(run.id, (state) => ({ ...state, poll: { ...state.poll, attempt: 0 } }));
       const idle = [];
       for (let i = 0; i < 5; i++) idle.push(await nextPollDelay(run.id));
       // Doubling from RUNCAST_POLL_MIN_MS (50) to RUNCAST_POLL_MAX_IDLE_MS (400), then staying there.
-      expect(
-        idle.map((delay, i) => [i, contains(delay, [100, 200, 400, 400, 400][i]!)]),
-        JSON.stringify(idle),
-      ).toEqual(idle.map((_, i) => [i, true]));
+      allContain(idle, [100, 200, 400, 400, 400]);
 
       const tab = new Tab(thread.id, run.id);
-      await tab.waitFor("thread.run.requires_action");
+      await tab.waitFor("thread.run.created");
       const watched = [];
       for (let i = 0; i < 3; i++) watched.push(await nextPollDelay(run.id));
       // RUNCAST_POLL_MAX_WATCHED_MS (200) while someone watches.
-      expect(
-        watched.every((delay) => contains(delay, 200)),
-        JSON.stringify(watched),
-      ).toBe(true);
-      // Still waiting, still the same run: the polls changed nothing.
-      expect((await hubState(run.id))?.run.status).toBe("requires_action");
+      allContain(watched, [200, 200, 200]);
+      // Still queued, still the same run: the polls changed nothing.
+      expect((await hubState(run.id))?.run.status).toBe("queued");
+      tab.close();
+    },
+  );
+
+  // Each adopts a run created straight on the emulator's Assistants API, which has no thread of Runcast's under `responses`.
+  it.skipIf(provider === "responses")(
+    "a run waiting for tool outputs is polled at the idle pace even while watched: only outputs or its expiry move it",
+    async () => {
+      const { thread, run } = await adoptedToolRun();
+      const tab = new Tab(thread.id, run.id);
+      await tab.waitFor("thread.run.requires_action");
+      // Count quiet polls from zero, whatever the alarms did before.
+      await setHubState(run.id, (state) => ({ ...state, poll: { ...state.poll, attempt: 0 } }));
+      const delays = [];
+      for (let i = 0; i < 4; i++) delays.push(await nextPollDelay(run.id));
+      allContain(delays, [100, 200, 400, 400]);
       tab.close();
     },
   );
@@ -697,10 +729,7 @@ describe("polling cadence", () => {
       delays.map((delay) => delay.max >= 350),
       JSON.stringify(delays),
     ).toEqual([true, true, true, true]);
-    expect(
-      delays.map((delay, i) => contains(delay, [350, 350, 400, 400][i]!)),
-      JSON.stringify(delays),
-    ).toEqual([true, true, true, true]);
+    allContain(delays, [350, 350, 400, 400]);
   });
 
   // Each adopts a run created straight on the emulator's Assistants API, which has no thread of Runcast's under `responses`.
@@ -708,9 +737,9 @@ describe("polling cadence", () => {
     "with a subscriber and a hint above the watched cap, polls wait for the hint",
     async () => {
       await setEmulatorSettings({ poll_after_ms: 350 });
-      const { thread, run } = await adoptedToolRun();
+      const { thread, run } = await adoptedSlowRun();
       const tab = new Tab(thread.id, run.id);
-      await tab.waitFor("thread.run.requires_action");
+      await tab.waitFor("thread.run.created");
       const delays = [];
       for (let i = 0; i < 3; i++) delays.push(await nextPollDelay(run.id));
       expect(

@@ -4,7 +4,15 @@ import { backfill } from "../src/durable/backfill";
 import { DEFAULT_HUB_CONFIG } from "../src/durable/hub-config";
 import type { Message, Run, RunStep } from "../src/providers/provider";
 import { applyToView, type RunView } from "../src/durable/run-view";
-import { alarmAction, isFinalPoll, isPollDue, nextAlarm, pollDelay, type ScheduleState } from "../src/durable/schedule";
+import {
+  alarmAction,
+  isFinalPoll,
+  isPollDue,
+  nextAlarm,
+  plannedPollAt,
+  pollDelay,
+  type ScheduleState,
+} from "../src/durable/schedule";
 
 const config = DEFAULT_HUB_CONFIG;
 const NOW = 1_000_000;
@@ -22,12 +30,31 @@ describe("poll delay", () => {
     expect([0, 1, 2, 3, 10].map((attempt) => pollDelay(config, attempt, 0, null))).toEqual([
       500, 1000, 2000, 4000, 60_000,
     ]);
-    expect([0, 3, 10].map((attempt) => pollDelay(config, attempt, 2, null))).toEqual([500, 4000, 5000]);
+    expect([0, 1, 2, 10].map((attempt) => pollDelay(config, attempt, 2, null))).toEqual([500, 1000, 1500, 1500]);
+  });
+
+  it("backs off to the idle cap for a run waiting for tool outputs, watched or not", () => {
+    expect([0, 3, 10].map((attempt) => pollDelay(config, attempt, 5, null, true))).toEqual([500, 4000, 60_000]);
   });
 
   it("never goes below the upstream's hint", () => {
-    expect(pollDelay(config, 0, 1, 1500)).toBe(1500);
-    expect(pollDelay(config, 10, 1, 1500)).toBe(5000);
+    expect(pollDelay(config, 0, 1, 2500)).toBe(2500);
+    expect(pollDelay(config, 10, 1, 2500)).toBe(2500);
+    expect(pollDelay(config, 10, 1, 500)).toBe(1500);
+  });
+});
+
+describe("planned poll", () => {
+  it("lands on the run's expires_at when the backoff would carry it past", () => {
+    expect(plannedPollAt(NOW, 60_000, NOW + 5000)).toBe(NOW + 5000);
+    expect(plannedPollAt(NOW, 1000, NOW + 5000)).toBe(NOW + 1000);
+    expect(plannedPollAt(NOW, 1000, null)).toBe(NOW + 1000);
+  });
+
+  it("after expires_at (the upstream had not expired the run yet) follows the backoff, bounded by the grace", () => {
+    expect(plannedPollAt(NOW, 1000, NOW - 10)).toBe(NOW + 1000);
+    const late = { ...polling, pollAt: plannedPollAt(NOW, 60_000, NOW - 10), expiresAt: NOW - 10 };
+    expect(nextAlarm(late, NOW, config)).toBe(NOW - 10 + config.expiryGraceMs);
   });
 });
 

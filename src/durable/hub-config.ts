@@ -19,7 +19,12 @@ export interface HubConfig {
   pollMinMs: number;
   pollMaxWatchedMs: number;
   pollMaxIdleMs: number;
-  /** Polling stops this long after the run's `expires_at`. */
+  /** While a polled run progresses with no change of status, its steps and messages are read again this often. */
+  pollContentMs: number;
+  /**
+   * A poll lands at the run's `expires_at` to read the upstream's own `expired`; should the upstream not have
+   * expired it yet, polling goes on for at most this long after, then stops.
+   */
   expiryGraceMs: number;
   /** Messages one WebSocket frame may carry (wsLink batches several calls in an array). */
   maxMessagesPerFrame: number;
@@ -44,8 +49,9 @@ export const DEFAULT_HUB_CONFIG: HubConfig = {
   heartbeatMs: 10_000,
   streamSilenceMs: 45_000,
   pollMinMs: 500,
-  pollMaxWatchedMs: 5_000,
+  pollMaxWatchedMs: 1_500,
   pollMaxIdleMs: 60_000,
+  pollContentMs: 10_000,
   expiryGraceMs: 5_000,
   maxMessagesPerFrame: 32,
   socketMessagesPerSecond: 100,
@@ -66,6 +72,7 @@ const VARS: Record<keyof HubConfig, string> = {
   pollMinMs: "RUNCAST_POLL_MIN_MS",
   pollMaxWatchedMs: "RUNCAST_POLL_MAX_WATCHED_MS",
   pollMaxIdleMs: "RUNCAST_POLL_MAX_IDLE_MS",
+  pollContentMs: "RUNCAST_POLL_CONTENT_MS",
   expiryGraceMs: "RUNCAST_EXPIRY_GRACE_MS",
   maxMessagesPerFrame: "RUNCAST_WS_MAX_MESSAGES_PER_FRAME",
   socketMessagesPerSecond: "RUNCAST_WS_MESSAGES_PER_SECOND",

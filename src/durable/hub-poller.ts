@@ -3,11 +3,15 @@
 import type { Run, RunsProvider } from "../providers/provider";
 import { backfill } from "./backfill";
 import type { HubConfig } from "./hub-config";
+import type { HubState } from "./hub-state";
 import type { RunRecord } from "./run-record";
-import { pollDelay } from "./schedule";
+import { plannedPollAt, pollDelay } from "./schedule";
 
 /** Statuses in which the run moves on by itself, so a poll also reads its steps and messages. */
 const PROGRESSING = new Set<Run["status"]>(["queued", "in_progress", "cancelling"]);
+
+/** A run that has never started has no steps or messages of its own yet: reading them would find nothing. */
+const neverStarted = (run: Run) => run.status === "queued" && run.started_at == null;
 
 /** What the poller needs: the run's record (state, log, and its one way to append), its pace, and the upstream. */
 export interface PollerHost {
@@ -22,12 +26,21 @@ export class HubPoller {
 
   constructor(private readonly hub: PollerHost) {}
 
-  /** Plans the next poll from now: soon after a change (`fresh`), one step further back otherwise (nothing new, a failure). */
+  /**
+   * Plans the next poll from now: soon after a change (`fresh`), one step further back otherwise (nothing new, a
+   * failure); and no later than the run's `expires_at`, where one poll reads what the upstream made of it.
+   */
   plan(now: number, fresh: boolean): void {
-    const { poll } = this.hub.record.state()!;
+    const { poll, run } = this.hub.record.state()!;
     const attempt = fresh ? 0 : poll.attempt + 1;
-    const at = now + pollDelay(this.hub.config, attempt, this.hub.subscriberCount(), poll.hintMs);
+    const at = plannedPollAt(now, this.delay(attempt), run.expires_at === null ? null : run.expires_at * 1000);
     this.hub.record.planPolls({ attempt, at });
+  }
+
+  private delay(attempt: number): number {
+    const { poll, run } = this.hub.record.state()!;
+    const waiting = run.status === "requires_action";
+    return pollDelay(this.hub.config, attempt, this.hub.subscriberCount(), poll.hintMs, waiting);
   }
 
   /**
@@ -38,8 +51,7 @@ export class HubPoller {
     const state = this.hub.record.state();
     if (!state || state.stream.open || state.terminalAt !== null || state.settled || state.poll.at === null)
       return false;
-    const soonest =
-      Date.now() + pollDelay(this.hub.config, state.poll.attempt, this.hub.subscriberCount(), state.poll.hintMs);
+    const soonest = Date.now() + this.delay(state.poll.attempt);
     if (soonest >= state.poll.at) return false;
     this.hub.record.planPolls({ at: soonest });
     return true;
@@ -58,21 +70,24 @@ export class HubPoller {
     const { run, pollAfterMs } = await this.hub.provider().retrieveRun(state.thread_id, state.run_id);
     record.planPolls({ hintMs: pollAfterMs });
     const outcome = await this.backfill(state.version, run);
-    // Quiet polls back off; a change, or an answer overtaken by newer events, brings the next poll close.
-    this.plan(Date.now(), outcome !== "quiet");
+    // Polls that find the status unchanged back off (new text of a message it writes included); a change of status,
+    // or an answer overtaken by newer events, brings the next poll close.
+    this.plan(Date.now(), outcome === "changed" || outcome === "stale");
     return outcome === "stale" ? record.state()!.run : run;
   }
 
   /**
    * Appends what an upstream answer implies, unless something newer was logged after `version` (a
    * stream's events, a cancel): that answer is older than what subscribers have, and is dropped.
+   * `changed`: the status moved; `progress`: only steps or messages did.
    */
-  async backfill(version: number, run: Run): Promise<"changed" | "quiet" | "stale"> {
+  async backfill(version: number, run: Run): Promise<"changed" | "progress" | "quiet" | "stale"> {
     const { record } = this.hub;
     const state = record.state()!;
-    const moved = this.hub.record.log.currentView().get(run.id)?.status !== run.status || PROGRESSING.has(run.status);
+    const statusMoved = record.log.currentView().get(run.id)?.status !== run.status;
+    const readContent = !neverStarted(run) && (statusMoved || this.contentDue(state, run));
     const provider = this.hub.provider();
-    const [steps, messages] = moved
+    const [steps, messages] = readContent
       ? await Promise.all([
           provider.listSteps(state.thread_id, state.run_id, { order: "asc", limit: 100 }),
           provider.listMessages(state.thread_id, { run_id: state.run_id, order: "asc", limit: 100 }),
@@ -80,8 +95,21 @@ export class HubPoller {
       : [undefined, undefined];
     const current = record.state()!;
     if (current.stream.open || current.version !== version) return "stale";
-    const events = backfill(this.hub.record.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
+    const events = backfill(record.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
     record.observe(run, events);
-    return events.length === 0 ? "quiet" : "changed";
+    if (readContent) record.planPolls({ contentAt: Date.now() });
+    if (events.length === 0) return "quiet";
+    return statusMoved ? "changed" : "progress";
+  }
+
+  /**
+   * Whether a poll that found the status unchanged reads the steps and messages too: only while the run moves by
+   * itself, and then when a stream carried events since they were last read (it may have dropped mid-message) or
+   * every `pollContentMs`. A status read alone costs the upstream one request instead of three.
+   */
+  private contentDue(state: HubState, run: Run): boolean {
+    if (!PROGRESSING.has(run.status)) return false;
+    const readAt = state.poll.contentAt ?? -Infinity;
+    return state.stream.lastEventAt > readAt || Date.now() - readAt >= this.hub.config.pollContentMs;
   }
 }

@@ -16,8 +16,11 @@ export interface HubState {
     source: "relay" | "hub";
     lastEventAt: number;
   };
-  /** Polls in a row that saw no change (the backoff grows with it), the upstream's last hint, and when the next is planned. */
-  poll: { attempt: number; hintMs: number | null; at: number | null };
+  /**
+   * Polls in a row that saw no change of status (the backoff grows with it), the upstream's last hint, when the next
+   * poll is planned, and when a poll last read the run's steps and messages (absent in states from before: never).
+   */
+  poll: { attempt: number; hintMs: number | null; at: number | null; contentAt?: number | null };
   /** Bumped by every append: a poll whose answer arrives after something newer was logged is dropped, not logged. */
   version: number;
   terminalAt: number | null;

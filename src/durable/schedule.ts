@@ -14,15 +14,37 @@ export interface ScheduleState {
   settled: boolean;
 }
 
-/** The poll delay after `attempt` quiet polls: doubling from the minimum to a cap that depends on whether anyone watches. */
-export function pollDelay(config: HubConfig, attempt: number, subscribers: number, hintMs: number | null): number {
-  const cap = subscribers > 0 ? config.pollMaxWatchedMs : config.pollMaxIdleMs;
+/**
+ * The poll delay after `attempt` quiet polls: doubling from the minimum to a cap, the watched one only while someone
+ * watches a run that moves by itself. A run waiting for tool outputs moves when they are submitted (through Runcast,
+ * the hub learns it at once) or at its `expires_at` (a poll is planned there): polling it fast buys nothing.
+ */
+export function pollDelay(
+  config: HubConfig,
+  attempt: number,
+  subscribers: number,
+  hintMs: number | null,
+  waiting = false,
+): number {
+  const cap = subscribers > 0 && !waiting ? config.pollMaxWatchedMs : config.pollMaxIdleMs;
   const backoff = Math.min(config.pollMinMs * 2 ** Math.min(attempt, 20), cap);
   // The upstream's hint is a floor: polling sooner than it asks only spends its rate limit.
   return Math.max(backoff, hintMs ?? 0);
 }
 
-/** The planned poll, but never past expires_at (plus grace): the last poll lands there and settles the run. */
+/**
+ * When a poll planned `delay` after `now` is due: no later than the run's `expires_at` while that is still ahead, so
+ * one poll lands there and reads what the upstream made of the run (its own `expired`, with the open step's).
+ */
+export function plannedPollAt(now: number, delay: number, expiresAt: number | null): number {
+  const at = now + delay;
+  return expiresAt !== null && now < expiresAt ? Math.min(at, expiresAt) : at;
+}
+
+/**
+ * The planned poll, but never past expires_at plus grace: the last poll lands there and settles the run. (The poller
+ * plans a poll at expires_at itself, which reads the upstream's `expired`; the grace is for an upstream that is late.)
+ */
 function pollDueAt(state: ScheduleState, now: number, config: HubConfig): number {
   const deadline = state.expiresAt === null ? Infinity : state.expiresAt + config.expiryGraceMs;
   return Math.min(state.pollAt ?? now, deadline);
