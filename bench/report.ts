@@ -1,6 +1,7 @@
 // bench/RESULTS.md from the figures: a table per benchmark, each row with its goal and whether it is met.
 import type { DirectFigures } from "./direct.ts";
 import type { FanoutFigures } from "./fanout.ts";
+import type { PollingFigures, PollingPlan } from "./polling.ts";
 import type { ResumeFigures } from "./resume.ts";
 import type { SizeFigures } from "./size.ts";
 import { round } from "./lib/stats.ts";
@@ -25,6 +26,8 @@ export interface Results {
   paced: FanoutRow[];
   direct: DirectFigures[];
   resume: ResumeFigures[];
+  pollingPlan: PollingPlan;
+  polling: PollingFigures[];
 }
 
 const table = (head: string[], rows: Array<Array<string | number>>) =>
@@ -188,6 +191,10 @@ ${table(
   ]),
 )}
 
+## Polling
+
+${pollingSection(r)}
+
 ## Size
 
 The production bundle as \`wrangler deploy --dry-run\` writes it (minified, as production deploys it), and the
@@ -207,4 +214,70 @@ workerd CPU per event per subscriber during the flat-out fan-out (the hub's incl
 
 ${table(["N", "hub µs", "floor µs"], perEvent)}
 `;
+}
+
+/** A poll that lands at expires_at reads the upstream's own `expired`; this bound allows for the alarm's lateness. */
+const EXPIRY_READ_MS = 500;
+
+function pollingSection(r: Results): string {
+  const p = r.pollingPlan;
+  const one = r.polling.find((x) => x.watcher === "direct" && x.watchers === 1);
+  const label = (x: PollingFigures) =>
+    x.watcher === "hub"
+      ? "hub (any number of subscribers)"
+      : `Direct, ${x.watchers} watcher${x.watchers > 1 ? "s" : ""} at 1 s`;
+  return `${p.runs} runs created on the upstream without streaming (a backend made them: no stream is open, so the hub
+polls), one every ${p.arrivalMs} ms, seeded (${p.seed}): ${Math.round((1 - p.expiringShare) * 100)} % reply in ${p.replySeconds[0]}–${p.replySeconds[1]} s
+(log-uniform), ${Math.round(p.expiringShare * 100)} % ask for a tool output nobody sends and expire ${p.expireAfterSeconds[0]}–${p.expireAfterSeconds[1]} s
+after creation (the upstream's real window is 10 minutes; shorter here so the benchmark ends). Watched through the
+hub by a subscriber, or by Direct watchers that retrieve the run every second until it ends (as \`runs.poll\` does,
+on past \`requires_action\`) and then list its messages once to show the reply. Requests are what the emulator served
+per run after its creation (run, steps and messages reads); the delay is from the upstream's status change (the
+emulator's own time for it) to a watcher seeing it, over every change of every run and watcher.
+
+${table(
+  [
+    "watching",
+    "requests per run (all / replying / expiring)",
+    "÷ one Direct watcher",
+    "goal",
+    "",
+    "delay p50 / p95 ms",
+    "goal (p95)",
+    "",
+    "changes missed",
+    "last request after expires_at, ms",
+  ],
+  r.polling.map((x) => {
+    const ratio = one ? x.requestsPerRun / one.requestsPerRun : Number.NaN;
+    const hub = x.watcher === "hub";
+    return [
+      label(x),
+      `${round(x.requestsPerRun)} / ${round(x.requestsPerReplyRun)} / ${round(x.requestsPerExpiringRun)}`,
+      round(ratio),
+      hub ? "≤ 0.5" : "—",
+      hub ? met(ratio <= 0.5) : "",
+      `${round(x.delayP50Ms)} / ${round(x.delayP95Ms)}`,
+      hub ? "< 1500" : "—",
+      hub ? met(x.delayP95Ms < 1500) : "",
+      x.missedChanges,
+      x.runsPolledAfterExpiry ? round(x.latestAfterExpiryMs) : "none",
+    ];
+  }),
+)}
+
+p95 delay by the status reached: ${r.polling
+    .map(
+      (x) =>
+        `${label(x)}: ${Object.entries(x.delayP95ByStatusMs)
+          .map(([status, ms]) => `${status} ${round(ms)}`)
+          .join(", ")}`,
+    )
+    .join("; ")}.
+
+No polling past \`expires_at\`: ${(() => {
+    const hub = r.polling.find((x) => x.watcher === "hub");
+    if (!hub) return "not measured";
+    return `${met(hub.latestAfterExpiryMs <= EXPIRY_READ_MS)} for the hub: its last request for an expiring run came at most ${round(hub.latestAfterExpiryMs)} ms after \`expires_at\` — the one poll planned there, which reads the upstream's own \`expired\` (and the open step's), as the alarm fires; nothing after it.`;
+  })()}`;
 }

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { directFanout, type DirectFigures } from "./direct.ts";
 import { floorFanout, hubFanout } from "./fanout.ts";
+import { polling, type PollingFigures, type PollingPlan, type Watching } from "./polling.ts";
 import { startDevServer, type DevServer } from "./lib/dev-server.ts";
 import { createToolAssistant } from "./lib/gateway-runs.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -25,6 +26,16 @@ const plan = quick
       resumeEvents: 10_000,
     };
 const PACED_DELTA_MS = 20; // 50 events/s
+
+const pollingPlan: PollingPlan = quick
+  ? { runs: 20, seed: 12, replySeconds: [2, 10], expiringShare: 0.25, expireAfterSeconds: [10, 20], arrivalMs: 100 }
+  : { runs: 100, seed: 12, replySeconds: [2, 20], expiringShare: 0.25, expireAfterSeconds: [30, 60], arrivalMs: 100 };
+/** One way at a time: Direct's ten watchers a run load the machine enough to slow what runs beside them. */
+const WATCHING: Watching[] = [
+  { watcher: "hub", watchers: 1 },
+  { watcher: "direct", watchers: 1 },
+  { watcher: "direct", watchers: 10 },
+];
 
 const started = Date.now();
 const progress = (step: string) =>
@@ -118,6 +129,15 @@ async function measure(gateway: DevServer, floor: DevServer): Promise<Results> {
         ),
       );
 
+  const pollingFigures: PollingFigures[] = [];
+  for (const way of WATCHING)
+    pollingFigures.push(
+      await repeat(`polling: ${pollingPlan.runs} runs, ${way.watcher} × ${way.watchers}`, plan.repeats, async () => {
+        const [figures] = await polling(gateway, pollingPlan, [way]);
+        return figures!;
+      }),
+    );
+
   return {
     machine: describeMachine(),
     date: new Date().toISOString(),
@@ -131,6 +151,8 @@ async function measure(gateway: DevServer, floor: DevServer): Promise<Results> {
     paced,
     direct,
     resume,
+    pollingPlan,
+    polling: pollingFigures,
   };
 }
 

@@ -10,6 +10,8 @@ export interface Arrival {
   /** The emulator's `emulator_emitted_at_ms`, on message deltas of stamped runs. */
   stamp: number | null;
   bytes: number;
+  /** The event's name (`thread.run.completed`, …). */
+  event: string | null;
 }
 
 interface BatchedMessage {
@@ -22,6 +24,8 @@ interface BatchedMessage {
 
 const DATA_ID = /^\{"id":1,"result":\{"type":"data","id":"(\d+)"/;
 const STAMP = /"emulator_emitted_at_ms":(\d+)/;
+/** The first `event` key of a frame is the event's own (its data comes after it). */
+const EVENT = /"event":"([^"]+)"/;
 const now = () => performance.timeOrigin + performance.now();
 
 export class RunSubscriber {
@@ -108,7 +112,13 @@ export class RunSubscriber {
           const id = Number(result.id);
           const event = result.data?.data;
           const stamp = event?.data?.emulator_emitted_at_ms;
-          this.arrivals.push({ id, at, stamp: typeof stamp === "number" ? stamp : null, bytes: text.length });
+          this.arrivals.push({
+            id,
+            at,
+            stamp: typeof stamp === "number" ? stamp : null,
+            bytes: text.length,
+            event: event?.event ?? null,
+          });
           if (this.requiresActionId === null && event?.event === "thread.run.requires_action")
             this.requiresActionId = id;
         } else if (result?.type === "stopped") this.resolveDone();
@@ -122,9 +132,9 @@ export class RunSubscriber {
       this.frames++;
       const stamp = STAMP.exec(text);
       const id = Number(data[1]);
-      this.arrivals.push({ id, at, stamp: stamp ? Number(stamp[1]) : null, bytes: text.length });
-      if (this.requiresActionId === null && text.includes('"event":"thread.run.requires_action"'))
-        this.requiresActionId = id;
+      const event = EVENT.exec(text)?.[1] ?? null;
+      this.arrivals.push({ id, at, stamp: stamp ? Number(stamp[1]) : null, bytes: text.length, event });
+      if (this.requiresActionId === null && event === "thread.run.requires_action") this.requiresActionId = id;
       this.wake();
       return;
     }

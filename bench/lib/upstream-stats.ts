@@ -6,6 +6,8 @@ export interface UpstreamStats {
   streams_opened: number;
   polls: number;
   by_route: Record<string, number>;
+  /** Per thread named in a request's path: requests, and when the last one was answered (epoch ms). */
+  by_thread: Record<string, { requests: number; last_at: number }>;
 }
 
 export async function resetUpstreamStats(base: string): Promise<void> {
