@@ -2,6 +2,7 @@
 import type { DirectFigures } from "./direct.ts";
 import type { FanoutFigures } from "./fanout.ts";
 import type { PollingFigures, PollingPlan } from "./polling.ts";
+import type { WsLinkPassFigures } from "./wslink-pass.ts";
 import type { ResumeFigures } from "./resume.ts";
 import type { SizeFigures } from "./size.ts";
 import { round } from "./lib/stats.ts";
@@ -26,6 +27,7 @@ export interface Results {
   paced: FanoutRow[];
   direct: DirectFigures[];
   resume: ResumeFigures[];
+  wsLink: WsLinkPassFigures[];
   pollingPlan: PollingPlan;
   polling: PollingFigures[];
 }
@@ -191,6 +193,18 @@ ${table(
   ]),
 )}
 
+## Correctness with tRPC's own client
+
+Subscribers made with \`@trpc/client\`'s \`wsLink\`: the stock link (one message per frame), and the link as
+runcast/client's \`watchRun\` builds it (batched frames, split for the link); each kind on a run of its own streamed
+flat out, a third of them dropping their socket after a few events and resuming with their last event id. Every
+subscriber's ids checked against the log.
+
+${table(
+  ["client", "subscribers", "of them resumed", "events in the log", "bad sequences", "goal", ""],
+  r.wsLink.map((x) => [x.kind, x.subscribers, x.resumed, x.events, x.badSequences, "0", met(x.badSequences === 0)]),
+)}
+
 ## Polling
 
 ${pollingSection(r)}
@@ -233,7 +247,8 @@ after creation (the upstream's real window is 10 minutes; shorter here so the be
 hub by a subscriber, or by Direct watchers that retrieve the run every second until it ends (as \`runs.poll\` does,
 on past \`requires_action\`) and then list its messages once to show the reply. Requests are what the emulator served
 per run after its creation (run, steps and messages reads); the delay is from the upstream's status change (the
-emulator's own time for it) to a watcher seeing it, over every change of every run and watcher.
+emulator's own time for it) to a watcher seeing it, over every change of every run and watcher. Measured once (each
+figure is over all the runs), one way of watching at a time.
 
 ${table(
   [

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { directFanout, type DirectFigures } from "./direct.ts";
 import { floorFanout, hubFanout } from "./fanout.ts";
+import { wsLinkPass, type WsLinkPassFigures } from "./wslink-pass.ts";
 import { polling, type PollingFigures, type PollingPlan, type Watching } from "./polling.ts";
 import { startDevServer, type DevServer } from "./lib/dev-server.ts";
 import { createToolAssistant } from "./lib/gateway-runs.ts";
@@ -129,10 +130,17 @@ async function measure(gateway: DevServer, floor: DevServer): Promise<Results> {
         ),
       );
 
+  progress("correctness pass: @trpc/client's wsLink subscribers, stock and as watchRun builds them, some resuming");
+  const wsLink: WsLinkPassFigures[] = await wsLinkPass(gateway, assistantId, {
+    subscribers: quick ? 10 : 50,
+    words: plan.words,
+  });
+
   const pollingFigures: PollingFigures[] = [];
   for (const way of WATCHING)
     pollingFigures.push(
-      await repeat(`polling: ${pollingPlan.runs} runs, ${way.watcher} × ${way.watchers}`, plan.repeats, async () => {
+      // Once: each figure is already over a hundred runs (and every change of each), and a repetition takes minutes.
+      await repeat(`polling: ${pollingPlan.runs} runs, ${way.watcher} × ${way.watchers}`, 1, async () => {
         const [figures] = await polling(gateway, pollingPlan, [way]);
         return figures!;
       }),
@@ -151,6 +159,7 @@ async function measure(gateway: DevServer, floor: DevServer): Promise<Results> {
     paced,
     direct,
     resume,
+    wsLink,
     pollingPlan,
     polling: pollingFigures,
   };
