@@ -250,9 +250,12 @@ export class Connections {
     }
   }
 
-  /** Messages ready together: one frame each, or as few frames as fit for a socket that reads batches. */
-  sendAll(ws: WebSocket, messages: string[]): boolean {
-    const frames = this.states.get(ws)?.batched ? batchFrames(messages) : messages;
+  /**
+   * Messages ready together: one frame each, or as few frames as fit for a socket that reads batches (its `state`, which
+   * every caller holds already).
+   */
+  sendAll(ws: WebSocket, state: SocketState, messages: string[]): boolean {
+    const frames = state.batched ? batchFrames(messages) : messages;
     for (const frame of frames) if (!this.send(ws, frame)) return false;
     return true;
   }

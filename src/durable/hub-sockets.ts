@@ -223,7 +223,7 @@ export class HubSockets {
           break;
         }
       }
-      this.connections.sendAll(ws, messages);
+      this.connections.sendAll(ws, socket, messages);
       if (ended) {
         this.ping(ws, socket, last);
         return;
@@ -270,7 +270,7 @@ export class HubSockets {
         return true;
       });
       // The events of one read go out together: a socket that reads batches gets them in one frame.
-      if (messages.length > 0) this.connections.sendAll(ws, messages);
+      if (messages.length > 0) this.connections.sendAll(ws, socket, messages);
       if (socket.subs.length !== before) this.connections.persist(ws, socket);
       if (last > 0) this.ping(ws, socket, last);
       const oldest = socket.pings[0];
