@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { LoggedEvent } from "../src/durable/event-log";
 import { newHubState, type HubState } from "../src/durable/hub-state";
-import { RunRecord } from "../src/durable/run-record";
+import { RunRecord, type RecordStorage } from "../src/durable/run-record";
 import type { Run } from "../src/providers/provider";
 
 const run = (status: Run["status"]) =>
@@ -18,6 +18,43 @@ const inFreshStorage = <T>(work: (storage: DurableObjectStorage) => T | Promise<
   runInDurableObject(env.RUN_HUB.get(env.RUN_HUB.idFromName(`record-${crypto.randomUUID()}`)), (_, state) =>
     work(state.storage),
   );
+
+/**
+ * The storage, with the writes `refuse` picks (by their SQL, or `kv.put <key>`) failing as the storage fails a statement
+ * it will not take; everything else goes through.
+ */
+function refusing(storage: DurableObjectStorage, refuse: (write: string) => boolean): RecordStorage {
+  const check = (write: string) => {
+    if (refuse(write)) throw new Error(`refused: ${write.slice(0, 40)}`);
+  };
+  const exec: SqlStorage["exec"] = (query, ...bindings) => (check(query), storage.sql.exec(query, ...bindings));
+  const put: SyncKvStorage["put"] = (key, value) => (check(`kv.put ${key}`), storage.kv.put(key, value));
+  return {
+    sql: overriding(storage.sql, { exec }),
+    kv: overriding(storage.kv, { put }),
+    transactionSync: (closure) => storage.transactionSync(closure),
+  };
+}
+
+/** `target` with some methods replaced; its own are called on it (workerd's objects refuse to be called on a proxy). */
+function overriding<T extends object>(target: T, methods: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, key) {
+      if (key in methods) return methods[key as keyof T];
+      const value: unknown = Reflect.get(object, key);
+      return typeof value === "function" ? value.bind(object) : value;
+    },
+  });
+}
+
+/** A message streamed in `deltas` deltas: a batch of more rows than one statement holds. */
+const streamedMessage = (deltas: number) => [
+  { event: "thread.message.created", data: { id: "msg_1", status: "in_progress", content: [] } },
+  ...Array.from({ length: deltas }, (_, i) => ({
+    event: "thread.message.delta",
+    data: { id: "msg_1", delta: { content: [{ index: 0, type: "text", text: { value: `w${i} ` } }] } },
+  })),
+];
 
 describe("the run record", () => {
   it("numbers events in order, keeps the run object current, and tells its listener of each append and of the end once", async () => {
@@ -87,6 +124,56 @@ describe("the run record", () => {
     expect(outcome.version).toBe(1);
     expect(outcome.textLength).toBe(Array.from({ length: 60 }, (_, i) => `w${i} `).join("").length);
   });
+
+  it.each([
+    { part: "its second statement", refuses: (inserts: number) => inserts === 2 },
+    { part: "the state's write after it", refuses: (_: number, write: string) => write === "kv.put hub" },
+  ])(
+    "a batch whose $part fails is not stored at all: no rows, the state and the numbering as they were",
+    async ({ refuses }) => {
+      const outcome = await inFreshStorage((storage) => {
+        let armed = false;
+        let inserts = 0;
+        const record = new RunRecord(
+          refusing(storage, (write) => {
+            if (!armed) return false;
+            if (write.startsWith("INSERT INTO events")) inserts++;
+            return refuses(inserts, write);
+          }),
+          QUIET,
+        );
+        record.hold(newHubState(run("in_progress"), "thread_record1", { streamOpen: true, slotTenant: null }));
+        record.append([{ event: "thread.run.in_progress", data: run("in_progress") }], 1_000);
+        // 61 events: three statements, and the message's view row, then the state.
+        armed = true;
+        const failure = String(
+          (() => {
+            try {
+              record.append(streamedMessage(60), 2_000);
+            } catch (error) {
+              return error;
+            }
+          })(),
+        );
+        armed = false;
+        // A new record on the same storage (the hub after a restart) reads what was committed.
+        const again = new RunRecord(storage, QUIET);
+        const stored = {
+          seqs: again.log.after(0).map((event) => event.seq),
+          version: again.state()?.version,
+          lastEventAt: again.state()?.stream.lastEventAt,
+          message: again.log.currentView().has("msg_1"),
+        };
+        // The record that failed reads its log and state again: the next event is numbered right after the last stored.
+        const next = record.append([{ event: "thread.run.step.created", data: { id: "step_1" } }], 3_000);
+        return { failure, stored, next: next.map((event) => event.seq), version: record.state()?.version };
+      });
+      expect(outcome.failure).toMatch(/refused/);
+      expect(outcome.stored).toEqual({ seqs: [1], version: 1, lastEventAt: 1_000, message: false });
+      expect(outcome.next).toEqual([2]);
+      expect(outcome.version).toBe(2);
+    },
+  );
 
   it("a state read before a change is a copy that still shows what was true then (staleness checks compare the two)", async () => {
     const outcome = await inFreshStorage((storage) => {

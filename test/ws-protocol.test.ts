@@ -8,6 +8,7 @@ import {
   eventFrame,
   parseClientFrame,
   resultFrame,
+  socketEventFrame,
   startedFrame,
   stoppedFrame,
 } from "../src/durable/ws-protocol";
@@ -84,6 +85,18 @@ describe("frames the hub sends", () => {
       '{"id":3,"result":{"type":"data","id":"17","data":{"id":"17","data":{"event":"thread.message.delta","data":{"id":"msg_a"}}}}}',
     );
     expect(resultFrame(4, { id: "run_a" })).toBe('{"id":4,"result":{"type":"data","data":{"id":"run_a"}}}');
+  });
+
+  it("an event too large for a message, as a stand-in under its id; the limit counts bytes, not characters", () => {
+    const small = '{"id":"msg_a","content":[]}';
+    expect(socketEventFrame(3, 17, "thread.message.completed", small)).toBe(
+      eventFrame(3, 17, "thread.message.completed", small),
+    );
+    // 400,000 characters of three bytes each: under 1 MiB in characters, over it in bytes.
+    const wide = JSON.stringify({ id: "msg_a", text: "語".repeat(400_000) });
+    expect(socketEventFrame(3, 17, "thread.message.completed", wide)).toBe(
+      '{"id":3,"result":{"type":"data","id":"17","data":{"id":"17","data":{"event":"runcast.event_too_large","data":{"event":"thread.message.completed","id":"msg_a","bytes":1200024}}}}}',
+    );
   });
 
   it("an error in the shape tRPC's errorFormatter gives, and a refusal with no request id", () => {

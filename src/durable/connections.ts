@@ -1,6 +1,7 @@
 // Hibernatable subscriber sockets. What must survive the hub sleeping (each socket's subscriptions and connection
 // params) lives in the socket's attachment; the rest (read positions, PINGs in flight) lives in memory.
 import { TRPCError } from "@trpc/server";
+import { describeFailure } from "../errors/upstream-error";
 import { freshBudget, type Budget, type BudgetLimits } from "./socket-budget";
 import { batchFrames, type RequestId } from "./ws-protocol";
 
@@ -225,7 +226,11 @@ export class Connections {
     }
   }
 
-  /** Sends unless the socket has gone; a send on a closed socket is the one failure expected here. */
+  /**
+   * Sends unless the socket has gone. A send an open socket refuses (the platform throws for a message over its limit)
+   * closes that socket alone with 1009: it is called inside the delivery loop of an append, which must reach every
+   * other subscriber and stand. The subscriber can resume from its last event id.
+   */
   send(ws: WebSocket, frame: string): boolean {
     if (ws.readyState !== WebSocket.OPEN) {
       this.forget(ws);
@@ -235,15 +240,22 @@ export class Connections {
       ws.send(frame);
       return true;
     } catch (error) {
-      if (ws.readyState === WebSocket.OPEN) throw error;
-      this.forget(ws);
+      if (ws.readyState !== WebSocket.OPEN) {
+        this.forget(ws);
+        return false;
+      }
+      console.warn(`RunHub: a socket refused a message of ${frame.length} characters: ${describeFailure(error)}`);
+      this.close(ws, CLOSE.tooBig, "message refused; reconnect with your last event id to resume");
       return false;
     }
   }
 
-  /** Messages ready together: one frame each, or as few frames as fit for a socket that reads batches. */
-  sendAll(ws: WebSocket, messages: string[]): boolean {
-    const frames = this.states.get(ws)?.batched ? batchFrames(messages) : messages;
+  /**
+   * Messages ready together: one frame each, or as few frames as fit for a socket that reads batches (its `state`, which
+   * every caller holds already).
+   */
+  sendAll(ws: WebSocket, state: SocketState, messages: string[]): boolean {
+    const frames = state.batched ? batchFrames(messages) : messages;
     for (const frame of frames) if (!this.send(ws, frame)) return false;
     return true;
   }

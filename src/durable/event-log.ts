@@ -32,8 +32,8 @@ export class EventLog {
   /**
    * Appends events in order, updating the view; returns them with their sequence numbers. A batch is written with a few
    * multi-row statements and each message's view row once, not a statement per event: per-event statements were the
-   * largest cost of taking a stream in (bench/profile.ts). The writes happen with no await between them, so the
-   * object's storage commits them together.
+   * largest cost of taking a stream in (bench/profile.ts). A statement that fails leaves the ones before it written: the
+   * caller appends inside a transaction (run-record.ts), and calls `forget` when it rolls back.
    */
   append(events: Array<{ event: string; data: unknown }>, now = Date.now()): LoggedEvent[] {
     const view = this.currentView();
@@ -55,12 +55,17 @@ export class EventLog {
       for (const [id, entry] of changed) this.saveEntry(id, entry);
     } catch (error) {
       // Read both again from storage: part of the batch may be written.
-      this.last = null;
-      this.view = undefined;
+      this.forget();
       throw error;
     }
     this.last = first + logged.length - 1;
     return logged;
+  }
+
+  /** Storage changed without this log (a transaction holding an append rolled back): it is read again next time. */
+  forget(): void {
+    this.last = null;
+    this.view = undefined;
   }
 
   /** Events after `seq`, oldest first, at most `limit`. */

@@ -18,9 +18,10 @@ import {
 } from "./socket-procedures";
 import {
   errorFrame,
-  eventFrame,
+  exceedsBytes,
   parseClientFrame,
   resultFrame,
+  socketEventFrame,
   startedFrame,
   stoppedFrame,
   type ClientMessage,
@@ -53,14 +54,12 @@ export class HubSockets {
   async message(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
     const socket = this.connections.get(ws);
     if (!socket) return;
-    // In bytes, as documented: a string can be up to 3 bytes per UTF-16 unit, so only long ones are encoded to measure.
-    const size =
-      typeof raw !== "string"
-        ? raw.byteLength
-        : raw.length * 3 <= this.config.maxFrameBytes
-          ? raw.length
-          : new TextEncoder().encode(raw).byteLength;
-    if (size > this.config.maxFrameBytes)
+    // In bytes, as documented.
+    const tooBig =
+      typeof raw === "string"
+        ? exceedsBytes(raw, this.config.maxFrameBytes)
+        : raw.byteLength > this.config.maxFrameBytes;
+    if (tooBig)
       return this.admission.refuse(ws, CLOSE.tooBig, `frames are limited to ${this.config.maxFrameBytes} bytes`);
     const frame = parseClientFrame(
       typeof raw === "string" ? raw : decoder.decode(raw),
@@ -216,7 +215,7 @@ export class HubSockets {
       const messages: string[] = [];
       let ended = false;
       for (const event of page) {
-        messages.push(eventFrame(id, event.seq, event.event, event.data));
+        messages.push(socketEventFrame(id, event.seq, event.event, event.data));
         last = event.seq;
         if (isTerminalEvent(event.event)) {
           messages.push(stoppedFrame(id));
@@ -224,7 +223,7 @@ export class HubSockets {
           break;
         }
       }
-      this.connections.sendAll(ws, messages);
+      this.connections.sendAll(ws, socket, messages);
       if (ended) {
         this.ping(ws, socket, last);
         return;
@@ -250,7 +249,7 @@ export class HubSockets {
     const frameOf = (id: RequestId, event: LoggedEvent) => {
       const key = `${typeof id}:${id}:${event.seq}`;
       let frame = frames.get(key);
-      if (frame === undefined) frames.set(key, (frame = eventFrame(id, event.seq, event.event, event.data)));
+      if (frame === undefined) frames.set(key, (frame = socketEventFrame(id, event.seq, event.event, event.data)));
       return frame;
     };
     for (const [ws, socket] of this.connections.entries()) {
@@ -271,7 +270,7 @@ export class HubSockets {
         return true;
       });
       // The events of one read go out together: a socket that reads batches gets them in one frame.
-      if (messages.length > 0) this.connections.sendAll(ws, messages);
+      if (messages.length > 0) this.connections.sendAll(ws, socket, messages);
       if (socket.subs.length !== before) this.connections.persist(ws, socket);
       if (last > 0) this.ping(ws, socket, last);
       const oldest = socket.pings[0];

@@ -17,14 +17,17 @@ export interface RecordListener {
 
 type NewEvent = { event: string; data: unknown };
 
-/** Takes the storage's `sql` and `kv` only, so it can be tested without the Durable Object. */
+/** The storage a record writes: SQL for the log and tool rounds, KV for the state, and a transaction around both. */
+export type RecordStorage = Pick<DurableObjectStorage, "sql" | "kv" | "transactionSync">;
+
+/** Takes the storage's `sql`, `kv` and `transactionSync` only, so it can be tested without the Durable Object. */
 export class RunRecord {
   private events: EventLog;
   private rounds: ToolOutputs;
   private readonly store: HubStateStore;
 
   constructor(
-    private readonly storage: { sql: SqlStorage; kv: SyncKvStorage },
+    private readonly storage: RecordStorage,
     private readonly listener: RecordListener,
   ) {
     this.events = new EventLog(storage.sql);
@@ -173,27 +176,35 @@ export class RunRecord {
     return state;
   }
 
-  /** Stores a changed state with the events it logs, then tells the listener: the one way anything is written. */
+  /**
+   * Stores a changed state with the events it logs, then tells the listener: the one way anything is written. The log's
+   * statements and the state's write are one transaction: a failure part way (a statement the storage refuses) leaves
+   * none of them, so the log is never ahead of the state, nor holds part of a batch no subscriber was sent.
+   */
   private commit(state: HubState, events: NewEvent[] = [], now = Date.now()): LoggedEvent[] {
     let logged: LoggedEvent[];
     let ended = false;
     try {
-      logged = events.length > 0 ? this.events.append(events, now) : [];
-      for (const { event, data } of events) {
-        if (!isRunEvent(event)) continue;
-        state.run = data as Run;
-        if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
-          state.terminalAt = now;
-          ended = true;
+      logged = this.storage.transactionSync(() => {
+        const appended = events.length > 0 ? this.events.append(events, now) : [];
+        for (const { event, data } of events) {
+          if (!isRunEvent(event)) continue;
+          state.run = data as Run;
+          if (TERMINAL_STATUSES.has(state.run.status) && state.terminalAt === null) {
+            state.terminalAt = now;
+            ended = true;
+          }
         }
-      }
-      if (logged.length > 0) {
-        state.stream.lastEventAt = now;
-        state.version++;
-      }
-      this.store.put(state);
+        if (appended.length > 0) {
+          state.stream.lastEventAt = now;
+          state.version++;
+        }
+        this.store.put(state);
+        return appended;
+      });
     } catch (error) {
-      // The state was changed in memory for a write that did not happen: it is read from storage again.
+      // Rolled back: what the log and the state keep in memory is of a write that did not happen, so both read again.
+      this.events.forget();
       this.store.forget();
       throw error;
     }

@@ -109,9 +109,18 @@ export function parseClientFrame(frame: string, maxMessages: number): ClientFram
   };
 }
 
+/** The platform's limit on one WebSocket message: a Worker reading a socket closes it (1009) at a message past it. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
+
+/** Whether `text` is longer than `maxBytes` in UTF-8: at most 3 bytes per UTF-16 unit, so only long text is encoded. */
+export const exceedsBytes = (text: string, maxBytes: number): boolean =>
+  text.length * 3 > maxBytes && (text.length > maxBytes || byteLength(text) > maxBytes);
+
 /**
  * Several messages in one frame, for a socket that asked for it (`?frames=batch`): a JSON array of the messages, each
- * exactly as it would be sent alone. Kept well under the platform's 1 MiB message limit.
+ * exactly as it would be sent alone. Kept well under the platform's message limit (MAX_MESSAGE_BYTES).
  */
 export function batchFrames(messages: string[], maxBytes = 256 * 1024): string[] {
   const frames: string[] = [];
@@ -136,6 +145,20 @@ export const stoppedFrame = (id: RequestId) => JSON.stringify({ id, result: { ty
 /** A tracked event: wsLink keeps `id` as the last event id and sends it back when it resubscribes. */
 export const eventFrame = (id: RequestId, seq: number, event: string, dataJson: string) =>
   `{"id":${JSON.stringify(id)},"result":{"type":"data","id":"${seq}","data":{"id":"${seq}","data":{"event":${JSON.stringify(event)},"data":${dataJson}}}}}`;
+
+/**
+ * A tracked event as a socket carries it. One too large for a message (a long reply's `thread.message.completed`, say) is
+ * sent as a small `runcast.event_too_large` under the same id, naming the event and its object: closing the socket
+ * would not help, since a resume would meet the same event again, and this way the subscriber moves on and knows what
+ * to read over REST (SSE carries the event whole).
+ */
+export function socketEventFrame(id: RequestId, seq: number, event: string, dataJson: string): string {
+  const frame = eventFrame(id, seq, event, dataJson);
+  if (!exceedsBytes(frame, MAX_MESSAGE_BYTES)) return frame;
+  const object = (JSON.parse(dataJson) as { id?: unknown } | null)?.id;
+  const standIn = { event, id: typeof object === "string" ? object : null, bytes: byteLength(dataJson) };
+  return eventFrame(id, seq, "runcast.event_too_large", JSON.stringify(standIn));
+}
 
 export const resultFrame = (id: RequestId, data: unknown) => JSON.stringify({ id, result: { type: "data", data } });
 

@@ -14,4 +14,13 @@ export interface RunUpdatedEvent {
   data: { run_id: string; metadata: Run["metadata"] };
 }
 
-export type RunEvent = AssistantStreamEvent | ToolOutputsEvent | RunUpdatedEvent;
+/**
+ * On a run's WebSocket only: an event too large for one WebSocket message, sent in its place under the same id. `event`
+ * names it and `id` its object (a message, step or run; null when it has none), to read over REST; `bytes` is its size.
+ */
+export interface EventTooLargeEvent {
+  event: "runcast.event_too_large";
+  data: { event: string; id: string | null; bytes: number };
+}
+
+export type RunEvent = AssistantStreamEvent | ToolOutputsEvent | RunUpdatedEvent | EventTooLargeEvent;

@@ -69,7 +69,7 @@ export class RecordingWebSocket extends WorkerWebSocket {
     return new Promise((resolve) => this.addEventListener("close", () => resolve(this.closes[0]!), { once: true }));
   }
 
-  /** Resolves once a received JSON frame (PING/PONG left out) satisfies `predicate`, with that frame. */
+  /** Resolves once a received tRPC message (PING/PONG left out) satisfies `predicate`, with that message. */
   waitFor(predicate: (frame: Record<string, any>) => boolean, timeoutMs = 5_000): Promise<Record<string, any>> {
     const hit = this.messages().find(predicate);
     if (hit) return Promise.resolve(hit);
@@ -79,22 +79,27 @@ export class RecordingWebSocket extends WorkerWebSocket {
         reject(new Error(`no matching frame within ${timeoutMs} ms; got ${this.received.slice(-5).join(" | ")}`));
       }, timeoutMs);
       const check = (event: Event) => {
-        const data = String((event as MessageEvent).data);
-        if (data === "PING" || data === "PONG") return;
-        const frame = JSON.parse(data) as Record<string, any>;
-        if (!predicate(frame)) return;
+        const hit = messagesIn(String((event as MessageEvent).data)).find(predicate);
+        if (!hit) return;
         clearTimeout(timer);
         this.removeEventListener("message", check);
-        resolve(frame);
+        resolve(hit);
       };
       this.addEventListener("message", check);
     });
   }
 
-  /** The JSON frames received (PING/PONG left out). */
+  /** The tRPC messages received, in order: frames of many (`?frames=batch`) expanded, PING/PONG left out. */
   messages(): Array<Record<string, any>> {
-    return this.received.filter((frame) => frame !== "PING" && frame !== "PONG").map((frame) => JSON.parse(frame));
+    return this.received.flatMap(messagesIn);
   }
+}
+
+/** The tRPC messages one frame carries: none for PING/PONG, several for a batched frame (a JSON array). */
+function messagesIn(frame: string): Array<Record<string, any>> {
+  if (frame === "PING" || frame === "PONG") return [];
+  const parsed = JSON.parse(frame) as Record<string, any> | Array<Record<string, any>>;
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 /** A wsLink client on one run's socket; every socket it opens (reconnects included) is kept in `sockets`. */
