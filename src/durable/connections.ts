@@ -55,6 +55,8 @@ export interface SocketState {
   subs: Subscription[];
   /** Unanswered PINGs as [sequence number sent after, time sent]: a PONG means everything up to that number was read. */
   pings: Array<[number, number]>;
+  /** The last PING sent, as [sequence number, time]: the next waits for enough events or time after it. */
+  lastPing: [number, number];
   /** The highest sequence number the subscriber is known to have read. */
   acked: number;
   principal: SocketPrincipal | null;
@@ -110,6 +112,7 @@ export class Connections {
         ref: attachment.ref,
         subs: attachment.subs.map((id) => ({ id, after: at })),
         pings: [],
+        lastPing: [0, 0],
         acked: at,
         principal: attachment.principal,
         authDeadline: attachment.authDeadline,
@@ -133,6 +136,7 @@ export class Connections {
       ref,
       subs: [],
       pings: [],
+      lastPing: [0, 0],
       acked: 0,
       principal,
       authDeadline,
@@ -232,6 +236,7 @@ export class Connections {
    * other subscriber and stand. The subscriber can resume from its last event id.
    */
   send(ws: WebSocket, frame: string): boolean {
+    // A socket whose peer has gone takes a send silently in workerd: its state says so, and it is forgotten.
     if (ws.readyState !== WebSocket.OPEN) {
       this.forget(ws);
       return false;
@@ -255,7 +260,11 @@ export class Connections {
    * every caller holds already).
    */
   sendAll(ws: WebSocket, state: SocketState, messages: string[]): boolean {
-    const frames = state.batched ? batchFrames(messages) : messages;
+    return this.sendFrames(ws, state.batched ? batchFrames(messages) : messages);
+  }
+
+  /** Frames ready to go, in order; stops at the first the socket refuses. */
+  sendFrames(ws: WebSocket, frames: string[]): boolean {
     for (const frame of frames) if (!this.send(ws, frame)) return false;
     return true;
   }

@@ -17,6 +17,7 @@ import {
   type HubActions,
 } from "./socket-procedures";
 import {
+  batchFrames,
   errorFrame,
   exceedsBytes,
   parseClientFrame,
@@ -33,7 +34,13 @@ type Call = Extract<ClientMessage, { type: "call" }>;
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
 /** A subscription's replay costs one message of the socket's budget per this many events it sends. */
 const REPLAYED_EVENTS_PER_MESSAGE = 100;
-const MAX_PINGS = 16;
+/**
+ * How often a subscriber's read position is measured: a PING (its PONG proves what was read) goes out when none is in
+ * flight and this many events or this long have passed since the last one. The lag limit needs no finer measure, and
+ * a PING per delivery doubled the frames a live run sends (and brought as many PONGs back).
+ */
+const PING_EVERY_EVENTS = 32;
+const PING_EVERY_MS = 250;
 
 const decoder = new TextDecoder();
 
@@ -244,37 +251,51 @@ export class HubSockets {
   deliver(events: LoggedEvent[]): void {
     if (events.length === 0) return;
     const now = Date.now();
-    // Each event's frame is written once per subscription id (most sockets share id 1), not once per socket.
-    const frames = new Map<string, string>();
-    const frameOf = (id: RequestId, event: LoggedEvent) => {
-      const key = `${typeof id}:${id}:${event.seq}`;
-      let frame = frames.get(key);
-      if (frame === undefined) frames.set(key, (frame = socketEventFrame(id, event.seq, event.event, event.data)));
-      return frame;
+    // Subscriptions stop at the run's end, if it is among these events.
+    const end = events.findIndex((event) => isTerminalEvent(event.event));
+    const through = end === -1 ? events.length : end + 1;
+    const lastSeq = events[through - 1]!.seq;
+    // The frames are written once per subscription id (most sockets share id 1), not once per socket; the arrays are
+    // shared between sockets, so they are never changed after.
+    const frames = new Map<RequestId, string[]>();
+    const framesOf = (id: RequestId) => {
+      let written = frames.get(id);
+      if (written === undefined) {
+        written = events.slice(0, through).map((event) => socketEventFrame(id, event.seq, event.event, event.data));
+        if (end !== -1) written.push(stoppedFrame(id));
+        frames.set(id, written);
+      }
+      return written;
+    };
+    const batches = new Map<string[], string[]>();
+    const batchedOf = (messages: string[]) => {
+      let batched = batches.get(messages);
+      if (batched === undefined) batches.set(messages, (batched = batchFrames(messages)));
+      return batched;
     };
     for (const [ws, socket] of this.connections.entries()) {
       if (socket.subs.length === 0) continue;
-      let last = 0;
-      const before = socket.subs.length;
-      const messages: string[] = [];
-      socket.subs = socket.subs.filter((sub) => {
-        for (const event of events) {
-          if (event.seq <= sub.after) continue;
-          messages.push(frameOf(sub.id, event));
-          sub.after = last = event.seq;
-          if (isTerminalEvent(event.event)) {
-            messages.push(stoppedFrame(sub.id));
-            return false;
-          }
-        }
-        return true;
-      });
-      // The events of one read go out together: a socket that reads batches gets them in one frame.
-      if (messages.length > 0) this.connections.sendAll(ws, socket, messages);
-      if (socket.subs.length !== before) this.connections.persist(ws, socket);
-      if (last > 0) this.ping(ws, socket, last);
+      let messages: string[] = [];
+      for (const sub of socket.subs) {
+        // A subscription that is caught up (the usual case) gets them all; one that resumed mid-read, those after its id.
+        const from = sub.after < events[0]!.seq ? 0 : events.findIndex((event) => event.seq > sub.after);
+        if (from === -1 || from >= through) continue;
+        const written = framesOf(sub.id);
+        const sent = from === 0 ? written : written.slice(from);
+        messages = messages.length === 0 ? sent : [...messages, ...sent];
+        sub.after = lastSeq;
+      }
+      if (messages.length === 0) continue;
+      // The events of one read go out together: a socket that reads batches gets them in one frame (made once for
+      // all the sockets given the same messages).
+      this.connections.sendFrames(ws, socket.batched ? batchedOf(messages) : messages);
+      if (end !== -1) {
+        socket.subs = socket.subs.filter((sub) => sub.after < lastSeq);
+        this.connections.persist(ws, socket);
+      }
+      this.ping(ws, socket, lastSeq, now);
       const oldest = socket.pings[0];
-      if (last - socket.acked > this.config.maxLagEvents && oldest && now - oldest[1] > this.config.lagGraceMs)
+      if (lastSeq - socket.acked > this.config.maxLagEvents && oldest && now - oldest[1] > this.config.lagGraceMs)
         this.connections.close(
           ws,
           CLOSE.fellBehind,
@@ -293,9 +314,13 @@ export class HubSockets {
     }
   }
 
-  /** A PING after a batch: its PONG proves the subscriber read up to `seq` (tRPC's wsLink answers PINGs). */
-  private ping(ws: WebSocket, socket: SocketState, seq: number): void {
-    if (socket.pings.length >= MAX_PINGS || (socket.pings.at(-1)?.[0] ?? 0) >= seq) return;
-    if (this.connections.send(ws, "PING")) socket.pings.push([seq, Date.now()]);
+  /** A PING after a batch, now and then: its PONG proves the subscriber read up to `seq` (tRPC's wsLink answers PINGs). */
+  private ping(ws: WebSocket, socket: SocketState, seq: number, now = Date.now()): void {
+    if (socket.pings.length > 0) return;
+    const [lastSeq, lastAt] = socket.lastPing;
+    if (seq - lastSeq < PING_EVERY_EVENTS && now - lastAt < PING_EVERY_MS) return;
+    if (!this.connections.send(ws, "PING")) return;
+    socket.pings.push([seq, now]);
+    socket.lastPing = [seq, now];
   }
 }
