@@ -702,7 +702,7 @@ describe("polling cadence", () => {
 
   // Each adopts a run created straight on the emulator's Assistants API, which has no thread of Runcast's under `responses`.
   it.skipIf(provider === "responses")(
-    "a run waiting for tool outputs is polled at the idle pace even while watched: only outputs or its expiry move it",
+    "a watched run waiting for tool outputs backs off to the waiting cap, above the watched one: outputs through Runcast are known at once",
     async () => {
       const { thread, run } = await adoptedToolRun();
       const tab = new Tab(thread.id, run.id);
@@ -711,7 +711,8 @@ describe("polling cadence", () => {
       await setHubState(run.id, (state) => ({ ...state, poll: { ...state.poll, attempt: 0 } }));
       const delays = [];
       for (let i = 0; i < 4; i++) delays.push(await nextPollDelay(run.id));
-      allContain(delays, [100, 200, 400, 400]);
+      // Doubling from RUNCAST_POLL_MIN_MS (50) to RUNCAST_POLL_MAX_WAITING_MS (300), not the watched cap (200).
+      allContain(delays, [100, 200, 300, 300]);
       tab.close();
     },
   );

@@ -33,8 +33,9 @@ describe("poll delay", () => {
     expect([0, 1, 2, 10].map((attempt) => pollDelay(config, attempt, 2, null))).toEqual([500, 1000, 1500, 1500]);
   });
 
-  it("backs off to the idle cap for a run waiting for tool outputs, watched or not", () => {
-    expect([0, 3, 10].map((attempt) => pollDelay(config, attempt, 5, null, true))).toEqual([500, 4000, 60_000]);
+  it("backs off to the waiting cap for a watched run waiting for tool outputs, to the idle cap for one nobody watches", () => {
+    expect([0, 3, 10].map((attempt) => pollDelay(config, attempt, 5, null, true))).toEqual([500, 4000, 10_000]);
+    expect(pollDelay(config, 10, 0, null, true)).toBe(60_000);
   });
 
   it("never goes below the upstream's hint", () => {
@@ -154,6 +155,20 @@ describe("backfill", () => {
   it("answers nothing when nothing changed", () => {
     const seen = viewOf([{ event: "thread.run.requires_action", data: run("requires_action") }]);
     expect(backfill(seen, { run: run("requires_action") })).toEqual([]);
+  });
+
+  it("tells a new round of tool calls though the status is unchanged: its new step, then the run asking again", () => {
+    // Outputs went to the upstream directly, and between two polls the run went on and asked for more.
+    const seen = viewOf([{ event: "thread.run.requires_action", data: run("requires_action") }]);
+    const toolStep = {
+      id: "step_2",
+      object: "thread.run.step",
+      type: "tool_calls",
+      status: "in_progress",
+      step_details: { type: "tool_calls", tool_calls: [] },
+    } as unknown as RunStep;
+    const events = backfill(seen, { run: run("requires_action"), steps: [toolStep], newRound: true });
+    expect(events.map((event) => event.event)).toEqual(["thread.run.step.created", "thread.run.requires_action"]);
   });
 });
 

@@ -14,6 +14,8 @@ export interface UpstreamSnapshot {
   steps?: RunStep[];
   /** The run's messages, oldest first. */
   messages?: Message[];
+  /** The run asks for a new round of tool calls though its status is unchanged: its run event is told again. */
+  newRound?: boolean;
 }
 
 /** Statuses whose run event closes a segment (the stream's own list, by status). */
@@ -28,7 +30,7 @@ const endsSegment = (status: Run["status"]) => SEGMENT_END_EVENTS.has(`thread.ru
 export function backfill(view: RunView, snapshot: UpstreamSnapshot): SyntheticEvent[] {
   const { run } = snapshot;
   const events: SyntheticEvent[] = [];
-  const runChanged = view.get(run.id)?.status !== run.status;
+  const runChanged = view.get(run.id)?.status !== run.status || snapshot.newRound === true;
   const runEvent = { event: `thread.run.${run.status}`, data: run };
   if (!view.has(run.id)) events.push({ event: "thread.run.created", data: run });
   if (runChanged && !endsSegment(run.status) && view.has(run.id)) events.push(runEvent);

@@ -19,6 +19,11 @@ export interface HubConfig {
   pollMinMs: number;
   pollMaxWatchedMs: number;
   pollMaxIdleMs: number;
+  /**
+   * The cap while someone watches a run waiting for tool outputs: outputs submitted through Runcast are known at once,
+   * ones sent to the upstream directly are seen within this.
+   */
+  pollMaxWaitingMs: number;
   /** While a polled run progresses with no change of status, its steps and messages are read again this often. */
   pollContentMs: number;
   /**
@@ -51,7 +56,8 @@ export const DEFAULT_HUB_CONFIG: HubConfig = {
   pollMinMs: 500,
   pollMaxWatchedMs: 1_500,
   pollMaxIdleMs: 60_000,
-  pollContentMs: 10_000,
+  pollMaxWaitingMs: 10_000,
+  pollContentMs: 3_000,
   expiryGraceMs: 5_000,
   maxMessagesPerFrame: 32,
   socketMessagesPerSecond: 100,
@@ -72,6 +78,7 @@ const VARS: Record<keyof HubConfig, string> = {
   pollMinMs: "RUNCAST_POLL_MIN_MS",
   pollMaxWatchedMs: "RUNCAST_POLL_MAX_WATCHED_MS",
   pollMaxIdleMs: "RUNCAST_POLL_MAX_IDLE_MS",
+  pollMaxWaitingMs: "RUNCAST_POLL_MAX_WAITING_MS",
   pollContentMs: "RUNCAST_POLL_CONTENT_MS",
   expiryGraceMs: "RUNCAST_EXPIRY_GRACE_MS",
   maxMessagesPerFrame: "RUNCAST_WS_MAX_MESSAGES_PER_FRAME",

@@ -6,12 +6,17 @@ import type { HubConfig } from "./hub-config";
 import type { HubState } from "./hub-state";
 import type { RunRecord } from "./run-record";
 import { plannedPollAt, pollDelay } from "./schedule";
+import { roundOf } from "./tool-outputs";
 
 /** Statuses in which the run moves on by itself, so a poll also reads its steps and messages. */
 const PROGRESSING = new Set<Run["status"]>(["queued", "in_progress", "cancelling"]);
 
 /** A run that has never started has no steps or messages of its own yet: reading them would find nothing. */
 const neverStarted = (run: Run) => run.status === "queued" && run.started_at == null;
+
+/** Between two answers, both waiting for tool outputs, the run asked for a new set of calls. */
+const newRound = (before: Run, after: Run) =>
+  before.status === "requires_action" && after.status === "requires_action" && roundOf(before) !== roundOf(after);
 
 /** What the poller needs: the run's record (state, log, and its one way to append), its pace, and the upstream. */
 export interface PollerHost {
@@ -84,7 +89,8 @@ export class HubPoller {
   async backfill(version: number, run: Run): Promise<"changed" | "progress" | "quiet" | "stale"> {
     const { record } = this.hub;
     const state = record.state()!;
-    const statusMoved = record.log.currentView().get(run.id)?.status !== run.status;
+    // A new round of tool calls (the run went on and asked again between two polls) is a move too.
+    const statusMoved = record.log.currentView().get(run.id)?.status !== run.status || newRound(state.run, run);
     const readContent = !neverStarted(run) && (statusMoved || this.contentDue(state, run));
     const provider = this.hub.provider();
     const [steps, messages] = readContent
@@ -95,7 +101,12 @@ export class HubPoller {
       : [undefined, undefined];
     const current = record.state()!;
     if (current.stream.open || current.version !== version) return "stale";
-    const events = backfill(record.log.currentView(), { run, steps: steps?.data, messages: messages?.data });
+    const events = backfill(record.log.currentView(), {
+      run,
+      steps: steps?.data,
+      messages: messages?.data,
+      newRound: newRound(state.run, run),
+    });
     record.observe(run, events);
     if (readContent) record.planPolls({ contentAt: Date.now() });
     if (events.length === 0) return "quiet";
@@ -109,6 +120,8 @@ export class HubPoller {
    */
   private contentDue(state: HubState, run: Run): boolean {
     if (!PROGRESSING.has(run.status)) return false;
+    // From expires_at on, a poll may be the last: what the run wrote is read, not left out of the log for good.
+    if (run.expires_at !== null && Date.now() >= run.expires_at * 1000) return true;
     const readAt = state.poll.contentAt ?? -Infinity;
     return state.stream.lastEventAt > readAt || Date.now() - readAt >= this.hub.config.pollContentMs;
   }

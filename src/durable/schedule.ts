@@ -15,9 +15,10 @@ export interface ScheduleState {
 }
 
 /**
- * The poll delay after `attempt` quiet polls: doubling from the minimum to a cap, the watched one only while someone
- * watches a run that moves by itself. A run waiting for tool outputs moves when they are submitted (through Runcast,
- * the hub learns it at once) or at its `expires_at` (a poll is planned there): polling it fast buys nothing.
+ * The poll delay after `attempt` quiet polls: doubling from the minimum to a cap that depends on whether anyone
+ * watches and whether the run moves by itself. A watched run waiting for tool outputs moves when they are submitted
+ * (through Runcast, the hub learns it at once; straight to the upstream, the waiting cap bounds how late) or at its
+ * `expires_at` (a poll is planned there).
  */
 export function pollDelay(
   config: HubConfig,
@@ -26,7 +27,7 @@ export function pollDelay(
   hintMs: number | null,
   waiting = false,
 ): number {
-  const cap = subscribers > 0 && !waiting ? config.pollMaxWatchedMs : config.pollMaxIdleMs;
+  const cap = subscribers === 0 ? config.pollMaxIdleMs : waiting ? config.pollMaxWaitingMs : config.pollMaxWatchedMs;
   const backoff = Math.min(config.pollMinMs * 2 ** Math.min(attempt, 20), cap);
   // The upstream's hint is a floor: polling sooner than it asks only spends its rate limit.
   return Math.max(backoff, hintMs ?? 0);
