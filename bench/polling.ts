@@ -23,10 +23,16 @@ export interface PollingPlan {
   arrivalMs: number;
 }
 
-export interface PollingFigures {
+/** How the runs are watched: through the hub, or by Direct clients polling the upstream themselves. */
+export interface Watching {
   watcher: "hub" | "direct";
   /** Watchers per run (the hub's subscribers, or Direct clients each polling). */
   watchers: number;
+  /** Direct: ms between a watcher's retrieves, or `sdk` for `runs.poll`'s default (the upstream's poll hint, else 5 s). */
+  intervalMs?: number | "sdk";
+}
+
+export interface PollingFigures extends Watching {
   runs: number;
   expiring: number;
   /** Upstream requests per run after its creation (run, steps and messages reads, every watcher's), mean over the runs. */
@@ -49,7 +55,10 @@ export interface PollingFigures {
 }
 
 const TERMINAL = new Set(["completed", "failed", "cancelled", "expired", "incomplete"]);
-const DIRECT_INTERVAL_MS = 1000;
+/** How far the emulator's clock (Date.now in workerd) and this process's may disagree before it is a fault. */
+const CLOCK_SLACK_MS = 20;
+/** `runs.poll`'s interval when the upstream gives no hint. */
+const SDK_DEFAULT_INTERVAL_MS = 5000;
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -169,22 +178,30 @@ async function watchThroughHub(server: DevServer, { ref }: Created): Promise<Sig
 }
 
 /**
- * Direct: each watcher retrieves the run every second until it ends, as `runs.poll` does (and on past requires_action,
- * since nobody answers), then lists the run's messages once to show its reply.
+ * Direct: each watcher retrieves the run until it ends, as `runs.poll` does (and on past requires_action, since nobody
+ * answers), then lists the run's messages once to show its reply.
  */
-async function watchDirectly(sdk: OpenAI, { ref }: Created, watchers: number): Promise<Sightings> {
+async function watchDirectly(
+  sdk: OpenAI,
+  { ref }: Created,
+  watchers: number,
+  interval: number | "sdk",
+): Promise<Sightings> {
   return Promise.all(
     Array.from({ length: watchers }, async () => {
       const seen = new Map<string, number>();
       for (;;) {
-        const run = await sdk.beta.threads.runs.retrieve(ref.run_id, { thread_id: ref.thread_id });
+        const { data: run, response } = await sdk.beta.threads.runs
+          .retrieve(ref.run_id, { thread_id: ref.thread_id })
+          .withResponse();
         if (!seen.has(run.status)) seen.set(run.status, now());
         if (TERMINAL.has(run.status)) {
           // As a frontend does to show what the run wrote (the hub's subscribers get it as events).
           await sdk.beta.threads.messages.list(ref.thread_id, { run_id: ref.run_id });
           return seen;
         }
-        await sleep(DIRECT_INTERVAL_MS);
+        const hint = Number(response.headers.get("openai-poll-after-ms") ?? Number.NaN);
+        await sleep(interval === "sdk" ? (Number.isFinite(hint) ? hint : SDK_DEFAULT_INTERVAL_MS) : interval);
       }
     }),
   );
@@ -192,48 +209,36 @@ async function watchDirectly(sdk: OpenAI, { ref }: Created, watchers: number): P
 
 const mean = (values: number[]) => (values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0);
 
-export interface Watching {
-  watcher: "hub" | "direct";
-  watchers: number;
-}
-
 /**
- * Each way of watching gets its own runs, planned from the same seed and arriving one every `arrivalMs` (a hundred
- * watchers arriving in the same instant would measure the listener, not polling), all watched at the same time:
- * polling is not CPU-bound, and the emulator counts each thread's requests apart, so the figures do not mix. Each run's
- * watchers start as soon as it is created.
+ * The runs, planned from the seed, arrive one every `arrivalMs` (a hundred watchers arriving in the same instant would
+ * measure the listener, not polling); each run's watchers start as soon as it is created.
  */
-export async function polling(server: DevServer, plan: PollingPlan, ways: Watching[]): Promise<PollingFigures[]> {
+export async function polling(server: DevServer, plan: PollingPlan, way: Watching): Promise<PollingFigures> {
   const sdk = emulatorSdk(server);
   const assistantId = await pollingAssistant(sdk);
   const started = Date.now();
   await resetUpstreamStats(server.baseUrl);
   const watched = await Promise.all(
-    ways.map(({ watcher, watchers }) =>
-      Promise.all(
-        planRuns(plan).map(async (planned, index) => {
-          await sleep(index * plan.arrivalMs);
-          // The creation names no thread, so it is not counted against the run: only what watching it costs is.
-          const created = await createRun(sdk, assistantId, planned);
-          const seen =
-            watcher === "hub" ? await watchThroughHub(server, created) : await watchDirectly(sdk, created, watchers);
-          return { created, seen };
-        }),
-      ),
-    ),
+    planRuns(plan).map(async (planned, index) => {
+      await sleep(index * plan.arrivalMs);
+      // The creation names no thread, so it is not counted against the run: only what watching it costs is.
+      const created = await createRun(sdk, assistantId, planned);
+      const seen =
+        way.watcher === "hub"
+          ? await watchThroughHub(server, created)
+          : await watchDirectly(sdk, created, way.watchers, way.intervalMs ?? 1000);
+      return { created, seen };
+    }),
   );
   const stats = await upstreamStats(server.baseUrl);
-  const seconds = (Date.now() - started) / 1000;
-  return Promise.all(
-    ways.map(async (way, index) => ({ ...way, ...(await figures(server, watched[index]!, stats)), seconds })),
-  );
+  return { ...way, ...(await figures(server, watched, stats)), seconds: (Date.now() - started) / 1000 };
 }
 
 async function figures(
   server: DevServer,
   watched: Array<{ created: Created; seen: Sightings }>,
   stats: UpstreamStats,
-): Promise<Omit<PollingFigures, "watcher" | "watchers" | "seconds">> {
+): Promise<Omit<PollingFigures, keyof Watching | "seconds">> {
   const delays: number[] = [];
   const byStatus = new Map<string, number[]>();
   let changes = 0;
@@ -249,13 +254,19 @@ async function figures(
         const at = seen.get(change.status);
         if (at === undefined) missedChanges++;
         else {
+          // Statuses do not repeat in these runs, so the first sighting of a status is the sighting of its change.
+          // The emulator's clock and this process's are the same machine's: a sighting before the change is a fault.
+          if (at < change.at_ms - CLOCK_SLACK_MS)
+            throw new Error(`${run.ref.run_id} was seen ${change.status} ${Math.round(change.at_ms - at)} ms early`);
           const delay = Math.max(0, at - change.at_ms);
           delays.push(delay);
           byStatus.set(change.status, [...(byStatus.get(change.status) ?? []), delay]);
         }
       }
     }
-    const served = stats.by_thread[run.ref.thread_id] ?? { requests: 0, last_at: 0 };
+    // Every way of watching reads the run at least once: a thread missing from the counts is a counting fault.
+    const served = stats.by_thread[run.ref.thread_id];
+    if (!served) throw new Error(`the emulator counted no request for ${run.ref.thread_id}`);
     (run.expiring ? requests.expiring : requests.reply).push(served.requests);
     if (run.expiresAtMs !== null && served.last_at > run.expiresAtMs) {
       runsPolledAfterExpiry++;

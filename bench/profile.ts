@@ -1,4 +1,4 @@
-// `node bench/profile.ts [subscribers] [words]`: a CPU profile of the gateway (and the emulator, which shares its
+// `node bench/profile.ts [subscribers] [words] [delta ms] [batched]`: a CPU profile of the gateway (and the emulator, which shares its
 // workerd) while one run's reply fans out, taken over wrangler's DevTools inspector. Prints the functions with the most
 // self time, and writes the whole profile to bench/profiles/ (open it in Chrome DevTools' Performance panel).
 import { mkdir, writeFile } from "node:fs/promises";
@@ -64,6 +64,8 @@ function topSelfTime(profile: Profile, count: number): Array<{ ms: number; share
 
 const subscribers = Number(process.argv[2] ?? 1);
 const words = Number(process.argv[3] ?? 500);
+const deltaMs = Number(process.argv[4] ?? 0);
+const batched = process.argv[5] === "batched";
 const server = await startDevServer({ configs: ["wrangler.toml", "emulator/wrangler.toml"], env: "dev" });
 try {
   const targets = (await (await fetch(`http://127.0.0.1:${server.inspectorPort}/json`)).json()) as Array<{
@@ -79,8 +81,11 @@ try {
     await tools.send("Profiler.setSamplingInterval", { interval: 100 });
     await tools.send("Profiler.start");
   }
-  const figures = await hubFanout(server, assistantId, subscribers, { words, deltaMs: 0 });
-  console.log(`N = ${subscribers}: ${Math.round(figures.eventsPerSecond)} events/s, ${figures.eventsEach} events each`);
+  const figures = await hubFanout(server, assistantId, subscribers, { words, deltaMs }, batched);
+  console.log(
+    `N = ${subscribers}: ${Math.round(figures.eventsPerSecond)} events/s, ${figures.eventsEach} events each, ` +
+      `latency p50 ${Math.round(figures.latencyP50Ms)} ms, p99 ${Math.round(figures.latencyP99Ms)} ms`,
+  );
   await mkdir("bench/profiles", { recursive: true });
   for (const { target, tools } of sessions) {
     const { profile } = await tools.send<{ profile: Profile }>("Profiler.stop");

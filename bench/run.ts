@@ -34,19 +34,25 @@ const pollingPlan: PollingPlan = quick
 /** One way at a time: Direct's ten watchers a run load the machine enough to slow what runs beside them. */
 const WATCHING: Watching[] = [
   { watcher: "hub", watchers: 1 },
-  { watcher: "direct", watchers: 1 },
-  { watcher: "direct", watchers: 10 },
+  { watcher: "direct", watchers: 1, intervalMs: 1000 },
+  { watcher: "direct", watchers: 10, intervalMs: 1000 },
+  { watcher: "direct", watchers: 1, intervalMs: "sdk" },
 ];
 
 const started = Date.now();
 const progress = (step: string) =>
   console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${step}`);
 
-/** The median of each numeric field over repeated runs (the other fields from the first). */
+/** The median of each numeric field over repeated runs, nested records of numbers included (the rest from the first). */
 function medianOf<T extends object>(runs: T[]): T {
   const out = { ...runs[0]! } as Record<string, unknown>;
-  for (const key of Object.keys(out))
-    if (typeof out[key] === "number") out[key] = median(runs.map((run) => (run as Record<string, number>)[key]!));
+  for (const key of Object.keys(out)) {
+    const values = runs.map((run) => (run as Record<string, unknown>)[key]);
+    // A key some repetitions lack (a status one of them never reached) is the median of those that have it.
+    if (typeof out[key] === "number") out[key] = median(values.filter((value) => typeof value === "number"));
+    else if (out[key] !== null && typeof out[key] === "object" && !Array.isArray(out[key]))
+      out[key] = medianOf(values.filter((value): value is object => typeof value === "object" && value !== null));
+  }
   return out as T;
 }
 
@@ -139,11 +145,11 @@ async function measure(gateway: DevServer, floor: DevServer): Promise<Results> {
   const pollingFigures: PollingFigures[] = [];
   for (const way of WATCHING)
     pollingFigures.push(
-      // Once: each figure is already over a hundred runs (and every change of each), and a repetition takes minutes.
-      await repeat(`polling: ${pollingPlan.runs} runs, ${way.watcher} × ${way.watchers}`, 1, async () => {
-        const [figures] = await polling(gateway, pollingPlan, [way]);
-        return figures!;
-      }),
+      await repeat(
+        `polling: ${pollingPlan.runs} runs, ${way.watcher} × ${way.watchers}${way.intervalMs ? ` every ${way.intervalMs}` : ""}`,
+        plan.repeats,
+        () => polling(gateway, pollingPlan, way),
+      ),
     );
 
   return {
