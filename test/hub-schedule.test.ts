@@ -30,7 +30,7 @@ describe("poll delay", () => {
     expect([0, 1, 2, 3, 10].map((attempt) => pollDelay(config, attempt, 0, null))).toEqual([
       500, 1000, 2000, 4000, 60_000,
     ]);
-    expect([0, 1, 2, 10].map((attempt) => pollDelay(config, attempt, 2, null))).toEqual([500, 1000, 1500, 1500]);
+    expect([0, 1, 2, 10].map((attempt) => pollDelay(config, attempt, 2, null))).toEqual([500, 1000, 1250, 1250]);
   });
 
   it("backs off to the waiting cap for a watched run waiting for tool outputs, to the idle cap for one nobody watches", () => {
@@ -41,7 +41,7 @@ describe("poll delay", () => {
   it("never goes below the upstream's hint", () => {
     expect(pollDelay(config, 0, 1, 2500)).toBe(2500);
     expect(pollDelay(config, 10, 1, 2500)).toBe(2500);
-    expect(pollDelay(config, 10, 1, 500)).toBe(1500);
+    expect(pollDelay(config, 10, 1, 500)).toBe(1250);
   });
 });
 

@@ -54,7 +54,7 @@ export const DEFAULT_HUB_CONFIG: HubConfig = {
   heartbeatMs: 10_000,
   streamSilenceMs: 45_000,
   pollMinMs: 500,
-  pollMaxWatchedMs: 1_500,
+  pollMaxWatchedMs: 1_250,
   pollMaxIdleMs: 60_000,
   pollMaxWaitingMs: 10_000,
   pollContentMs: 3_000,
