@@ -638,12 +638,15 @@ describe("runs the hub learns by polling", () => {
 });
 
 describe("polling cadence", () => {
-  /** A tool run created straight on the emulator, adopted by the hub through a subscriber that then leaves. */
-  async function adoptedToolRun() {
-    const { assistant, thread } = await setup(WEATHER_AND_TIME);
-    const run = await emulatorSdk().beta.threads.runs.create(thread.id, { assistant_id: assistant.id });
+  /**
+   * A run created straight on the emulator, adopted by the hub through a subscriber that waits for `seen` and then
+   * leaves (its socket gone before the test counts polls).
+   */
+  async function adoptedRun(text: string, seen: string, metadata: Record<string, string> = {}) {
+    const { assistant, thread } = await setup(text);
+    const run = await emulatorSdk().beta.threads.runs.create(thread.id, { assistant_id: assistant.id, metadata });
     const tab = new Tab(thread.id, run.id);
-    await tab.waitFor("thread.run.requires_action");
+    await tab.waitFor(seen);
     tab.close();
     await eventually(
       () => hubSocketCount(run.id),
@@ -652,22 +655,11 @@ describe("polling cadence", () => {
     return { thread, run };
   }
 
-  /** A run created straight on the emulator that stays queued for a minute (it moves by itself), adopted by the hub. */
-  async function adoptedSlowRun() {
-    const { assistant, thread } = await setup("Tell me about lighthouses.");
-    const run = await emulatorSdk().beta.threads.runs.create(thread.id, {
-      assistant_id: assistant.id,
-      metadata: { emulator_delta_ms: "60000" },
-    });
-    const tab = new Tab(thread.id, run.id);
-    await tab.waitFor("thread.run.created");
-    tab.close();
-    await eventually(
-      () => hubSocketCount(run.id),
-      (count) => count === 0,
-    );
-    return { thread, run };
-  }
+  /** A tool run, waiting for its outputs. */
+  const adoptedToolRun = () => adoptedRun(WEATHER_AND_TIME, "thread.run.requires_action");
+  /** A run that stays queued for a minute (it moves by itself). */
+  const adoptedSlowRun = () =>
+    adoptedRun("Tell me about lighthouses.", "thread.run.created", { emulator_delta_ms: "60000" });
 
   const contains = (delay: { min: number; max: number }, value: number) => delay.min <= value && value <= delay.max;
   const allContain = (delays: Array<{ min: number; max: number }>, values: number[]) =>
