@@ -4,6 +4,7 @@
 // counts each thread's requests (and when the last came) and says when each run's status changed, so the upstream
 // cost and the delay from a change to a watcher seeing it are measured, not inferred.
 import OpenAI from "openai";
+import { emulatorSdk } from "./direct.ts";
 import type { DevServer } from "./lib/dev-server.ts";
 import { socketUrl, type RunRef } from "./lib/gateway-runs.ts";
 import { maxOf, percentile } from "./lib/stats.ts";
@@ -115,10 +116,6 @@ interface Created {
   expiresAtMs: number | null;
   /** When its watchers started (epoch ms): changes before are nobody's delay. */
   watchedFrom: number;
-}
-
-function emulatorSdk(server: DevServer): OpenAI {
-  return new OpenAI({ apiKey: "bench", baseURL: `${server.baseUrl}/emulator/v1`, maxRetries: 0 });
 }
 
 async function pollingAssistant(sdk: OpenAI): Promise<string> {
