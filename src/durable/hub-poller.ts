@@ -3,12 +3,12 @@
 import type { Run, RunsProvider } from "../providers/provider";
 import { backfill } from "./backfill";
 import type { HubConfig } from "./hub-config";
-import type { HubState } from "./hub-state";
+import { expiresAtMs, type HubState } from "./hub-state";
 import type { RunRecord } from "./run-record";
 import { plannedPollAt, pollDelay } from "./schedule";
 import { roundOf } from "./tool-outputs";
 
-/** Statuses in which the run moves on by itself, so a poll also reads its steps and messages. */
+/** Statuses in which the run moves on by itself, so its steps and messages are read again now and then. */
 const PROGRESSING = new Set<Run["status"]>(["queued", "in_progress", "cancelling"]);
 
 /** A run that has never started has no steps or messages of its own yet: reading them would find nothing. */
@@ -38,7 +38,7 @@ export class HubPoller {
   plan(now: number, fresh: boolean): void {
     const { poll, run } = this.hub.record.state()!;
     const attempt = fresh ? 0 : poll.attempt + 1;
-    const at = plannedPollAt(now, this.delay(attempt), run.expires_at === null ? null : run.expires_at * 1000);
+    const at = plannedPollAt(now, this.delay(attempt), expiresAtMs(run));
     this.hub.record.planPolls({ attempt, at });
   }
 
@@ -77,20 +77,21 @@ export class HubPoller {
     const outcome = await this.backfill(state.version, run);
     // Polls that find the status unchanged back off (new text of a message it writes included); a change of status,
     // or an answer overtaken by newer events, brings the next poll close.
-    this.plan(Date.now(), outcome === "changed" || outcome === "stale");
+    this.plan(Date.now(), outcome !== "quiet");
     return outcome === "stale" ? record.state()!.run : run;
   }
 
   /**
    * Appends what an upstream answer implies, unless something newer was logged after `version` (a
    * stream's events, a cancel): that answer is older than what subscribers have, and is dropped.
-   * `changed`: the status moved; `progress`: only steps or messages did.
+   * `changed`: the status moved; `quiet`: it did not (new steps or text may still have been appended).
    */
-  async backfill(version: number, run: Run): Promise<"changed" | "progress" | "quiet" | "stale"> {
+  async backfill(version: number, run: Run): Promise<"changed" | "quiet" | "stale"> {
     const { record } = this.hub;
     const state = record.state()!;
     // A new round of tool calls (the run went on and asked again between two polls) is a move too.
-    const statusMoved = record.log.currentView().get(run.id)?.status !== run.status || newRound(state.run, run);
+    const anotherRound = newRound(state.run, run);
+    const statusMoved = record.log.currentView().get(run.id)?.status !== run.status || anotherRound;
     const readContent = !neverStarted(run) && (statusMoved || this.contentDue(state, run));
     const provider = this.hub.provider();
     const [steps, messages] = readContent
@@ -105,12 +106,11 @@ export class HubPoller {
       run,
       steps: steps?.data,
       messages: messages?.data,
-      newRound: newRound(state.run, run),
+      newRound: anotherRound,
     });
     record.observe(run, events);
     if (readContent) record.planPolls({ contentAt: Date.now() });
-    if (events.length === 0) return "quiet";
-    return statusMoved ? "changed" : "progress";
+    return statusMoved ? "changed" : "quiet";
   }
 
   /**
@@ -121,7 +121,7 @@ export class HubPoller {
   private contentDue(state: HubState, run: Run): boolean {
     if (!PROGRESSING.has(run.status)) return false;
     // From expires_at on, a poll may be the last: what the run wrote is read, not left out of the log for good.
-    if (run.expires_at !== null && Date.now() >= run.expires_at * 1000) return true;
+    if (Date.now() >= (expiresAtMs(run) ?? Infinity)) return true;
     const readAt = state.poll.contentAt ?? -Infinity;
     return state.stream.lastEventAt > readAt || Date.now() - readAt >= this.hub.config.pollContentMs;
   }

@@ -30,6 +30,9 @@ export interface HubState {
   submittedRound: string | null;
 }
 
+/** The run's `expires_at` (seconds, as the upstream gives it) in ms, or null for a run that does not expire. */
+export const expiresAtMs = (run: Run): number | null => (run.expires_at === null ? null : run.expires_at * 1000);
+
 export const TERMINAL_STATUSES = new Set<Run["status"]>(["completed", "failed", "cancelled", "expired", "incomplete"]);
 
 /** Events after which an upstream stream (and a REST stream) of one segment ends. */

@@ -8,7 +8,7 @@ import { backfill } from "./backfill";
 import type { BeginInput, Submitted } from "./hub-contract";
 import type { HubConfig } from "./hub-config";
 import type { HubPoller } from "./hub-poller";
-import { newHubState, type HubState } from "./hub-state";
+import { expiresAtMs, newHubState, type HubState } from "./hub-state";
 import type { HubStreams } from "./hub-streams";
 import type { RunRecord } from "./run-record";
 import { alarmAction, nextAlarm, type ScheduleState } from "./schedule";
@@ -39,7 +39,7 @@ const scheduleState = (state: HubState): ScheduleState => ({
   streamOpen: state.stream.open,
   lastEventAt: state.stream.lastEventAt,
   pollAt: state.poll.at,
-  expiresAt: state.run.expires_at === null ? null : state.run.expires_at * 1000,
+  expiresAt: expiresAtMs(state.run),
   settled: state.settled,
 });
 
