@@ -16,7 +16,7 @@ export interface StreamFaults {
 }
 
 const encoder = new TextEncoder();
-const frame = (event: string, data: string) => encoder.encode(`event: ${event}\ndata: ${data}\n\n`);
+const frame = (event: string, data: string) => `event: ${event}\ndata: ${data}\n\n`;
 
 export function sseResponse(source: StreamSource, runId: string, fromSeq: number, faults: StreamFaults): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -42,20 +42,21 @@ async function pump(
   let sent = 0;
   for (;;) {
     source.advance(runId);
+    // The events ready now go out in one write, as a network read would carry them.
+    let text = "";
+    let ending: "cut" | "done" | null = null;
     for (const row of source.eventsAfter(runId, seq)) {
-      await writer.write(frame(row.event, row.data));
+      text += frame(row.event, row.data);
       seq = row.seq;
       sent++;
-      if (faults.cut_after !== null && sent >= faults.cut_after) {
-        await writer.abort(new Error(`emulator fault: stream cut after ${sent} events`));
-        return;
-      }
-      if (SEGMENT_END_EVENTS.has(row.event)) {
-        await writer.write(frame("done", "[DONE]"));
-        await writer.close();
-        return;
-      }
+      if (faults.cut_after !== null && sent >= faults.cut_after) ending = "cut";
+      else if (SEGMENT_END_EVENTS.has(row.event)) ending = "done";
+      if (ending) break;
     }
+    if (ending === "done") text += frame("done", "[DONE]");
+    if (text) await writer.write(encoder.encode(text));
+    if (ending === "cut") return writer.abort(new Error(`emulator fault: stream cut after ${sent} events`));
+    if (ending === "done") return writer.close();
     await source.waitForChange(runId, source.nextChangeAt(runId));
   }
 }

@@ -1,7 +1,7 @@
 // The Assistants-compatible provider: any Assistants-compatible service, Foundry classic agents (foundry/), or the local
 // emulator, through the official SDK.
-import OpenAI, { APIError, APIUserAbortError } from "openai";
-import type { Stream } from "openai/core/streaming";
+import OpenAI from "openai";
+import type { APIPromise } from "openai/core/api-promise";
 import type {
   AssistantCreateParams,
   AssistantStreamEvent,
@@ -17,6 +17,7 @@ import type {
 import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
 import { toUpstreamError, UpstreamError } from "../errors/upstream-error";
 import { isApproval } from "../schemas/runs";
+import { readSseEvents } from "./sse-stream";
 import type { Upstream } from "./upstream";
 
 /**
@@ -83,21 +84,10 @@ function toListPage<T extends { id: string }>(page: { data: T[]; has_more: boole
   };
 }
 
-function toUpstreamStream(stream: Stream<AssistantStreamEvent>): UpstreamStream {
-  return {
-    abort: () => stream.controller.abort(),
-    async *[Symbol.asyncIterator]() {
-      try {
-        for await (const { event, data } of stream) yield { event, data };
-      } catch (error) {
-        // A body that breaks mid-stream surfaces as a plain error, not an APIError: it is a network failure all the same.
-        if (error instanceof APIUserAbortError || (error instanceof Error && error.name === "AbortError")) throw error;
-        throw error instanceof APIError
-          ? toUpstreamError(error)
-          : new UpstreamError("The upstream's stream broke off.", "network");
-      }
-    },
-  };
+/** A streaming call's events, read from its raw answer (see sse-stream.ts); an error status throws before any event. */
+async function streamOf(request: APIPromise<unknown>): Promise<UpstreamStream> {
+  const response = await request.asResponse();
+  return readSseEvents(response.body ?? new Response("").body!);
 }
 
 /** Runs an SDK call and turns its failures into UpstreamError. */
@@ -114,16 +104,10 @@ export function assistantsProvider(client: OpenAI): RunsProvider {
   const runs = threads.runs;
   return {
     streamRun: (threadId, params) =>
-      call(async () =>
-        toUpstreamStream(
-          await runs.create(threadId, { ...(params as RunCreateParamsNonStreaming), stream: true }, WRITE),
-        ),
-      ),
+      call(() => streamOf(runs.create(threadId, { ...(params as RunCreateParamsNonStreaming), stream: true }, WRITE))),
     streamThreadAndRun: (params) =>
-      call(async () =>
-        toUpstreamStream(
-          await threads.createAndRun({ ...(params as ThreadCreateAndRunParamsNonStreaming), stream: true }, WRITE),
-        ),
+      call(() =>
+        streamOf(threads.createAndRun({ ...(params as ThreadCreateAndRunParamsNonStreaming), stream: true }, WRITE)),
       ),
     retrieveRun: (threadId, runId) =>
       call(async () => {
@@ -139,8 +123,8 @@ export function assistantsProvider(client: OpenAI): RunsProvider {
         const approvals = answers.filter(isApproval);
         const outputs = answers.filter((answer) => !isApproval(answer));
         const body = approvals.length > 0 ? { tool_approvals: approvals } : { tool_outputs: outputs };
-        return toUpstreamStream(
-          await runs.submitToolOutputs(
+        return streamOf(
+          runs.submitToolOutputs(
             runId,
             { thread_id: threadId, ...(body as { tool_outputs: typeof outputs }), stream: true },
             WRITE,
