@@ -1,7 +1,7 @@
 // Tests run inside workerd: the gateway from wrangler.toml (its dev environment) and the emulator as an auxiliary Worker.
 // Four projects: `gateway` (authentication `none`, as `npm start` has it), `secure` (jwt and API keys, tenants, limits),
 // and the run tests again with `RUNCAST_PROVIDER=foundry` and `=responses` (the emulator's project surface, and its
-// Responses and Conversations APIs).
+// Responses and Conversations APIs); and the fault suite with each provider (test/faults).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -74,6 +74,14 @@ const security = {
   RUNCAST_MAX_UNAUTHENTICATED_SOCKETS: "16",
 };
 
+/** The fault suite's room: hundreds of subscribers on a run, and its scale (`npm run faults` sets it to `full`). */
+const faults = {
+  RUNCAST_FAULTS_SCALE: process.env.RUNCAST_FAULTS_SCALE ?? "ci",
+  RUNCAST_MAX_SUBSCRIBERS: "1100",
+  RUNCAST_MAX_SUBSCRIBERS_PER_TENANT: "1100",
+  RUNCAST_MAX_UNAUTHENTICATED_SOCKETS: "1100",
+};
+
 /** What every provider must serve the same way: runs, events, tool rounds, REST and the SDK, README's example. */
 const PER_PROVIDER = [
   "test/rpc-runs.test.ts",
@@ -120,6 +128,14 @@ export default defineConfig({
       // itself skip under `responses`, saying why).
       workersProject("responses", [...PER_PROVIDER, "test/responses/*.test.ts"], {
         RUNCAST_PROVIDER: "responses",
+      }),
+      // The fault suite (test/faults), with each provider: small and seeded here, full under `npm run faults`.
+      workersProject("faults", ["test/faults/*.test.ts"], faults),
+      workersProject("faults-responses", ["test/faults/*.test.ts"], {
+        ...faults,
+        RUNCAST_PROVIDER: "responses",
+        // Runs waiting for tool outputs expire in 2 s (the Assistants emulator's runs take `emulator_expire_after`).
+        RUNCAST_RESPONSES_EXPIRES_SECONDS: "2",
       }),
     ],
   },

@@ -43,6 +43,7 @@ export class WorkerWebSocket extends EventTarget {
       this.socket = socket;
       socket.addEventListener("message", (event) => this.emit(new MessageEvent("message", { data: event.data })));
       socket.addEventListener("close", (event) => {
+        if (this.readyState === WorkerWebSocket.CLOSED) return;
         this.closes.push({ code: event.code, reason: event.reason });
         this.readyState = WorkerWebSocket.CLOSED;
         this.emit(new CloseEvent("close", { code: event.code, reason: event.reason, wasClean: true }));
@@ -68,6 +69,19 @@ export class WorkerWebSocket extends EventTarget {
     if (this.readyState === WorkerWebSocket.CONNECTING || !this.socket) throw new Error("socket not open yet");
     if (this.readyState !== WorkerWebSocket.OPEN) return;
     this.socket.send(data);
+  }
+
+  /**
+   * The connection lost, as a browser sees it: closed at once with 1006, no handshake (the server is told by a close
+   * frame it will answer to nobody).
+   */
+  drop(): boolean {
+    if (this.readyState !== WorkerWebSocket.OPEN) return false;
+    this.readyState = WorkerWebSocket.CLOSED;
+    this.socket?.close(3000, "connection lost");
+    this.closes.push({ code: 1006, reason: "connection lost" });
+    this.emit(new CloseEvent("close", { code: 1006, reason: "connection lost", wasClean: false }));
+    return true;
   }
 
   close(code = 1000, reason = "") {

@@ -1,0 +1,74 @@
+// `npm run faults`' reporter: collects the row each fault scenario attaches to its test (test/faults/fault-suite.ts) and
+// writes bench/faults.json and bench/FAULTS.md: what was injected, how many times, and what was lost (goal: zero).
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import type { Reporter, TestModule } from "vitest/node";
+import { describeMachine } from "./lib/machine.ts";
+
+interface FaultResult {
+  scenario: string;
+  provider: string;
+  scale: string;
+  injected: string;
+  times: number;
+  lost: number;
+  figure: string;
+  passed: boolean;
+}
+
+export default class FaultsReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const rows: FaultResult[] = [];
+    for (const module of modules)
+      for (const test of module.children.allTests()) {
+        const fault = (test.meta() as { fault?: Omit<FaultResult, "passed"> }).fault;
+        const passed = test.result().state === "passed";
+        if (fault) rows.push({ ...fault, passed });
+        // A scenario that failed before it could report still gets its row, so the table never hides a failure.
+        else if (!passed && test.result().state !== "skipped")
+          rows.push({
+            scenario: test.fullName,
+            provider: test.project.name,
+            scale: "?",
+            injected: "(failed before reporting)",
+            times: 0,
+            lost: Number.NaN,
+            figure: test.result().errors?.[0]?.message ?? "",
+            passed,
+          });
+      }
+    rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.provider.localeCompare(b.provider));
+    const meta = {
+      machine: describeMachine(),
+      date: new Date().toISOString(),
+      commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
+      command: "npm run faults",
+    };
+    writeFileSync("bench/faults.json", `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+    writeFileSync("bench/FAULTS.md", render(meta, rows));
+    console.log(
+      `faults: ${rows.length} rows, ${rows.filter((row) => row.lost !== 0 || !row.passed).length} not clean; wrote bench/FAULTS.md`,
+    );
+  }
+}
+
+const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+function render(meta: { machine: string; date: string; commit: string; command: string }, rows: FaultResult[]): string {
+  const lines = [
+    "# Runcast fault suite",
+    "",
+    `Machine: ${meta.machine}. Date: ${meta.date}. Commit: ${meta.commit}. Command: \`${meta.command}\` (the same scenarios run smaller, seeded, in \`npm test\`).`,
+    "",
+    "Every scenario runs with the `assistants` and the `responses` provider against the emulator. **Lost** counts events, runs or answers lost, doubled or wrong; the goal is zero in every row.",
+    "",
+    "| scenario | provider | injected | times | lost | figure | result |",
+    "|---|---|---|---|---|---|---|",
+    ...rows.map(
+      (row) =>
+        `| ${cell(row.scenario)} | ${row.provider} | ${cell(row.injected)} | ${row.times} | ${Number.isNaN(row.lost) ? "?" : row.lost} | ${cell(row.figure)} | ${row.passed && row.lost === 0 ? "pass" : "**FAIL**"} |`,
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
