@@ -33,7 +33,6 @@ function freshState(): RunState {
     assistant: ASSISTANT,
     params: { assistant_id: ASSISTANT.id },
     now: 1000,
-    expiresInSeconds: 600,
   });
   return newRunState(run, "conv_test", { expiresInSeconds: 600, queuedTimeoutMs: 60_000 });
 }
@@ -127,6 +126,7 @@ describe("a recorded tool round", () => {
       },
     ]);
     expect(state.run.expires_at).toBe(1001 + 600);
+    expect(freshState().run.expires_at).toBeNull();
     expect(state.steps[0]!.status).toBe("in_progress");
   });
 
@@ -147,6 +147,8 @@ describe("a recorded tool round", () => {
       type: "tool_calls",
       step_details: { tool_calls: [{ id: callId, function: { output: "sunny" } }] },
     });
+    // The deadline was for the outputs: the answered run runs on with none (the hub stops polling past expires_at).
+    expect(events[1]!.data).toMatchObject({ status: "queued", expires_at: null });
     expect(names(events).at(-1)).toBe("thread.run.completed");
     expect(state.chain).toHaveLength(2);
     // Usage sums over the chain.

@@ -16,7 +16,6 @@ export function newRun(options: {
   assistant: Assistant;
   params: RunParams;
   now: number;
-  expiresInSeconds: number;
 }): Run {
   const { assistant, params, now } = options;
   const instructions = [params.instructions ?? assistant.instructions ?? "", params.additional_instructions ?? ""]
@@ -31,7 +30,9 @@ export function newRun(options: {
     status: "queued",
     required_action: null,
     last_error: null,
-    expires_at: now + options.expiresInSeconds,
+    // A deadline only while the run waits for tool outputs (translate.ts sets it then): the Responses API has no run
+    // deadline, and the hub stops polling a run past its expires_at.
+    expires_at: null,
     started_at: null,
     cancelled_at: null,
     failed_at: null,

@@ -169,7 +169,6 @@ export class ThreadService {
         assistant,
         params,
         now: seconds(Date.now()),
-        expiresInSeconds: limits.expiresInSeconds,
       });
       const state = newRunState(run, record.conversationId, limits);
       // The run exists only once the upstream took its first response: a refusal leaves nothing behind.

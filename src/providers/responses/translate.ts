@@ -77,7 +77,8 @@ function created(state: RunState, response: Response, seq: number, ctx: Translat
   state.outputs = {};
   state.awaitingOutputs = false;
   if (first) events.push({ event: "thread.run.created", data: structuredClone(state.run) });
-  events.push(runEvent(state, { status: "queued", required_action: null }));
+  // Answered: the deadline for outputs no longer applies.
+  events.push(runEvent(state, { status: "queued", required_action: null, expires_at: null }));
   return events;
 }
 

@@ -1,0 +1,145 @@
+// Deploys and evictions: a deploy drops every socket of every hub at once, and a hub can restart mid-stream. Every
+// subscriber reconnects and resumes with nothing lost, and no run's upstream stream is opened a second time (the
+// creation step keeps reading it, or the restarted hub polls).
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { GATEWAY, createToolAssistant, emulatorFetch } from "../helpers/emulator";
+import { Tab, abortHub, hubStub } from "../helpers/hub-lifecycle";
+import { restSdk, runcastClient } from "../helpers/runcast";
+import { report, scaled } from "./fault-suite";
+
+const RUNS = scaled(4, 20);
+const TABS_PER_RUN = scaled(10, 50);
+const WORDS = 60;
+const METADATA = { emulator_delta_ms: "30", emulator_reply_words: String(WORDS) };
+
+interface WatchedRun {
+  thread: { id: string };
+  run: { id: string };
+  tabs: Tab[];
+}
+
+const resetStats = () => emulatorFetch(`${GATEWAY}/emulator/admin/stats`, { method: "DELETE" });
+const streamsOpened = async () =>
+  ((await (await emulatorFetch(`${GATEWAY}/emulator/admin/stats`)).json()) as { streams_opened: number })
+    .streams_opened;
+
+/** Waits until every subscriber has part of the reply (more than a few words). */
+const midReply = (runs: WatchedRun[]) =>
+  Promise.all(
+    runs.flatMap(({ tabs }) =>
+      tabs.map((tab) => tab.waitFor((event) => event.event === "thread.message.delta" && tab.text.length > 20)),
+    ),
+  );
+
+/** Each run's subscribers against the hub's log (replayed after the end): events lost or doubled, and how many resumed. */
+async function compareWithLogs(runs: WatchedRun[]) {
+  await Promise.all(runs.flatMap(({ tabs }) => tabs.map((tab) => tab.finished(scaled(30_000, 120_000)))));
+  let lost = 0;
+  let resumed = 0;
+  for (const { thread, run, tabs } of runs) {
+    const reference = new Tab(thread.id, run.id);
+    await reference.finished();
+    expect(reference.names.at(-1)).toBe("thread.run.completed");
+    for (const tab of tabs) {
+      const seen = new Set(tab.ids);
+      lost += reference.ids.filter((id) => !seen.has(id)).length + (tab.ids.length - seen.size);
+      if (tab.sockets.length > 1) resumed++;
+      expect(tab.events).toEqual(reference.events);
+    }
+    reference.close();
+  }
+  return { lost, resumed };
+}
+
+describe("deploys and evictions", () => {
+  it(
+    `a deploy restarting ${RUNS} hubs mid-stream at once: ${RUNS * TABS_PER_RUN} subscribers resume with nothing lost, no stream opened twice`,
+    async (context) => {
+      const sdk = restSdk();
+      const assistant = await createToolAssistant(sdk);
+      await resetStats();
+      const runs = await Promise.all(
+        Array.from({ length: RUNS }, async (_, index) => {
+          const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: `Deploy ${index}` }] });
+          const run = await runcastClient().runs.create.mutate({
+            thread_id: thread.id,
+            assistant_id: assistant.id,
+            metadata: METADATA,
+          });
+          return { thread, run, tabs: Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id)) };
+        }),
+      );
+      await midReply(runs);
+      const cutShort = runs.flatMap(({ tabs }) => tabs).filter((tab) => !tab.completed).length;
+      // Eviction is graceful: it waits (up to a timeout) for calls in flight to the hub, such as the creation step's
+      // forwarding of the stream, so a subscriber may have the whole reply by the time its socket closes.
+      await Promise.all(runs.map(({ run }) => evictDurableObject(hubStub(run.id), { webSockets: "close" })));
+
+      const { lost, resumed } = await compareWithLogs(runs);
+      const streams = await streamsOpened();
+      report(context, {
+        scenario: "deploy: every hub restarted mid-stream, sockets closed",
+        injected: "evictDurableObject(hub, { webSockets: 'close' }) on every run's hub at once",
+        times: RUNS,
+        lost: lost + Math.max(0, streams - RUNS),
+        figure: `${cutShort} subscribers mid-reply when their hubs went, ${resumed} reconnected and resumed; ${streams} upstream streams for ${RUNS} runs`,
+      });
+      expect(cutShort).toBe(RUNS * TABS_PER_RUN);
+      expect(lost).toBe(0);
+      expect(streams).toBe(RUNS);
+      runs.forEach(({ tabs }) => tabs.forEach((tab) => tab.close()));
+    },
+    scaled(60_000, 240_000),
+  );
+
+  it(
+    `${RUNS} hubs crashing while they read the continuation after tool outputs: subscribers resume, the stream is not opened again`,
+    async (context) => {
+      const sdk = restSdk();
+      const assistant = await createToolAssistant(sdk);
+      await resetStats();
+      const runs = await Promise.all(
+        Array.from({ length: RUNS }, async (_, index) => {
+          const thread = await sdk.beta.threads.create({
+            messages: [{ role: "user", content: `Please get_weather Paris (${index}).` }],
+          });
+          const run = await runcastClient().runs.create.mutate({
+            thread_id: thread.id,
+            assistant_id: assistant.id,
+            metadata: METADATA,
+          });
+          const tabs = Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id));
+          const paused = await tabs[0]!.waitFor("thread.run.requires_action");
+          const calls = paused.data.required_action.submit_tool_outputs.tool_calls as Array<{ id: string }>;
+          await runcastClient().runs.submitToolOutputs.mutate({
+            thread_id: thread.id,
+            run_id: run.id,
+            tool_outputs: calls.map((call) => ({ tool_call_id: call.id, output: "sunny" })),
+          });
+          return { thread, run, tabs };
+        }),
+      );
+      await midReply(runs);
+      const cutShort = runs.flatMap(({ tabs }) => tabs).filter((tab) => !tab.completed).length;
+      // The hub itself reads this stream: an abort (a crash, not a graceful eviction) loses it with the hub's memory.
+      await Promise.all(runs.map(({ run }) => abortHub(run.id)));
+
+      const { lost, resumed } = await compareWithLogs(runs);
+      const streams = await streamsOpened();
+      report(context, {
+        scenario: "hub crash while it reads a continuation stream",
+        injected: "the hub aborted (ctx.abort) mid-continuation, after tool outputs",
+        times: RUNS,
+        lost: lost + Math.max(0, streams - 2 * RUNS),
+        figure: `${cutShort} subscribers mid-reply, ${resumed} resumed; ${streams} upstream streams for ${RUNS} runs of two segments`,
+      });
+      expect(cutShort).toBe(RUNS * TABS_PER_RUN);
+      expect(resumed).toBe(RUNS * TABS_PER_RUN);
+      expect(lost).toBe(0);
+      expect(streams).toBeLessThanOrEqual(2 * RUNS);
+      runs.forEach(({ tabs }) => tabs.forEach((tab) => tab.close()));
+    },
+    scaled(60_000, 240_000),
+  );
+});
