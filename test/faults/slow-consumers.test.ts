@@ -1,0 +1,78 @@
+// Slow, stuck and hostile consumers: on one busy run, a subscriber that stops reading (never answers the hub's PINGs)
+// and one that floods the socket with garbage. Each offender is dropped with its close code; everyone else gets the
+// whole log, in order. (How much the offenders slow the others is timed by `npm run faults`, not asserted here.)
+import { describe, expect, it } from "vitest";
+import { createToolAssistant } from "../helpers/emulator";
+import { RecordingWebSocket, subscriptionFrame, wsUrl } from "../helpers/hub";
+import { Tab, hubSocketCount, within } from "../helpers/hub-lifecycle";
+import { restSdk, runcastClient } from "../helpers/runcast";
+import { report, scaled } from "./fault-suite";
+
+const TABS = scaled(10, 50);
+/** Well over the hub's lag limit (RUNCAST_MAX_LAG_EVENTS, 200 in tests). */
+const WORDS = 400;
+const GARBAGE = ["{", "null", "[]", '{"id":1,"method":"nope"}', "\u0000\u0001", "PING PONG", "x".repeat(1000)];
+
+describe("slow, stuck and hostile consumers", () => {
+  it(
+    `a reader that stops and one that floods garbage are dropped with their codes; ${TABS} others get everything`,
+    async (context) => {
+      const sdk = restSdk();
+      const assistant = await createToolAssistant(sdk);
+      const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "A long story, please" }] });
+      const run = await runcastClient().runs.create.mutate({
+        thread_id: thread.id,
+        assistant_id: assistant.id,
+        metadata: { emulator_delta_ms: "5", emulator_reply_words: String(WORDS) },
+      });
+
+      // Subscribes, then never reads again: the hub's PINGs go unanswered (a real one's TCP window fills the same way).
+      const stuck = new RecordingWebSocket(wsUrl(thread.id, run.id));
+      await stuck.opened();
+      stuck.send(subscriptionFrame(1, thread.id, run.id));
+      // Floods the socket with frames that are not the protocol: 500 a second, five times the allowance.
+      const flooder = new RecordingWebSocket(wsUrl(thread.id, run.id));
+      await flooder.opened();
+      let garbageSent = 0;
+      const flood = setInterval(() => {
+        for (let i = 0; i < 10 && flooder.readyState === flooder.OPEN; i++)
+          flooder.send(GARBAGE[garbageSent++ % GARBAGE.length]!);
+      }, 20);
+      const tabs = Array.from({ length: TABS }, () => new Tab(thread.id, run.id));
+      try {
+        const [stuckClose, flooderClose] = await within(
+          Promise.all([stuck.closed(), flooder.closed()]),
+          20_000,
+          "both offenders closed",
+        );
+        await Promise.all(tabs.map((tab) => tab.finished(scaled(30_000, 60_000))));
+
+        const reference = new Tab(thread.id, run.id);
+        await reference.finished();
+        let lost = 0;
+        for (const tab of tabs) {
+          const seen = new Set(tab.ids);
+          lost += reference.ids.filter((id) => !seen.has(id)).length + (tab.ids.length - seen.size);
+          expect(tab.events).toEqual(reference.events);
+        }
+        reference.close();
+        report(context, {
+          scenario: "slow, stuck and hostile consumers",
+          injected: "one subscriber that stops reading, one that floods the socket with garbage",
+          times: 2,
+          lost,
+          figure: `stuck reader closed ${stuckClose.code} after ${stuck.messages().length} messages, flooder closed ${flooderClose.code} after ${garbageSent} frames; ${TABS} others got all ${reference.ids.length} events`,
+        });
+        expect(stuckClose.code).toBe(4008);
+        expect(flooderClose.code).toBe(1008);
+          expect(lost).toBe(0);
+        // The offenders hold no seat.
+        expect(await hubSocketCount(run.id)).toBeLessThanOrEqual(TABS + 1);
+      } finally {
+        clearInterval(flood);
+        tabs.forEach((tab) => tab.close());
+      }
+    },
+    scaled(60_000, 120_000),
+  );
+});
