@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
 import { describeMachine } from "./lib/machine.ts";
 
-interface FaultResult {
+export interface FaultResult {
   scenario: string;
   provider: string;
   scale: string;
@@ -14,6 +14,14 @@ interface FaultResult {
   lost: number;
   figure: string;
   passed: boolean;
+}
+
+export interface FaultsFile {
+  machine: string;
+  date: string;
+  commit: string;
+  command: string;
+  rows: FaultResult[];
 }
 
 export default class FaultsReporter implements Reporter {
@@ -45,7 +53,7 @@ export default class FaultsReporter implements Reporter {
       command: "npm run faults",
     };
     writeFileSync("bench/faults.json", `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
-    writeFileSync("bench/FAULTS.md", render(meta, rows));
+    writeFileSync("bench/FAULTS.md", renderFaults({ ...meta, rows }));
     console.log(
       `faults: ${rows.length} rows, ${rows.filter((row) => row.lost !== 0 || !row.passed).length} not clean; wrote bench/FAULTS.md`,
     );
@@ -54,13 +62,13 @@ export default class FaultsReporter implements Reporter {
 
 const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
-function render(meta: { machine: string; date: string; commit: string; command: string }, rows: FaultResult[]): string {
+export function renderFaults({ rows, ...meta }: FaultsFile): string {
   const lines = [
     "# Runcast fault suite",
     "",
     `Machine: ${meta.machine}. Date: ${meta.date}. Commit: ${meta.commit}. Command: \`${meta.command}\` (the same scenarios run smaller, seeded, in \`npm test\`).`,
     "",
-    "Every scenario runs with the `assistants` and the `responses` provider against the emulator. **Lost** counts events, runs or answers lost, doubled or wrong; the goal is zero in every row.",
+    "The test-pool scenarios (test/faults) run with the `assistants` and the `responses` provider against the emulator; the restart and load scenarios (bench/faults-live.ts) run a real `wrangler dev`. **Lost** counts events, runs or answers lost, doubled or wrong; the goal is zero in every row.",
     "",
     "| scenario | provider | injected | times | lost | figure | result |",
     "|---|---|---|---|---|---|---|",

@@ -1,6 +1,6 @@
 // The run hub's lifecycle, end to end inside workerd with the emulator upstream: tool outputs from several tabs, cancel,
 // runs the hub adopts, streams that are cut, go silent or are lost in a restart, expiry, polling cadence and retention.
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -818,6 +818,39 @@ describe("restarts", () => {
     // least tell it the stream is gone so it polls at once. Either way the stream is never given up for silence
     // (which bumps the generation), which would stall subscribers for RUNCAST_STREAM_SILENCE_MS (45 s by default).
     expect((await hubState(run.id))?.stream.generation).toBe(1);
+    tab.close();
+  });
+
+  it("the creation step restarted while it forwards (a crash): its next alarm tells the hub, which polls at once", async () => {
+    const { thread, run } = await startRun("Crash the relay", { emulator_delta_ms: "30", emulator_reply_words: "60" });
+    const tab = new Tab(thread.id, run.id);
+    await tab.waitFor((event) => event.event === "thread.message.delta" && deltaCount(tab.events) >= 5);
+    // The creation step forwarding this run (a RunStarter of its own, under a unique id).
+    let starterId: DurableObjectId | null = null;
+    for (const id of await listDurableObjectIds(env.RUN_STARTER)) {
+      const forwarding = await runInDurableObject(env.RUN_STARTER.get(id), (_, state) =>
+        state.storage.kv.get<{ runId: string }>("forwarding"),
+      );
+      if (forwarding?.runId === run.id) starterId = id;
+    }
+    expect(starterId).not.toBeNull();
+    // A stub is broken by the abort: each step gets a fresh one.
+    const starter = () => env.RUN_STARTER.get(starterId!);
+    const crash = await runInDurableObject(starter(), (_, state) => state.abort("test crash")).then(
+      () => "returned",
+      (error: unknown) => String(error),
+    );
+    expect(crash).toContain("test crash");
+    expect((await hubState(run.id))?.stream.open).toBe(true);
+
+    // The restarted object's heartbeat alarm finds the stream it lost and says so: no waiting out the silence limit.
+    await runDurableObjectAlarm(starter());
+    expect((await hubState(run.id))?.stream).toMatchObject({ open: false });
+    await tab.finished();
+    expectContiguous(tab.ids);
+    expect(tab.names.at(-1)).toBe("thread.run.completed");
+    expect(tab.text).toBe(await storedRunReply(thread.id, run.id));
+    expect(await runInDurableObject(starter(), (_, state) => state.storage.kv.get("forwarding"))).toBeUndefined();
     tab.close();
   });
 

@@ -15,6 +15,8 @@ export interface DevServer {
   /** The last 200 kB of wrangler's output. */
   log(): string;
   stop(): Promise<void>;
+  /** Kills wrangler and workerd at once (SIGKILL), as a crash would: nothing is flushed, the persisted state stays. */
+  kill(): Promise<void>;
 }
 
 export interface DevServerOptions {
@@ -27,6 +29,10 @@ export interface DevServerOptions {
   /** A path that answers 200 once the server is ready. */
   readyPath?: string;
   startupMs?: number;
+  /** Serve on this port (default: a free one), e.g. to come back where subscribers reconnect after a restart. */
+  port?: number;
+  /** Keep state in this directory, and leave it there on stop (default: a fresh temp dir, removed on stop). */
+  persistTo?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -74,8 +80,8 @@ async function stopGroup(child: ChildProcess): Promise<void> {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const persist = await mkdtemp(path.join(tmpdir(), "runcast-dev-"));
+  const [port, inspectorPort] = [options.port ?? (await freePort()), await freePort()];
+  const persist = options.persistTo ?? (await mkdtemp(path.join(tmpdir(), "runcast-dev-")));
   const args = ["scripts/wrangler.js", "dev", ...options.configs.flatMap((config) => ["-c", config])];
   if (options.env) args.push("--env", options.env);
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
@@ -103,7 +109,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stderr!.on("data", keep);
   const stop = async () => {
     await stopGroup(child);
-    await rm(persist, { recursive: true, force: true });
+    if (!options.persistTo) await rm(persist, { recursive: true, force: true });
+  };
+  const kill = async () => {
+    if (child.pid === undefined || exited(child)) return;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await waitForExit(child, 10_000);
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -128,5 +143,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { baseUrl, inspectorPort, pid: child.pid!, log: () => log, stop };
+  return { baseUrl, inspectorPort, pid: child.pid!, log: () => log, stop, kill };
 }

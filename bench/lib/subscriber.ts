@@ -36,6 +36,8 @@ export class RunSubscriber {
   readonly done: Promise<void>;
   private resolveDone!: () => void;
   closeCode: number | null = null;
+  /** The hub ended the subscription (the run is over), as opposed to the socket closing under it. */
+  stopped = false;
   /** Frames that were neither data, started nor stopped (errors): kept whole for the report. */
   readonly other: string[] = [];
   /** Frames that carried events (one per event, unless batched). */
@@ -121,7 +123,10 @@ export class RunSubscriber {
           });
           if (this.requiresActionId === null && event?.event === "thread.run.requires_action")
             this.requiresActionId = id;
-        } else if (result?.type === "stopped") this.resolveDone();
+        } else if (result?.type === "stopped") {
+          this.stopped = true;
+          this.resolveDone();
+        }
       }
       this.frames++;
       this.wake();
@@ -139,6 +144,7 @@ export class RunSubscriber {
       return;
     }
     if (text.includes('"type":"stopped"')) {
+      this.stopped = true;
       this.resolveDone();
       return;
     }

@@ -15,6 +15,13 @@ import { pump, readUntil } from "./stream-pump";
 
 /** An open fetch stream does not keep an object alive; a heartbeat alarm does, while forwarding lasts. */
 const HEARTBEAT_MS = 10_000;
+/** Which run's stream this object forwards, kept while it does: a restarted object finds it and tells the hub. */
+const FORWARDING_KEY = "forwarding";
+
+interface Forwarding {
+  runId: string;
+  generation: number;
+}
 
 type Hub = ReturnType<GatewayEnv["RUN_HUB"]["get"]>;
 
@@ -58,7 +65,12 @@ export class RunStarter extends DurableObject<GatewayEnv> {
   }
 
   override async alarm(): Promise<void> {
-    if (this.forwarding) await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+    if (this.forwarding) return this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+    // The object restarted (a crash, a deploy) while it forwarded: the stream went with it. Told now, the hub polls at
+    // once instead of waiting out its silence limit (45 s) for events that will never come.
+    const lost = this.ctx.storage.kv.get<Forwarding>(FORWARDING_KEY);
+    if (!lost) return;
+    await this.streamEnded(lost);
   }
 
   /** Forwards the rest of the first segment into the hub (in batches, stream-pump.ts), then tells it the stream ended. */
@@ -70,14 +82,20 @@ export class RunStarter extends DurableObject<GatewayEnv> {
     generation: number,
   ): Promise<void> {
     this.forwarding = true;
+    this.ctx.storage.kv.put<Forwarding>(FORWARDING_KEY, { runId, generation });
     await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
     await pump(stream, iterator, (events) => hub.ingest(generation, events), "RunStarter");
     this.forwarding = false;
+    await this.streamEnded({ runId, generation });
+  }
+
+  /** Tells the hub its first segment's stream is over, then forgets it. */
+  private async streamEnded({ runId, generation }: Forwarding): Promise<void> {
     // A fresh stub, since the one used so far may be broken: the hub then polls at once rather than waiting out the silence.
-    const fresh = hubFor(this.env, runId);
-    await fresh
+    await hubFor(this.env, runId)
       .streamEnded(generation)
       .catch((error: unknown) => console.error(`RunStarter: hub unreachable: ${describeFailure(error)}`));
+    this.ctx.storage.kv.delete(FORWARDING_KEY);
     await this.ctx.storage.deleteAlarm();
   }
 }
