@@ -65,7 +65,7 @@ describe("slow, stuck and hostile consumers", () => {
         });
         expect(stuckClose.code).toBe(4008);
         expect(flooderClose.code).toBe(1008);
-          expect(lost).toBe(0);
+        expect(lost).toBe(0);
         // The offenders hold no seat.
         expect(await hubSocketCount(run.id)).toBeLessThanOrEqual(TABS + 1);
       } finally {
