@@ -1,7 +1,7 @@
 // `npm run faults`' reporter: collects the row each fault scenario attaches to its test (test/faults/fault-suite.ts) and
 // writes bench/faults.json and bench/FAULTS.md: what was injected, how many times, and what was lost (goal: zero).
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
 import { describeMachine } from "./lib/machine.ts";
 
@@ -45,6 +45,12 @@ export default class FaultsReporter implements Reporter {
             passed,
           });
       }
+    // A partial run (one file, one project) replaces its own rows and keeps the others'.
+    const ran = new Set(rows.map((row) => `${row.scenario}\n${row.provider}`));
+    const earlier = existsSync("bench/faults.json")
+      ? (JSON.parse(readFileSync("bench/faults.json", "utf8")) as FaultsFile).rows
+      : [];
+    rows.push(...earlier.filter((row) => !ran.has(`${row.scenario}\n${row.provider}`)));
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.provider.localeCompare(b.provider));
     const meta = {
       machine: describeMachine(),

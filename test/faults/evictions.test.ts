@@ -3,10 +3,10 @@
 // creation step keeps reading it, or the restarted hub polls).
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { GATEWAY, createToolAssistant, emulatorFetch } from "../helpers/emulator";
+import { GATEWAY, emulatorFetch } from "../helpers/emulator";
 import { Tab, abortHub, hubStub } from "../helpers/hub-lifecycle";
-import { restSdk, runcastClient } from "../helpers/runcast";
-import { report, scaled } from "./fault-suite";
+import { runcastClient } from "../helpers/runcast";
+import { report, runMaker, scaled } from "./fault-suite";
 
 const RUNS = scaled(4, 20);
 const TABS_PER_RUN = scaled(10, 50);
@@ -56,17 +56,11 @@ describe("deploys and evictions", () => {
   it(
     `a deploy restarting ${RUNS} hubs mid-stream at once: ${RUNS * TABS_PER_RUN} subscribers resume with nothing lost, no stream opened twice`,
     async (context) => {
-      const sdk = restSdk();
-      const assistant = await createToolAssistant(sdk);
+      const startRun = await runMaker();
       await resetStats();
       const runs = await Promise.all(
         Array.from({ length: RUNS }, async (_, index) => {
-          const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: `Deploy ${index}` }] });
-          const run = await runcastClient().runs.create.mutate({
-            thread_id: thread.id,
-            assistant_id: assistant.id,
-            metadata: METADATA,
-          });
+          const { thread, run } = await startRun(`Deploy ${index}`, METADATA);
           return { thread, run, tabs: Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id)) };
         }),
       );
@@ -96,19 +90,11 @@ describe("deploys and evictions", () => {
   it(
     `${RUNS} hubs crashing while they read the continuation after tool outputs: subscribers resume, the stream is not opened again`,
     async (context) => {
-      const sdk = restSdk();
-      const assistant = await createToolAssistant(sdk);
+      const startRun = await runMaker();
       await resetStats();
       const runs = await Promise.all(
         Array.from({ length: RUNS }, async (_, index) => {
-          const thread = await sdk.beta.threads.create({
-            messages: [{ role: "user", content: `Please get_weather Paris (${index}).` }],
-          });
-          const run = await runcastClient().runs.create.mutate({
-            thread_id: thread.id,
-            assistant_id: assistant.id,
-            metadata: METADATA,
-          });
+          const { thread, run } = await startRun(`Please get_weather Paris (${index}).`, METADATA);
           const tabs = Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id));
           const paused = await tabs[0]!.waitFor("thread.run.requires_action");
           const calls = paused.data.required_action.submit_tool_outputs.tool_calls as Array<{ id: string }>;

@@ -1,10 +1,9 @@
 // Expiry: runs left in requires_action until expires_at. Every subscriber gets the expired run (and its expired tool
 // step), polling stops, and the only thing left scheduled is the retention clean-up a day later.
 import { describe, expect, it } from "vitest";
-import { createToolAssistant } from "../helpers/emulator";
 import { Tab, expectContiguous, hubAlarm, hubState } from "../helpers/hub-lifecycle";
-import { restSdk, runcastClient, runcastKeepsRecords, sleep } from "../helpers/runcast";
-import { report, scaled } from "./fault-suite";
+import { runcastKeepsRecords, sleep } from "../helpers/runcast";
+import { report, runMaker, scaled } from "./fault-suite";
 
 const RUNS = scaled(3, 20);
 const TABS_PER_RUN = scaled(3, 10);
@@ -12,20 +11,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe("expiry", () => {
   it(`${RUNS} runs left waiting for tool outputs expire for all ${TABS_PER_RUN} subscribers each, and nothing polls after`, async (context) => {
-    const sdk = restSdk();
-    const assistant = await createToolAssistant(sdk);
+    const startRun = await runMaker();
     const runs = await Promise.all(
       Array.from({ length: RUNS }, async (_, index) => {
-        const thread = await sdk.beta.threads.create({
-          messages: [{ role: "user", content: `Please get_weather Paris (${index}).` }],
-        });
         // Under `responses` the expiry is Runcast's own (RUNCAST_RESPONSES_EXPIRES_SECONDS, 2 s in this project).
         const metadata: Record<string, string> = runcastKeepsRecords ? {} : { emulator_expire_after: "2" };
-        const run = await runcastClient().runs.create.mutate({
-          thread_id: thread.id,
-          assistant_id: assistant.id,
-          metadata,
-        });
+        const { thread, run } = await startRun(`Please get_weather Paris (${index}).`, metadata);
         const tabs = Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id));
         return { thread, run, tabs };
       }),

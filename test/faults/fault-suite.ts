@@ -4,7 +4,8 @@ import { env } from "cloudflare:workers";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { TestContext } from "vitest";
-import { provider } from "../helpers/runcast";
+import { createToolAssistant } from "../helpers/emulator";
+import { provider, restSdk, runcastClient } from "../helpers/runcast";
 
 /** What a scenario tells bench/FAULTS.md (scripts/faults-reporter.ts reads it from the test's meta). */
 export interface FaultRow {
@@ -47,5 +48,20 @@ export function seeded(seed: number) {
   return {
     /** A whole number from `from` to `to`, both included. */
     int: (from: number, to: number) => uniformInt(rng, from, to),
+  };
+}
+
+/** Makes a tool assistant through Runcast's /v1; the function it answers starts a run of it on a new thread. */
+export async function runMaker() {
+  const sdk = restSdk();
+  const assistant = await createToolAssistant(sdk);
+  return async (text: string, metadata: Record<string, string> = {}) => {
+    const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: text }] });
+    const run = await runcastClient().runs.create.mutate({
+      thread_id: thread.id,
+      assistant_id: assistant.id,
+      metadata,
+    });
+    return { thread, run };
   };
 }

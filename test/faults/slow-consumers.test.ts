@@ -2,11 +2,9 @@
 // and one that floods the socket with garbage. Each offender is dropped with its close code; everyone else gets the
 // whole log, in order. (How much the offenders slow the others is timed by `npm run faults`, not asserted here.)
 import { describe, expect, it } from "vitest";
-import { createToolAssistant } from "../helpers/emulator";
 import { RecordingWebSocket, subscriptionFrame, wsUrl } from "../helpers/hub";
 import { Tab, hubSocketCount, within } from "../helpers/hub-lifecycle";
-import { restSdk, runcastClient } from "../helpers/runcast";
-import { report, scaled } from "./fault-suite";
+import { report, runMaker, scaled } from "./fault-suite";
 
 const TABS = scaled(10, 50);
 /** Well over the hub's lag limit (RUNCAST_MAX_LAG_EVENTS, 200 in tests). */
@@ -17,13 +15,10 @@ describe("slow, stuck and hostile consumers", () => {
   it(
     `a reader that stops and one that floods garbage are dropped with their codes; ${TABS} others get everything`,
     async (context) => {
-      const sdk = restSdk();
-      const assistant = await createToolAssistant(sdk);
-      const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: "A long story, please" }] });
-      const run = await runcastClient().runs.create.mutate({
-        thread_id: thread.id,
-        assistant_id: assistant.id,
-        metadata: { emulator_delta_ms: "5", emulator_reply_words: String(WORDS) },
+      const startRun = await runMaker();
+      const { thread, run } = await startRun("A long story, please", {
+        emulator_delta_ms: "5",
+        emulator_reply_words: String(WORDS),
       });
 
       // Subscribes, then never reads again: the hub's PINGs go unanswered (a real one's TCP window fills the same way).

@@ -2,10 +2,9 @@
 // [DONE]). Every run must still reach its true terminal state, and every subscriber's view must end equal to what the
 // upstream holds: the same reply, each step and message once.
 import { describe, expect, it } from "vitest";
-import { createToolAssistant } from "../helpers/emulator";
 import { Tab, expectContiguous, expectEachObjectOnce, storedRunReply, storedSteps } from "../helpers/hub-lifecycle";
-import { emulatorGet, restSdk, runcastClient, runcastKeepsRecords } from "../helpers/runcast";
-import { report, scaled, seeded } from "./fault-suite";
+import { emulatorGet, runcastClient, runcastKeepsRecords } from "../helpers/runcast";
+import { report, runMaker, scaled, seeded } from "./fault-suite";
 
 const RUNS = scaled(8, 50);
 const WORDS = 20;
@@ -15,21 +14,15 @@ describe("upstream stream cut", () => {
   it(
     `${RUNS} runs whose streams are cut at a seeded event all finish, and their subscribers see the upstream's result`,
     async (context) => {
-      const sdk = restSdk();
-      const assistant = await createToolAssistant(sdk);
+      const startRun = await runMaker();
       const random = seeded(21);
       const runs = await Promise.all(
         Array.from({ length: RUNS }, async (_, index) => {
           const cutAfter = random.int(1, WORDS + 4);
-          const thread = await sdk.beta.threads.create({ messages: [{ role: "user", content: `Cut me ${index}` }] });
-          const run = await runcastClient().runs.create.mutate({
-            thread_id: thread.id,
-            assistant_id: assistant.id,
-            metadata: {
-              emulator_delta_ms: "15",
-              emulator_reply_words: String(WORDS),
-              emulator_cut_after: String(cutAfter),
-            },
+          const { thread, run } = await startRun(`Cut me ${index}`, {
+            emulator_delta_ms: "15",
+            emulator_reply_words: String(WORDS),
+            emulator_cut_after: String(cutAfter),
           });
           const tabs = Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id));
           return { thread, run, tabs, cutAfter };
