@@ -10,7 +10,8 @@ import { report, runMaker, scaled } from "./fault-suite";
 
 const RUNS = scaled(4, 20);
 const TABS_PER_RUN = scaled(10, 50);
-const WORDS = 60;
+/** Long enough that every subscriber has joined and is mid-reply before the hubs go (a thousand take a while). */
+const WORDS = scaled(60, 400);
 const METADATA = { emulator_delta_ms: "30", emulator_reply_words: String(WORDS) };
 
 interface WatchedRun {
