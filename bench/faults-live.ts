@@ -37,8 +37,16 @@ async function gatewayRun(base: string, assistantId: string, metadata: Record<st
     thread: { messages: [{ role: "user", content: "Tell me a story." }] },
     metadata,
   });
-  if (status !== 200) throw new Error(`creating a run answered ${status}: ${JSON.stringify(body)}`);
+  if (status !== 200) throw new CreationRefused(status, JSON.stringify(body).slice(0, 300));
   return { thread_id: body.thread_id, run_id: body.id };
+}
+
+class CreationRefused extends Error {
+  readonly status: number;
+  constructor(status: number, body: string) {
+    super(`creating a run answered ${status}: ${body}`);
+    this.status = status;
+  }
 }
 
 /** How a run's subscribers compare with its log, replayed by a subscriber joining after the end. */
@@ -158,6 +166,7 @@ async function load(): Promise<FaultResult> {
     const end = Date.now() + durationMs;
     let runs = 0;
     let serverErrors = 0;
+    let refused = 0;
     let lost = 0;
     let events = 0;
     let warmRss = 0;
@@ -167,8 +176,11 @@ async function load(): Promise<FaultResult> {
         try {
           ref = await gatewayRun(base, assistantId, { emulator_delta_ms: "50", emulator_reply_words: "40" });
         } catch (error) {
-          serverErrors++;
+          // A 5xx is a failure of the gateway; anything else (a limit, the network) is retried after a pause.
+          if (!(error instanceof CreationRefused) || error.status >= 500) serverErrors++;
+          else refused++;
           console.warn(String(error).slice(0, 300));
+          await sleep(500);
           continue;
         }
         const subscribers = Array.from(
@@ -198,7 +210,7 @@ async function load(): Promise<FaultResult> {
       injected: `${concurrent} runs at a time, ${subscribersPerRun} subscribers each, new runs as old ones end, for ${durationMs / 1000} s`,
       times: runs,
       lost: lost + serverErrors,
-      figure: `${runs} runs, ${events} events delivered, ${serverErrors} 5xx; gateway + emulator memory ${mib(warmRss)} MiB warm, ${mib(endRss)} MiB at the end (×${growth.toFixed(2)})`,
+      figure: `${runs} runs, ${events} events delivered, ${serverErrors} 5xx or failed requests, ${refused} refusals retried; gateway + emulator memory ${mib(warmRss)} MiB warm, ${mib(endRss)} MiB at the end (×${growth.toFixed(2)})`,
       // Flat: the end within a quarter of the warm figure. The quick run (in CI) is too short to tell warm-up from growth.
       passed: lost === 0 && serverErrors === 0 && (quick || growth <= 1.25),
     };

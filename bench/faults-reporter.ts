@@ -36,7 +36,7 @@ export default class FaultsReporter implements Reporter {
         else if (!passed && test.result().state !== "skipped")
           rows.push({
             scenario: test.fullName,
-            provider: test.project.name,
+            provider: test.project.name === "faults-responses" ? "responses" : "assistants",
             scale: "?",
             injected: "(failed before reporting)",
             times: 0,
@@ -45,11 +45,12 @@ export default class FaultsReporter implements Reporter {
             passed,
           });
       }
-    // A partial run (one file, one project) replaces its own rows and keeps the others'.
+    // FAULTS_MERGE=1: a partial rerun (one file, one project) replaces its own rows and keeps the others'.
     const ran = new Set(rows.map((row) => `${row.scenario}\n${row.provider}`));
-    const earlier = existsSync("bench/faults.json")
-      ? (JSON.parse(readFileSync("bench/faults.json", "utf8")) as FaultsFile).rows
-      : [];
+    const earlier =
+      process.env.FAULTS_MERGE === "1" && existsSync("bench/faults.json")
+        ? (JSON.parse(readFileSync("bench/faults.json", "utf8")) as FaultsFile).rows
+        : [];
     rows.push(...earlier.filter((row) => !ran.has(`${row.scenario}\n${row.provider}`)));
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.provider.localeCompare(b.provider));
     const meta = {

@@ -95,15 +95,22 @@ describe("reading an upstream's SSE body", () => {
     expect((error as UpstreamError).failure).toBe("network");
   });
 
-  it("an error event in the spec's bare form, and data carrying `error` under any name, fail it the same way", async () => {
+  it("an error event in the spec's bare form fails it the same way; a run's own event carrying `error` passes, as in the SDK", async () => {
     const bare = await collect(
       readSseEvents(body([encoder.encode(sse("error", { message: "bare", type: "x" }))]).stream),
     );
     expect((bare.error as UpstreamError).message).toBe("bare");
-    const named = await collect(
-      readSseEvents(body([encoder.encode(sse("thread.run.failed", { error: { message: "inside" } }))]).stream),
+    const other = await collect(
+      readSseEvents(body([encoder.encode(sse("response.failed", { error: { message: "inside" } }))]).stream),
     );
-    expect((named.error as UpstreamError).message).toBe("inside");
+    expect((other.error as UpstreamError).message).toBe("inside");
+    const own = await collect(
+      readSseEvents(
+        body([encoder.encode(sse("thread.run.failed", { id: "run_1", error: { message: "kept" } }))]).stream,
+      ),
+    );
+    expect(own.error).toBeNull();
+    expect(own.events).toEqual([{ event: "thread.run.failed", data: { id: "run_1", error: { message: "kept" } } }]);
   });
 
   it("data that is not JSON, or a body that breaks, is a broken stream, after the events read before it", async () => {

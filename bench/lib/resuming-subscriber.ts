@@ -41,8 +41,15 @@ export class ResumingSubscriber {
       if (opened++ > 0) this.reconnects++;
       socket.subscribe(this.lastId);
       this.current = socket;
-      await socket.done;
+      const ended = await Promise.race([
+        socket.done.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+      ]);
       this.current = null;
+      if (!ended) {
+        socket.close();
+        throw new Error(`gave up on run ${this.ref.run_id}: still open at the deadline`);
+      }
       this.earlier.push(...socket.arrivals);
       if (socket.stopped) {
         socket.close();

@@ -148,7 +148,10 @@ export class RunSubscriber {
       this.resolveDone();
       return;
     }
-    if (!text.includes('"type":"started"')) this.other.push(text.slice(0, 500));
+    if (text.includes('"type":"started"')) return;
+    this.other.push(text.slice(0, 500));
+    // An error answer to the subscription ends it: nothing more comes on it.
+    if (text.includes('"error":')) this.resolveDone();
   }
 }
 

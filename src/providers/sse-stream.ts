@@ -9,7 +9,7 @@ const BROKE_OFF = "The upstream's stream broke off.";
 
 /**
  * The events of an Assistants stream, as the SDK gives them: `{event, data}` with `data` parsed; `[DONE]` ends the
- * stream; an `error` event, or data carrying `error` (the upstream wraps it so), fails it with the upstream's message;
+ * stream; an `error` event, or another non-`thread.*` event carrying `error`, fails it with the upstream's message;
  * a body that breaks or is not JSON fails it as a network failure.
  */
 export function readSseEvents(body: ReadableStream<Uint8Array>): UpstreamStream {
@@ -39,7 +39,8 @@ export function readSseEvents(body: ReadableStream<Uint8Array>): UpstreamStream 
             failure = new UpstreamError(BROKE_OFF, "network");
             return;
           }
-          const error = (value as { error?: unknown } | null)?.error;
+          // As the SDK: a run's own events pass whatever they hold; any other event carrying `error` is a failure.
+          const error = event?.startsWith("thread.") ? undefined : (value as { error?: unknown } | null)?.error;
           if (event === "error" || error) {
             failure = new UpstreamError(errorMessage(error ?? value), "network");
             return;

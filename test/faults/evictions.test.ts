@@ -12,7 +12,7 @@ const RUNS = scaled(4, 20);
 const TABS_PER_RUN = scaled(10, 50);
 /** Long enough that every subscriber has joined and is mid-reply before the hubs go (a thousand take a while). */
 const WORDS = scaled(60, 400);
-const METADATA = { emulator_delta_ms: "30", emulator_reply_words: String(WORDS) };
+const METADATA = { emulator_delta_ms: "60", emulator_reply_words: String(WORDS) };
 
 interface WatchedRun {
   thread: { id: string };
@@ -81,6 +81,7 @@ describe("deploys and evictions", () => {
         figure: `${cutShort} subscribers mid-reply when their hubs went, ${resumed} reconnected and resumed; ${streams} upstream streams for ${RUNS} runs`,
       });
       expect(cutShort).toBe(RUNS * TABS_PER_RUN);
+      expect(resumed).toBeGreaterThan(0);
       expect(lost).toBe(0);
       expect(streams).toBe(RUNS);
       runs.forEach(({ tabs }) => tabs.forEach((tab) => tab.close()));

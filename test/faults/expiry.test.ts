@@ -14,7 +14,7 @@ describe("expiry", () => {
     const startRun = await runMaker();
     const runs = await Promise.all(
       Array.from({ length: RUNS }, async (_, index) => {
-        // Under `responses` the expiry is Runcast's own (RUNCAST_RESPONSES_EXPIRES_SECONDS, 2 s in this project).
+        // Under `responses` the expiry is Runcast's own (RUNCAST_RESPONSES_EXPIRES_SECONDS, 5 s in this project).
         const metadata: Record<string, string> = runcastKeepsRecords ? {} : { emulator_expire_after: "2" };
         const { thread, run } = await startRun(`Please get_weather Paris (${index}).`, metadata);
         const tabs = Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id));

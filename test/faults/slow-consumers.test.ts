@@ -1,6 +1,6 @@
 // Slow, stuck and hostile consumers: on one busy run, a subscriber that stops reading (never answers the hub's PINGs)
 // and one that floods the socket with garbage. Each offender is dropped with its close code; everyone else gets the
-// whole log, in order. (How much the offenders slow the others is timed by `npm run faults`, not asserted here.)
+// whole log, in order. (How much they slow the others is not measured yet: timings stay out of tests.)
 import { describe, expect, it } from "vitest";
 import { RecordingWebSocket, subscriptionFrame, wsUrl } from "../helpers/hub";
 import { Tab, hubSocketCount, within } from "../helpers/hub-lifecycle";
@@ -41,6 +41,12 @@ describe("slow, stuck and hostile consumers", () => {
           "both offenders closed",
         );
         await Promise.all(tabs.map((tab) => tab.finished(scaled(30_000, 60_000))));
+        // The offenders hold no socket of the hub's: only the others' remain.
+        let sockets = await hubSocketCount(run.id);
+        for (let i = 0; i < 40 && sockets !== TABS; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          sockets = await hubSocketCount(run.id);
+        }
 
         const reference = new Tab(thread.id, run.id);
         await reference.finished();
@@ -61,8 +67,7 @@ describe("slow, stuck and hostile consumers", () => {
         expect(stuckClose.code).toBe(4008);
         expect(flooderClose.code).toBe(1008);
         expect(lost).toBe(0);
-        // The offenders hold no seat.
-        expect(await hubSocketCount(run.id)).toBeLessThanOrEqual(TABS + 1);
+        expect(sockets).toBe(TABS);
       } finally {
         clearInterval(flood);
         tabs.forEach((tab) => tab.close());
