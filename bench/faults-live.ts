@@ -69,23 +69,35 @@ async function compare(base: string, ref: RunRef, subscribers: ResumingSubscribe
 
 // ---- Restart: the process killed while runs stream, poll and wait for tool outputs. ----
 
-async function restart(): Promise<FaultResult> {
+type Provider = "assistants" | "responses";
+
+async function restart(provider: Provider): Promise<FaultResult> {
   const perKind = quick ? 2 : 5;
   const subscribersPerRun = quick ? 3 : 10;
   const persistTo = await mkdtemp(path.join(tmpdir(), "runcast-restart-"));
-  const options: DevServerOptions = { configs: GATEWAY_CONFIGS, env: "dev", port: await freePort(), persistTo };
+  const options: DevServerOptions = {
+    configs: GATEWAY_CONFIGS,
+    env: "dev",
+    port: await freePort(),
+    persistTo,
+    vars: { RUNCAST_PROVIDER: provider },
+  };
   let server: DevServer = await startDevServer(options);
   try {
     const base = server.baseUrl;
     const assistantId = await createToolAssistant(base);
     // 15 s replies: polled runs show their message within a content poll (3 s), well before the end.
     const pace = { emulator_delta_ms: "100", emulator_reply_words: "150" };
-    progress(`restart: ${perKind} runs streaming, ${perKind} polled, ${perKind} waiting for tool outputs`);
+    // Under `responses` Runcast keeps the runs itself: none can be made upstream without it, so none is polled that way.
+    const polledCount = provider === "assistants" ? perKind : 0;
+    progress(
+      `restart (${provider}): ${perKind} runs streaming, ${polledCount} polled, ${perKind} waiting for tool outputs`,
+    );
     const streaming = await Promise.all(Array.from({ length: perKind }, () => gatewayRun(base, assistantId, pace)));
     // Created on the upstream without a stream (a backend made them): the hub polls them.
     const sdk = emulatorSdk(server);
     const polled = await Promise.all(
-      Array.from({ length: perKind }, async () => {
+      Array.from({ length: polledCount }, async () => {
         const run = await sdk.beta.threads.createAndRun({
           assistant_id: assistantId,
           thread: { messages: [{ role: "user", content: "Tell me a story." }] },
@@ -133,10 +145,9 @@ async function restart(): Promise<FaultResult> {
     }
     return {
       scenario: "restart: wrangler dev killed mid-run",
-      provider: "assistants",
+      provider,
       scale: quick ? "quick" : "full",
-      injected:
-        "SIGKILL of wrangler dev and workerd while runs streamed, were polled and waited for tool outputs; started again on the persisted state",
+      injected: `SIGKILL of wrangler dev and workerd while runs streamed${polledCount ? ", were polled" : ""} and waited for tool outputs; started again on the persisted state`,
       times: 1,
       lost,
       figure: `${runs.length} runs (${cutShort} of ${moving.length} moving runs cut mid-reply), ${runs.length * subscribersPerRun} subscribers (${reconnects} reconnects) all finished ${(finishedAfterMs / 1000).toFixed(1)} s after the kill (back up after ${(upAfterMs / 1000).toFixed(1)} s)`,
@@ -150,19 +161,21 @@ async function restart(): Promise<FaultResult> {
 
 // ---- Load: many concurrent runs with several subscribers each, for a while. ----
 
-async function load(): Promise<FaultResult> {
+async function load(provider: Provider): Promise<FaultResult> {
   const concurrent = quick ? 20 : 200;
   const subscribersPerRun = quick ? 5 : 10;
   const durationMs = quick ? 20_000 : 120_000;
   const server = await startDevServer({
     configs: GATEWAY_CONFIGS,
     env: "dev",
-    vars: { RUNCAST_MAX_SUBSCRIBERS: "100" },
+    vars: { RUNCAST_MAX_SUBSCRIBERS: "100", RUNCAST_PROVIDER: provider },
   });
   try {
     const base = server.baseUrl;
     const assistantId = await createToolAssistant(base);
-    progress(`load: ${concurrent} runs at a time, ${subscribersPerRun} subscribers each, for ${durationMs / 1000} s`);
+    progress(
+      `load (${provider}): ${concurrent} runs at a time, ${subscribersPerRun} subscribers each, for ${durationMs / 1000} s`,
+    );
     const end = Date.now() + durationMs;
     let runs = 0;
     let serverErrors = 0;
@@ -205,7 +218,7 @@ async function load(): Promise<FaultResult> {
     const growth = warmRss > 0 ? endRss / warmRss : 1;
     return {
       scenario: "load: concurrent runs with several subscribers each",
-      provider: "assistants",
+      provider,
       scale: quick ? "quick" : "full",
       injected: `${concurrent} runs at a time, ${subscribersPerRun} subscribers each, new runs as old ones end, for ${durationMs / 1000} s`,
       times: runs,
@@ -222,17 +235,19 @@ async function load(): Promise<FaultResult> {
 async function main(): Promise<void> {
   const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
   const rows: FaultResult[] = [];
-  if (!only || only === "restart") rows.push(await restart());
-  if (!only || only === "load") rows.push(await load());
+  for (const provider of ["assistants", "responses"] as const) {
+    if (!only || only === "restart") rows.push(await restart(provider));
+    if (!only || only === "load") rows.push(await load(provider));
+  }
   for (const row of rows) progress(`${row.scenario}: lost ${row.lost}; ${row.figure}`);
   if (rows.some((row) => !row.passed || row.lost !== 0)) process.exitCode = 1;
   // The quick run checks (CI runs it); only the full run's figures go into the report.
   if (quick) return;
   const file = JSON.parse(await readFile("bench/faults.json", "utf8").catch(() => "null")) as FaultsFile | null;
-  const names = new Set(rows.map((row) => row.scenario));
+  const names = new Set(rows.map((row) => `${row.scenario}\n${row.provider}`));
   const merged: FaultsFile = {
     ...(file ?? { machine: "", date: new Date().toISOString(), commit: "", command: "npm run faults" }),
-    rows: [...(file?.rows ?? []).filter((row) => !names.has(row.scenario)), ...rows],
+    rows: [...(file?.rows ?? []).filter((row) => !names.has(`${row.scenario}\n${row.provider}`)), ...rows],
   };
   await writeFile("bench/faults.json", `${JSON.stringify(merged, null, 2)}\n`);
   await writeFile("bench/FAULTS.md", renderFaults(merged));

@@ -29,7 +29,10 @@ const streamsOpened = async () =>
 const midReply = (runs: WatchedRun[]) =>
   Promise.all(
     runs.flatMap(({ tabs }) =>
-      tabs.map((tab) => tab.waitFor((event) => event.event === "thread.message.delta" && tab.text.length > 20)),
+      // A thousand subscribers take a while to join on a busy machine.
+      tabs.map((tab) =>
+        tab.waitFor((event) => event.event === "thread.message.delta" && tab.text.length > 20, scaled(10_000, 90_000)),
+      ),
     ),
   );
 
@@ -97,14 +100,16 @@ describe("deploys and evictions", () => {
       const runs = await Promise.all(
         Array.from({ length: RUNS }, async (_, index) => {
           const { thread, run } = await startRun(`Please get_weather Paris (${index}).`, METADATA);
-          const tabs = Array.from({ length: TABS_PER_RUN }, () => new Tab(thread.id, run.id));
-          const paused = await tabs[0]!.waitFor("thread.run.requires_action");
+          // The first subscriber answers the call at once (runs wait 5 s under `responses` here); the rest join after.
+          const first = new Tab(thread.id, run.id);
+          const paused = await first.waitFor("thread.run.requires_action");
           const calls = paused.data.required_action.submit_tool_outputs.tool_calls as Array<{ id: string }>;
           await runcastClient().runs.submitToolOutputs.mutate({
             thread_id: thread.id,
             run_id: run.id,
             tool_outputs: calls.map((call) => ({ tool_call_id: call.id, output: "sunny" })),
           });
+          const tabs = [first, ...Array.from({ length: TABS_PER_RUN - 1 }, () => new Tab(thread.id, run.id))];
           return { thread, run, tabs };
         }),
       );
