@@ -12,7 +12,8 @@ const RUNS = scaled(4, 20);
 const TABS_PER_RUN = scaled(10, 50);
 /** Long enough that every subscriber has joined and is mid-reply before the hubs go (a thousand take a while). */
 const WORDS = scaled(60, 400);
-const METADATA = { emulator_delta_ms: "60", emulator_reply_words: String(WORDS) };
+// At full scale a minute of reply: a thousand subscribers joining a busy test pool take tens of seconds.
+const METADATA = { emulator_delta_ms: scaled("60", "150"), emulator_reply_words: String(WORDS) };
 
 interface WatchedRun {
   thread: { id: string };
