@@ -232,12 +232,37 @@ async function load(provider: Provider): Promise<FaultResult> {
   }
 }
 
+/** A scenario that throws is a failed row, with what it threw, and the others still run. */
+async function failedAs(
+  scenario: string,
+  provider: Provider,
+  run: (provider: Provider) => Promise<FaultResult>,
+): Promise<FaultResult> {
+  try {
+    return await run(provider);
+  } catch (error) {
+    progress(`${scenario} (${provider}) failed: ${String(error)}`);
+    return {
+      scenario,
+      provider,
+      scale: quick ? "quick" : "full",
+      injected: "(failed before reporting)",
+      times: 0,
+      lost: Number.NaN,
+      figure: String(error).slice(0, 300),
+      passed: false,
+    };
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
   const rows: FaultResult[] = [];
   for (const provider of ["assistants", "responses"] as const) {
-    if (!only || only === "restart") rows.push(await restart(provider));
-    if (!only || only === "load") rows.push(await load(provider));
+    if (!only || only === "restart")
+      rows.push(await failedAs("restart: wrangler dev killed mid-run", provider, restart));
+    if (!only || only === "load")
+      rows.push(await failedAs("load: concurrent runs with several subscribers each", provider, load));
   }
   for (const row of rows) progress(`${row.scenario}: lost ${row.lost}; ${row.figure}`);
   if (rows.some((row) => !row.passed || row.lost !== 0)) process.exitCode = 1;
