@@ -134,9 +134,9 @@ export default defineConfig({
       workersProject("faults-responses", ["test/faults/*.test.ts"], {
         ...faults,
         RUNCAST_PROVIDER: "responses",
-        // Runs waiting for tool outputs expire in 5 s (the Assistants emulator's runs take `emulator_expire_after`): soon
-        // enough for the expiry scenario, late enough for the others to answer their tool calls first.
-        RUNCAST_RESPONSES_EXPIRES_SECONDS: "5",
+        // Runs waiting for tool outputs expire in 5 s, 20 s at full scale (the Assistants emulator's runs take
+        // `emulator_expire_after`): soon enough for the expiry scenario, late enough for the others to answer first.
+        RUNCAST_RESPONSES_EXPIRES_SECONDS: faults.RUNCAST_FAULTS_SCALE === "full" ? "20" : "5",
       }),
     ],
   },

@@ -24,6 +24,8 @@ export interface FaultsFile {
   rows: FaultResult[];
 }
 
+const FAILED_BEFORE_REPORTING = "(failed before reporting)";
+
 export default class FaultsReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const rows: FaultResult[] = [];
@@ -38,7 +40,7 @@ export default class FaultsReporter implements Reporter {
             scenario: test.fullName,
             provider: test.project.name === "faults-responses" ? "responses" : "assistants",
             scale: "?",
-            injected: "(failed before reporting)",
+            injected: FAILED_BEFORE_REPORTING,
             times: 0,
             lost: Number.NaN,
             figure: test.result().errors?.[0]?.message ?? "",
@@ -51,7 +53,12 @@ export default class FaultsReporter implements Reporter {
       process.env.FAULTS_MERGE === "1" && existsSync("bench/faults.json")
         ? (JSON.parse(readFileSync("bench/faults.json", "utf8")) as FaultsFile).rows
         : [];
-    rows.push(...earlier.filter((row) => !ran.has(`${row.scenario}\n${row.provider}`)));
+    // An earlier failure recorded before its scenario could report is superseded by any rerun with its provider.
+    const providers = new Set(rows.map((row) => row.provider));
+    const superseded = (row: FaultResult) =>
+      ran.has(`${row.scenario}\n${row.provider}`) ||
+      (row.injected === FAILED_BEFORE_REPORTING && providers.has(row.provider));
+    rows.push(...earlier.filter((row) => !superseded(row)));
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.provider.localeCompare(b.provider));
     const meta = {
       machine: describeMachine(),
