@@ -17,7 +17,7 @@ describe("slow, stuck and hostile consumers", () => {
     async (context) => {
       const startRun = await runMaker();
       const { thread, run } = await startRun("A long story, please", {
-        emulator_delta_ms: "5",
+        emulator_delta_ms: "10",
         emulator_reply_words: String(WORDS),
       });
 
@@ -37,7 +37,7 @@ describe("slow, stuck and hostile consumers", () => {
       try {
         const [stuckClose, flooderClose] = await within(
           Promise.all([stuck.closed(), flooder.closed()]),
-          20_000,
+          scaled(45_000, 90_000),
           "both offenders closed",
         );
         await Promise.all(tabs.map((tab) => tab.finished(scaled(30_000, 60_000))));
@@ -73,6 +73,6 @@ describe("slow, stuck and hostile consumers", () => {
         tabs.forEach((tab) => tab.close());
       }
     },
-    scaled(60_000, 120_000),
+    scaled(90_000, 150_000),
   );
 });
