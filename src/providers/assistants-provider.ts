@@ -2,11 +2,7 @@
 // emulator, through the official SDK.
 import OpenAI from "openai";
 import type { APIPromise } from "openai/core/api-promise";
-import type {
-  AssistantCreateParams,
-  AssistantStreamEvent,
-  AssistantUpdateParams,
-} from "openai/resources/beta/assistants";
+import type { AssistantCreateParams, AssistantUpdateParams } from "openai/resources/beta/assistants";
 import type { MessageCreateParams } from "openai/resources/beta/threads/messages";
 import type { RunCreateParamsNonStreaming } from "openai/resources/beta/threads/runs/runs";
 import type {
@@ -15,7 +11,7 @@ import type {
   ThreadUpdateParams,
 } from "openai/resources/beta/threads/threads";
 import type { ListPage, RunsProvider, UpstreamStream } from "./provider";
-import { toUpstreamError, UpstreamError } from "../errors/upstream-error";
+import { toUpstreamError } from "../errors/upstream-error";
 import { isApproval } from "../schemas/runs";
 import { readSseEvents } from "./sse-stream";
 import type { Upstream } from "./upstream";
