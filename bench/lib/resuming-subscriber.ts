@@ -41,10 +41,13 @@ export class ResumingSubscriber {
       if (opened++ > 0) this.reconnects++;
       socket.subscribe(this.lastId);
       this.current = socket;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const ended = await Promise.race([
         socket.done.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())))),
       ]);
+      // A deadline timer left running would keep the process alive for minutes after the work is done.
+      clearTimeout(timer);
       this.current = null;
       if (!ended) {
         socket.close();
