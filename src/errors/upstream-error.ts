@@ -21,6 +21,9 @@ export class UpstreamError extends Error {
   }
 }
 
+/** A stream that broke off mid-way (a cut body, or one that is not the wire format): a network failure, whoever read it. */
+export const streamBrokeOff = () => new UpstreamError("The upstream's stream broke off.", "network");
+
 function retryAfterSeconds(headers: Headers | undefined): number | null {
   const ms = Number(headers?.get("retry-after-ms"));
   if (Number.isFinite(ms) && ms > 0) return Math.ceil(ms / 1000);

@@ -2,10 +2,8 @@
 // per network read. The openai SDK's Stream reads the same bytes through four nested async generators per event,
 // which was the largest CPU cost of a live run (`node bench/profile.ts 1 2000`); its meaning is kept here.
 import { createParser } from "eventsource-parser";
-import { UpstreamError } from "../errors/upstream-error";
+import { streamBrokeOff, UpstreamError } from "../errors/upstream-error";
 import type { UpstreamEvent, UpstreamStream } from "./provider";
-
-const BROKE_OFF = "The upstream's stream broke off.";
 
 /**
  * The events of an Assistants stream, as the SDK gives them: `{event, data}` with `data` parsed; `[DONE]` ends the
@@ -36,7 +34,7 @@ export function readSseEvents(body: ReadableStream<Uint8Array>): UpstreamStream 
           try {
             value = JSON.parse(data);
           } catch {
-            failure = new UpstreamError(BROKE_OFF, "network");
+            failure = streamBrokeOff();
             return;
           }
           // As the SDK: a run's own events pass whatever they hold; any other event carrying `error` is a failure.
@@ -55,7 +53,7 @@ export function readSseEvents(body: ReadableStream<Uint8Array>): UpstreamStream 
             chunk = await reader.read();
           } catch {
             if (aborted) return;
-            throw new UpstreamError(BROKE_OFF, "network");
+            throw streamBrokeOff();
           }
           if (chunk.done) break;
           parser.feed(decoder.decode(chunk.value, { stream: true }));

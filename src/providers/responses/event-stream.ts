@@ -1,6 +1,6 @@
 // A run's Assistants events between the thread's object (which writes them) and the provider (which reads them):
 // NDJSON bytes over Durable Object RPC, one `{event, data}` a line.
-import { UpstreamError } from "../../errors/upstream-error";
+import { streamBrokeOff } from "../../errors/upstream-error";
 import type { UpstreamEvent, UpstreamStream } from "../provider";
 
 /** The writing side: events are sent while someone reads; once the reader has gone, writes are dropped. */
@@ -45,7 +45,7 @@ export function readEvents(readable: ReadableStream<Uint8Array>): UpstreamStream
         try {
           chunk = await reader.read();
         } catch {
-          throw new UpstreamError("The upstream's stream broke off.", "network");
+          throw streamBrokeOff();
         }
         if (chunk.done) break;
         buffered += decoder.decode(chunk.value, { stream: true });
