@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { GATEWAY, emulatorFetch } from "../helpers/emulator";
 import { Tab, abortHub, hubStub } from "../helpers/hub-lifecycle";
 import { runcastClient } from "../helpers/runcast";
-import { report, runMaker, scaled } from "./fault-suite";
+import { eventsLost, report, runMaker, scaled } from "./fault-suite";
 
 const RUNS = scaled(4, 20);
 const TABS_PER_RUN = scaled(10, 50);
@@ -47,8 +47,7 @@ async function compareWithLogs(runs: WatchedRun[]) {
     await reference.finished();
     expect(reference.names.at(-1)).toBe("thread.run.completed");
     for (const tab of tabs) {
-      const seen = new Set(tab.ids);
-      lost += reference.ids.filter((id) => !seen.has(id)).length + (tab.ids.length - seen.size);
+      lost += eventsLost(reference.ids, tab.ids);
       if (tab.sockets.length > 1) resumed++;
       expect(tab.events).toEqual(reference.events);
     }

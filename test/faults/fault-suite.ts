@@ -65,3 +65,9 @@ export async function runMaker() {
     return { thread, run };
   };
 }
+
+/** Events of the log a subscriber lacks, plus any it got twice: zero when it holds the log whole. */
+export function eventsLost(logIds: number[], ids: number[]): number {
+  const seen = new Set(ids);
+  return logIds.filter((id) => !seen.has(id)).length + (ids.length - seen.size);
+}

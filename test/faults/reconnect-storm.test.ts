@@ -3,7 +3,7 @@
 // nothing twice.
 import { describe, expect, it } from "vitest";
 import { Tab } from "../helpers/hub-lifecycle";
-import { report, runMaker, scaled, seeded } from "./fault-suite";
+import { eventsLost, report, runMaker, scaled, seeded } from "./fault-suite";
 
 const SUBSCRIBERS = scaled(60, 500);
 const WORDS = scaled(80, 250);
@@ -49,8 +49,7 @@ describe("reconnect storm", () => {
       let lost = 0;
       let reconnects = 0;
       for (const tab of tabs) {
-        const seen = new Set(tab.ids);
-        lost += logIds.filter((id) => !seen.has(id)).length + (tab.ids.length - seen.size);
+        lost += eventsLost(logIds, tab.ids);
         reconnects += tab.sockets.length - 1;
       }
       report(context, {

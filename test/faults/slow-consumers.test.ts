@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { RecordingWebSocket, subscriptionFrame, wsUrl } from "../helpers/hub";
 import { Tab, hubSocketCount, within } from "../helpers/hub-lifecycle";
-import { report, runMaker, scaled } from "./fault-suite";
+import { eventsLost, report, runMaker, scaled } from "./fault-suite";
 
 const TABS = scaled(10, 50);
 /** Well over the hub's lag limit (RUNCAST_MAX_LAG_EVENTS, 200 in tests). */
@@ -52,8 +52,7 @@ describe("slow, stuck and hostile consumers", () => {
         await reference.finished();
         let lost = 0;
         for (const tab of tabs) {
-          const seen = new Set(tab.ids);
-          lost += reference.ids.filter((id) => !seen.has(id)).length + (tab.ids.length - seen.size);
+          lost += eventsLost(reference.ids, tab.ids);
           expect(tab.events).toEqual(reference.events);
         }
         reference.close();
