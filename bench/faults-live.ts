@@ -3,11 +3,11 @@
 // persisted state) and a load run. Each adds its row to bench/faults.json and bench/FAULTS.md (written first by the
 // vitest half, bench/faults-reporter.ts); `--quick` (run by CI) only checks, on smaller counts. Loopback and the
 // emulator only. Exits 1 when a scenario lost anything.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { emulatorSdk } from "./direct.ts";
-import { renderFaults, type FaultResult, type FaultsFile } from "./faults-reporter.ts";
+import { FAILED_BEFORE_REPORTING, rowKey, writeFaults, type FaultResult, type FaultsFile } from "./faults-reporter.ts";
 import { freePort, startDevServer, type DevServer, type DevServerOptions } from "./lib/dev-server.ts";
 import { createToolAssistant, socketUrl, submitOutput, waitingRun, type RunRef } from "./lib/gateway-runs.ts";
 import { sampleGroup } from "./lib/processes.ts";
@@ -246,7 +246,7 @@ async function failedAs(
       scenario,
       provider,
       scale: quick ? "quick" : "full",
-      injected: "(failed before reporting)",
+      injected: FAILED_BEFORE_REPORTING,
       times: 0,
       lost: Number.NaN,
       figure: String(error).slice(0, 300),
@@ -269,13 +269,11 @@ async function main(): Promise<void> {
   // The quick run checks (CI runs it); only the full run's figures go into the report.
   if (quick) return;
   const file = JSON.parse(await readFile("bench/faults.json", "utf8").catch(() => "null")) as FaultsFile | null;
-  const names = new Set(rows.map((row) => `${row.scenario}\n${row.provider}`));
-  const merged: FaultsFile = {
+  const names = new Set(rows.map(rowKey));
+  writeFaults({
     ...(file ?? { machine: "", date: new Date().toISOString(), commit: "", command: "npm run faults" }),
-    rows: [...(file?.rows ?? []).filter((row) => !names.has(`${row.scenario}\n${row.provider}`)), ...rows],
-  };
-  await writeFile("bench/faults.json", `${JSON.stringify(merged, null, 2)}\n`);
-  await writeFile("bench/FAULTS.md", renderFaults(merged));
+    rows: [...(file?.rows ?? []).filter((row) => !names.has(rowKey(row))), ...rows],
+  });
   progress("added the rows to bench/faults.json and bench/FAULTS.md");
 }
 

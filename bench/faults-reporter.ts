@@ -24,7 +24,17 @@ export interface FaultsFile {
   rows: FaultResult[];
 }
 
-const FAILED_BEFORE_REPORTING = "(failed before reporting)";
+/** What a row says it injected when its scenario failed before it could tell. */
+export const FAILED_BEFORE_REPORTING = "(failed before reporting)";
+
+/** A row's identity across runs: a scenario with one provider. */
+export const rowKey = (row: FaultResult) => `${row.scenario}\n${row.provider}`;
+
+/** Writes the report's data and its page. */
+export function writeFaults(file: FaultsFile): void {
+  writeFileSync("bench/faults.json", `${JSON.stringify(file, null, 2)}\n`);
+  writeFileSync("bench/FAULTS.md", renderFaults(file));
+}
 
 export default class FaultsReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -48,7 +58,7 @@ export default class FaultsReporter implements Reporter {
           });
       }
     // FAULTS_MERGE=1: a partial rerun (one file, one project) replaces its own rows and keeps the others'.
-    const ran = new Set(rows.map((row) => `${row.scenario}\n${row.provider}`));
+    const ran = new Set(rows.map(rowKey));
     const earlier =
       process.env.FAULTS_MERGE === "1" && existsSync("bench/faults.json")
         ? (JSON.parse(readFileSync("bench/faults.json", "utf8")) as FaultsFile).rows
@@ -56,8 +66,7 @@ export default class FaultsReporter implements Reporter {
     // An earlier failure recorded before its scenario could report is superseded by any rerun with its provider.
     const providers = new Set(rows.map((row) => row.provider));
     const superseded = (row: FaultResult) =>
-      ran.has(`${row.scenario}\n${row.provider}`) ||
-      (row.injected === FAILED_BEFORE_REPORTING && providers.has(row.provider));
+      ran.has(rowKey(row)) || (row.injected === FAILED_BEFORE_REPORTING && providers.has(row.provider));
     rows.push(...earlier.filter((row) => !superseded(row)));
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.provider.localeCompare(b.provider));
     const meta = {
@@ -66,8 +75,7 @@ export default class FaultsReporter implements Reporter {
       commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
       command: "npm run faults",
     };
-    writeFileSync("bench/faults.json", `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
-    writeFileSync("bench/FAULTS.md", renderFaults({ ...meta, rows }));
+    writeFaults({ ...meta, rows });
     console.log(
       `faults: ${rows.length} rows, ${rows.filter((row) => row.lost !== 0 || !row.passed).length} not clean; wrote bench/FAULTS.md`,
     );
