@@ -1,6 +1,6 @@
 // The typed client for frontends: `createRuncastClient({ url, token })` gives every procedure with its types, plus watchRun.
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
-import type { AppRouter } from "../rpc/routers/app-router";
+import type { AppRouter } from "./app-router";
 import { watchRun, type RunRef, type Watch, type WatchHandlers, type WatchOptions } from "./watch-run";
 
 export type { AppRouter };

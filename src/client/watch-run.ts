@@ -1,6 +1,6 @@
 // watchRun: follow one run live and get its text, messages, tool calls and status, resuming after network loss and reloads.
 import { createTRPCClient, createWSClient, wsLink, type TRPCClient } from "@trpc/client";
-import type { AppRouter } from "../rpc/routers/app-router";
+import type { AppRouter } from "./app-router";
 import type { RunEvent } from "../rpc/run-event";
 import { BATCHED_FRAMES_QUERY, splittingBatchedFrames } from "./batched-frames";
 import { applyEvent, emptySnapshot, type RunSnapshot } from "./run-snapshot";

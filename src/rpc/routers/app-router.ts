@@ -1,10 +1,8 @@
-// The whole tRPC API; its type is what the typed client is built from.
+// The whole tRPC API, served by /trpc, the REST surface (rest-call.ts) and the run hubs' sockets.
 import { router } from "../init";
-import { assistantsRouter } from "./assistants";
-import { runsRouter } from "./runs";
-import { threadsRouter } from "./threads";
+import { appProcedures } from "./app-procedures";
 
-export const appRouter = router({ assistants: assistantsRouter, runs: runsRouter, threads: threadsRouter });
+export const appRouter = router(appProcedures);
 
-/** Import this type (never the router itself) in frontend code: `createTRPCClient<AppRouter>(…)`. */
+/** The gateway's router type. Frontends use `AppRouter` from `@runcast/client`, the same procedures without the server's context. */
 export type AppRouter = typeof appRouter;

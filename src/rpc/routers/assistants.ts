@@ -6,9 +6,10 @@ import { upstreamResourceFields } from "../../auth/upstream-resources";
 import { assistantRef, createAssistantInput, updateAssistantInput } from "../../schemas/assistants";
 import { listAssistantsInput } from "../../schemas/runs";
 import { filteredPage } from "../filtered-page";
-import { authedProcedure, router } from "../init";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { authedProcedure } from "../init";
 
-export const assistantsRouter = router({
+export const assistantProcedures = {
   list: authedProcedure.input(listAssistantsInput).query(({ ctx, input }) =>
     filteredPage({
       query: input,
@@ -37,4 +38,4 @@ export const assistantsRouter = router({
     assertAssistantVisible(ctx.env, ctx.principal, input.assistant_id);
     return ctx.provider.deleteAssistant(input.assistant_id);
   }),
-});
+} satisfies TRPCRouterRecord;

@@ -6,7 +6,8 @@ import { assertMayRun, assertThreadAccess } from "../../auth/access";
 import { withRunSlot } from "../../auth/limits";
 import { cancelRun, hubFor, retrieveRun, startRun, submitToolOutputs, updateRun } from "../../durable/hub-client";
 import { followRequest, hubRefusal, readEvents } from "../../durable/hub-contract";
-import { authedProcedure, router } from "../init";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { authedProcedure } from "../init";
 import type { RunEvent } from "../run-event";
 import {
   createRunInput,
@@ -21,7 +22,7 @@ import {
   toolAnswers,
 } from "../../schemas/runs";
 
-const steps = router({
+const steps = {
   list: authedProcedure.input(listStepsInput).query(async ({ ctx, input: { thread_id, run_id, ...query } }) => {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
     return ctx.provider.listSteps(thread_id, run_id, query);
@@ -32,9 +33,9 @@ const steps = router({
       await assertThreadAccess(ctx.env, ctx.principal, thread_id);
       return ctx.provider.retrieveStep(thread_id, run_id, step_id, include);
     }),
-});
+} satisfies TRPCRouterRecord;
 
-export const runsRouter = router({
+export const runProcedures = {
   create: authedProcedure.input(createRunInput).mutation(async ({ ctx, input: { thread_id, ...params } }) => {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
     assertMayRun(ctx.env, ctx.principal, params);
@@ -96,4 +97,4 @@ export const runsRouter = router({
       yield tracked(String(seq), { event, data } as RunEvent);
   }),
   steps,
-});
+} satisfies TRPCRouterRecord;

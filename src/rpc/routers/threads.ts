@@ -5,9 +5,10 @@ import { messageResourceFields, upstreamResourceFields } from "../../auth/upstre
 import { describeFailure } from "../../errors/upstream-error";
 import { listMessagesInput } from "../../schemas/runs";
 import { createMessageInput, createThreadInput, messageRef, threadRef, updateThreadInput } from "../../schemas/threads";
-import { authedProcedure, router } from "../init";
+import type { TRPCRouterRecord } from "@trpc/server";
+import { authedProcedure } from "../init";
 
-const messages = router({
+const messages = {
   list: authedProcedure.input(listMessagesInput).query(async ({ ctx, input: { thread_id, ...query } }) => {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
     return ctx.provider.listMessages(thread_id, query);
@@ -21,9 +22,9 @@ const messages = router({
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
     return ctx.provider.retrieveMessage(input.thread_id, input.message_id);
   }),
-});
+} satisfies TRPCRouterRecord;
 
-export const threadsRouter = router({
+export const threadProcedures = {
   create: authedProcedure.input(createThreadInput).mutation(async ({ ctx, input }) => {
     assertMayNameResources(ctx.principal, upstreamResourceFields(input));
     const thread = await ctx.provider.createThread(input);
@@ -60,4 +61,4 @@ export const threadsRouter = router({
     return deleted;
   }),
   messages,
-});
+} satisfies TRPCRouterRecord;
