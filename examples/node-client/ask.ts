@@ -58,6 +58,4 @@ const snapshot = await new Promise<RunSnapshot>((resolve, reject) => {
 });
 
 process.stderr.write("\n");
-console.log(
-  JSON.stringify({ transport, run_id: ref.run_id, status: snapshot.status, answered, text: replyText(snapshot) }),
-);
+console.log(JSON.stringify({ transport, ...ref, status: snapshot.status, answered, text: replyText(snapshot) }));

@@ -34,7 +34,10 @@ export function App() {
         <button type="submit">Ask</button>
       </form>
       <p>
-        Status: <output data-testid="status">{run.status ?? "none"}</output>
+        Status:{" "}
+        <output data-testid="status" data-thread-id={ref?.thread_id} data-run-id={ref?.run_id}>
+          {run.status ?? "none"}
+        </output>
       </p>
       {ref && run.pendingToolCallIds.length > 0 && (
         <ToolOutputs runRef={ref} calls={run.toolCalls} pending={run.pendingToolCallIds} />
