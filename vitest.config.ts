@@ -96,8 +96,9 @@ const PER_PROVIDER = [
 
 function workersProject(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
   return {
-    // The README's example imports the client as a frontend would.
-    resolve: { alias: { "runcast/client": "/src/client/index.ts" } },
+    // The README's example imports the client as a frontend would, by its package's name (packages/client is built from
+    // this same source).
+    resolve: { alias: { "@runcast/client": "/src/client/index.ts" } },
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml", environment: "dev" },

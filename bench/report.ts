@@ -7,7 +7,7 @@ import type { ResumeFigures } from "./resume.ts";
 import type { SizeFigures } from "./size.ts";
 import { round } from "./lib/stats.ts";
 
-/** One N: the hub with one message per frame (a stock wsLink), with batched frames (runcast/client), and the floor. */
+/** One N: the hub with one message per frame (a stock wsLink), with batched frames (@runcast/client), and the floor. */
 export interface FanoutRow {
   hub: FanoutFigures;
   batched: FanoutFigures;
@@ -66,7 +66,7 @@ ${r.quick ? "\n**Quick run** (smaller counts, one repetition): indicative only.\
 ## Fan-out, flat out
 
 One run's reply (${r.flat[0]?.hub.eventsEach ?? "?"} events after its tool output) to N subscribers (raw sockets speaking
-tRPC's protocol: one message per frame as a stock wsLink reads them, and batched frames as runcast/client's watchRun asks
+tRPC's protocol: one message per frame as a stock wsLink reads them, and batched frames as @runcast/client's watchRun asks
 for them with \`?frames=batch\`); the floor sends the same number of frames of the same size to N hibernatable WebSockets from a bare
 Durable Object. Events/s are delivered events (all subscribers) from the first live frame to the last. CPU is the
 workerd process (gateway and emulator together for the hub). Bad sequences: subscribers whose ids had a gap, a
@@ -196,7 +196,7 @@ ${table(
 ## Correctness with tRPC's own client
 
 Subscribers made with \`@trpc/client\`'s \`wsLink\`: the stock link (one message per frame), and the link as
-runcast/client's \`watchRun\` builds it (batched frames, split for the link); each kind on a run of its own streamed
+@runcast/client's \`watchRun\` builds it (batched frames, split for the link); each kind on a run of its own streamed
 flat out, a third of them dropping their socket after a few events and resuming with their last event id. Every
 subscriber's ids checked against the log.
 
@@ -246,11 +246,11 @@ function limits(r: Results): string {
   the hub receives each event from the upstream first. Per event the workerd serving the gateway and the emulator spends ${round((one.hub.cpuSeconds * 1e6) / one.hub.eventsEach)} µs of workerd CPU
   against the floor's ${round((one.floor.cpuSeconds * 1e6) / one.floor.eventsEach)} µs (\`node bench/profile.ts 1 1000\`: the largest self times are the upstream
   SSE stream's reading and parsing, then the log's insert and the frame), so at N = 1 the ratio measures ingest, not
-  fan-out. Batched frames (what runcast/client asks for) reach ${round(one.batched.eventsPerSecond)} events/s; one message per frame, a
+  fan-out. Batched frames (what @runcast/client asks for) reach ${round(one.batched.eventsPerSecond)} events/s; one message per frame, a
   frame and its send per event, ${round(one.hub.eventsPerSecond)}.`);
   if (start && !start.batched)
     notes.push(`- **Resume with one message per frame** (${round(start.eventsPerSecond)} events/s): a stock \`wsLink\` reads one message per
-  WebSocket frame, so a replay is one frame per event; the same replay batched (runcast/client) is over 100,000
+  WebSocket frame, so a replay is one frame per event; the same replay batched (@runcast/client) is over 100,000
   events/s. The hub cannot batch for a client that does not ask: the stock link would drop the arrays.`);
   if (hub && direct)
     notes.push(`- **Polling requests (≤ 0.5 × one Direct watcher).** The hub costs ${round(hub.requestsPerExpiringRun)} requests per expiring run against

@@ -6,7 +6,7 @@ import type { DevServer } from "./lib/dev-server.ts";
 
 export interface ResumeFigures {
   from: "start" | "middle";
-  /** Frames of many messages (`?frames=batch`, as runcast/client asks), or one message per frame (a stock wsLink). */
+  /** Frames of many messages (`?frames=batch`, as @runcast/client asks), or one message per frame (a stock wsLink). */
   batched: boolean;
   events: number;
   eventsPerSecond: number;

@@ -1,5 +1,5 @@
 // The correctness pass with tRPC's own client: subscribers built from @trpc/client's stock wsLink (one message per
-// frame) and as runcast/client's watchRun builds them (wsLink over batched frames, split by splittingBatchedFrames),
+// frame) and as @runcast/client's watchRun builds them (wsLink over batched frames, split by splittingBatchedFrames),
 // on one run streamed flat out, plus subscribers that drop mid-run and resume with their last event id. Every
 // subscriber's ids are checked against the log: no gap, no duplicate, no reordering, and it completed on the run's last
 // event (a subscription that failed or was cut counts as bad, even if every subscriber lost the same tail).

@@ -1,5 +1,5 @@
 // Ask an assistant through Runcast, watch the reply stream in, and answer its tool calls.
-import { createRuncastClient, replyText, type RunSnapshot } from "runcast/client";
+import { createRuncastClient, replyText, type RunSnapshot } from "@runcast/client";
 
 export interface AskOptions {
   url: string; // the gateway, e.g. "http://127.0.0.1:8787"

@@ -3,7 +3,9 @@
 // check and changes nothing; on failure this says which entries are missing and how to fix it.
 import { spawnSync } from "node:child_process";
 
-const result = spawnSync("npm", ["ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund"], { encoding: "utf8" });
+const result = spawnSync("npm", ["ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund"], {
+  encoding: "utf8",
+});
 if (result.status !== 0) {
   const why = `${result.stdout}${result.stderr}`
     .split("\n")

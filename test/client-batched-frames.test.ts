@@ -1,4 +1,4 @@
-// runcast/client's WebSocket for batched frames on its own: every way of listening for messages gets one tRPC message
+// @runcast/client's WebSocket for batched frames on its own: every way of listening for messages gets one tRPC message
 // per call, whether the hub's frame held one or many, on a WebSocket of each kind the client meets.
 import { describe, expect, it } from "vitest";
 import { splittingBatchedFrames } from "../src/client/batched-frames";

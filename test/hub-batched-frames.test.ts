@@ -1,4 +1,4 @@
-// Batched frames on a run's socket: one opened with `?frames=batch` (runcast/client's watchRun does) gets what the hub
+// Batched frames on a run's socket: one opened with `?frames=batch` (@runcast/client's watchRun does) gets what the hub
 // has ready at once as a few frames holding many messages; a plain socket (a stock wsLink) still gets one per frame.
 import { afterEach, describe, expect, it } from "vitest";
 import { frontendClient, runcastClient, waitForRun } from "./helpers/runcast";
@@ -37,7 +37,7 @@ describe("batched frames", () => {
     expect(batched.received.filter((frame) => frame !== "PING")).toHaveLength(2);
   });
 
-  it("runcast/client's watchRun asks for them and still folds every event once, in order", async () => {
+  it("@runcast/client's watchRun asks for them and still folds every event once, in order", async () => {
     const { assistant, thread } = await runSetup();
     const client = frontendClient();
     const run = await client.runs.create.mutate({ thread_id: thread.id, assistant_id: assistant.id });

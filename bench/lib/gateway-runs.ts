@@ -71,6 +71,6 @@ export async function submitOutput(base: string, ref: RunRef, callId: string, ou
   });
 }
 
-/** The run's socket; `batched` asks for frames of several messages, as runcast/client's watchRun does. */
+/** The run's socket; `batched` asks for frames of several messages, as @runcast/client's watchRun does. */
 export const socketUrl = (base: string, ref: RunRef, batched = false) =>
   `${base.replace(/^http/, "ws")}/ws/threads/${ref.thread_id}/runs/${ref.run_id}${batched ? "?frames=batch" : ""}`;

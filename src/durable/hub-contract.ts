@@ -87,7 +87,7 @@ export type HubRequest =
       thread_id: string;
       run_id: string;
       principal: SocketPrincipal | null;
-      /** The subscriber reads frames holding several messages (runcast/client's watchRun asks for them). */
+      /** The subscriber reads frames holding several messages (@runcast/client's watchRun asks for them). */
       batched: boolean;
     }
   | ({ kind: "follow" } & FollowQuery)

@@ -1,2 +1,2 @@
-// The React entry: `import { useRun } from "runcast/react"`.
+// The React entry: `import { useRun } from "@runcast/client/react"`.
 export { useRun, type RunState } from "./use-run";

@@ -1,4 +1,4 @@
-// useRun: a React hook over watchRun, in its own entry (`runcast/react`) so the Worker's bundle never carries React.
+// useRun: a React hook over watchRun, in its own entry (`@runcast/client/react`) so the Worker's bundle never carries React.
 import { useEffect, useState } from "react";
 import {
   emptySnapshot,

@@ -37,7 +37,7 @@ export const wsRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/ws/threads/:t
       return toRestError(error);
     }
   }
-  // `?frames=batch`: the subscriber reads frames of several messages (runcast/client does; a plain wsLink does not).
+  // `?frames=batch`: the subscriber reads frames of several messages (@runcast/client does; a plain wsLink does not).
   const batched = c.req.query("frames") === "batch";
   const response = await hubFor(c.env, ids.data.run_id).fetch(
     socketRequest(ids.data, c.req.raw.headers, principal, batched),
