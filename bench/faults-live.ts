@@ -1,4 +1,4 @@
-// `node bench/faults-live.ts [--quick] [--only=restart|load]` (the second half of `npm run faults`): the fault scenarios that need a real
+// `node bench/faults-live.ts [--quick] [--only=restart|offenders|load] [--provider=assistants|responses]` (the second half of `npm run faults`): the fault scenarios that need a real
 // `wrangler dev` process rather than the test pool: a restart (the process killed mid-run, started again on its
 // persisted state) and a load run. Each adds its row to bench/faults.json and bench/FAULTS.md (written first by the
 // vitest half, bench/faults-reporter.ts); `--quick` (run by CI) only checks, on smaller counts. Loopback and the
@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { emulatorSdk } from "./direct.ts";
+import { OFFENDERS_LAG_LIMIT, offenders } from "./faults-offenders.ts";
 import { FAILED_BEFORE_REPORTING, rowKey, writeFaults, type FaultResult, type FaultsFile } from "./faults-reporter.ts";
 import { freePort, startDevServer, type DevServer, type DevServerOptions } from "./lib/dev-server.ts";
 import { createToolAssistant, socketUrl, submitOutput, waitingRun, type RunRef } from "./lib/gateway-runs.ts";
@@ -232,6 +233,27 @@ async function load(provider: Provider): Promise<FaultResult> {
   }
 }
 
+// ---- Slow and stuck consumers: what a reader that stops and one that floods cost the others (faults-offenders.ts). ----
+
+async function slowConsumers(provider: Provider): Promise<FaultResult> {
+  const server = await startDevServer({
+    configs: GATEWAY_CONFIGS,
+    env: "dev",
+    vars: {
+      RUNCAST_MAX_SUBSCRIBERS: "100",
+      RUNCAST_PROVIDER: provider,
+      RUNCAST_MAX_LAG_EVENTS: String(OFFENDERS_LAG_LIMIT.events),
+      RUNCAST_LAG_GRACE_MS: String(OFFENDERS_LAG_LIMIT.graceMs),
+    },
+  });
+  try {
+    progress(`slow and stuck consumers (${provider})`);
+    return await offenders(server, provider, quick);
+  } finally {
+    await server.stop();
+  }
+}
+
 /** A scenario that throws is a failed row, with what it threw, and the others still run. */
 async function failedAs(
   scenario: string,
@@ -258,9 +280,15 @@ async function failedAs(
 async function main(): Promise<void> {
   const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
   const rows: FaultResult[] = [];
-  for (const provider of ["assistants", "responses"] as const) {
+  const providerArg = process.argv.find((arg) => arg.startsWith("--provider="))?.slice("--provider=".length);
+  const providers = (["assistants", "responses"] as const).filter(
+    (provider) => !providerArg || provider === providerArg,
+  );
+  for (const provider of providers) {
     if (!only || only === "restart")
       rows.push(await failedAs("restart: wrangler dev killed mid-run", provider, restart));
+    if (!only || only === "offenders")
+      rows.push(await failedAs("slow and stuck consumers: what the others pay", provider, slowConsumers));
     if (!only || only === "load")
       rows.push(await failedAs("load: concurrent runs with several subscribers each", provider, load));
   }

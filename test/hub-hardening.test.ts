@@ -153,6 +153,25 @@ describe("1. a frame cannot make the hub answer more than it carries", () => {
     expect(calm.closes).toEqual([]);
   });
 
+  it("frames that are not the protocol count ten times: a socket sending 30 of them is closed with 1008, one sending 100 well-formed messages is not", async () => {
+    const { threadId, runId } = await finishedRun();
+    const garbage = await openSocket(threadId, runId);
+    const pings = await openSocket(threadId, runId);
+    // 30 × 10 = 300, more than a burst (200) holds; 100 PINGs are half of it.
+    for (let i = 0; i < 30; i++) garbage.send("not tRPC");
+    for (let i = 0; i < 100; i++) pings.send("PING");
+    const close = await garbage.closed();
+    expect(close.code).toBe(1008);
+    expect(close.reason).toMatch(/not the protocol/);
+    // Each one it was answered before the close was a PARSE_ERROR; fewer than it sent.
+    const answered = garbage.messages().filter((message) => message.error?.data?.code === "PARSE_ERROR").length;
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThan(30);
+    pings.send(subscriptionFrame(1, threadId, runId));
+    await pings.waitFor((message) => message.id === 1 && message.result?.type === "stopped");
+    expect(pings.closes).toEqual([]);
+  });
+
   it("wsLink batches within the limit are served as before", async () => {
     const { threadId, runId } = await finishedRun();
     const socket = await openSocket(threadId, runId);

@@ -32,6 +32,13 @@ import {
 type Call = Extract<ClientMessage, { type: "call" }>;
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
+/**
+ * What a message that is not tRPC's protocol costs of the socket's budget, in messages. No client sends one, and each
+ * takes the hub's time from the run's other subscribers (it is answered with an error): a socket flooding them is
+ * closed after a tenth of the messages a well-behaved one may send (about 20 in a burst).
+ */
+const INVALID_MESSAGE_COST = 10;
+
 /** A subscription's replay costs one message of the socket's budget per this many events it sends. */
 const REPLAYED_EVENTS_PER_MESSAGE = 100;
 /**
@@ -74,9 +81,9 @@ export class HubSockets {
     );
     // Every message counts against the socket's budget, except the PONGs the hub itself asked for.
     const solicited = frame.messages[0]?.type === "pong" && socket.pings.length > 0;
-    const spent = solicited
-      ? "ok"
-      : spend(socket.budget, frame.count, socket.principal !== null, this.config, Date.now());
+    const invalid = frame.messages.filter((message) => message.type === "invalid").length;
+    const cost = frame.count + invalid * (INVALID_MESSAGE_COST - 1);
+    const spent = solicited ? "ok" : spend(socket.budget, cost, socket.principal !== null, this.config, Date.now());
     if (spent === "beforeAuth")
       return this.admission.refuse(
         ws,
@@ -87,7 +94,7 @@ export class HubSockets {
       return this.admission.refuse(
         ws,
         CLOSE.policy,
-        `too many messages: at most ${this.config.socketMessagesPerSecond} per second`,
+        `too many messages: at most ${this.config.socketMessagesPerSecond} per second (a tenth as many that are not the protocol)`,
       );
     // A batch longer than a frame may carry: no client within the limits sends one, and the requests in it cannot be answered.
     if (frame.count > this.config.maxMessagesPerFrame)

@@ -1,0 +1,157 @@
+// The fault suite's live "slow and stuck consumers" scenario (run by bench/faults-live.ts): what a subscriber that stops
+// reading and one that floods garbage cost everyone else on the same run, measured on a real `wrangler dev`. The same
+// paced run is streamed to N subscribers twice, once undisturbed and once beside the two offenders; the others'
+// latency (arrival − the emulator's emit stamp) must stay within 2× of the undisturbed figure, the gateway's memory
+// bounded, and each offender be dropped with its close code (4008 fell behind, 1008 policy). Latency is the emulator's
+// stamp on each delta to its arrival where the stamps reach subscribers (`assistants`: the upstream's own events);
+// under `responses` Runcast makes the events itself, so there it is the time from the tool output's submission to each
+// subscriber's last event. The vitest half (test/faults/slow-consumers.test.ts) checks the codes and that nothing is
+// lost; timings live only here.
+import WebSocket from "ws";
+import type { FaultResult } from "./faults-reporter.ts";
+import type { DevServer } from "./lib/dev-server.ts";
+import { createToolAssistant, socketUrl, submitOutput, waitingRun } from "./lib/gateway-runs.ts";
+import { sampleGroup } from "./lib/processes.ts";
+import { percentile } from "./lib/stats.ts";
+import { checkSequence, RunSubscriber } from "./lib/subscriber.ts";
+
+const GARBAGE = ["{", "null", "[]", '{"id":1,"method":"nope"}', "PING PONG", "x".repeat(1000)];
+
+interface Pass {
+  /** What p50 and p99 measure: each delta's latency, or each subscriber's time to the run's end. */
+  measure: "delta latency" | "time to the end";
+  p50: number;
+  p99: number;
+  lost: number;
+}
+
+/** One run streamed to `subscribers` (all gathered while it waits for its tool output); latencies of its deltas. */
+async function streamOnce(
+  base: string,
+  assistantId: string,
+  subscribers: number,
+  pace: { words: number; deltaMs: number },
+  beside?: (ref: { thread_id: string; run_id: string }) => Promise<void>,
+): Promise<Pass> {
+  const { ref, callId } = await waitingRun(base, assistantId, {
+    emulator_reply_words: String(pace.words),
+    emulator_delta_ms: String(pace.deltaMs),
+    emulator_stamp: "true",
+  });
+  const subs = await Promise.all(
+    Array.from({ length: subscribers }, async () => {
+      const sub = new RunSubscriber(socketUrl(base, ref), ref);
+      await sub.open();
+      sub.subscribe();
+      return sub;
+    }),
+  );
+  await Promise.all(subs.map((sub) => sub.until((s) => s.requiresActionId !== null)));
+  await beside?.(ref);
+  const submitted = performance.timeOrigin + performance.now();
+  await submitOutput(base, ref, callId);
+  await Promise.race([Promise.all(subs.map((sub) => sub.done)), new Promise((r) => setTimeout(r, 120_000))]);
+  const last = Math.max(...subs.flatMap((sub) => sub.arrivals.map((arrival) => arrival.id)));
+  let lost = 0;
+  for (const sub of subs) {
+    const { missing, duplicates, outOfOrder } = checkSequence(
+      sub.arrivals.map((arrival) => arrival.id),
+      1,
+      last,
+    );
+    lost += missing + duplicates + outOfOrder + (sub.stopped ? 0 : 1);
+  }
+  const latencies = subs.flatMap((sub) =>
+    sub.arrivals.filter((arrival) => arrival.stamp !== null).map((arrival) => arrival.at - arrival.stamp!),
+  );
+  subs.forEach((sub) => sub.close());
+  if (latencies.length > 0)
+    return { measure: "delta latency", p50: percentile(latencies, 50), p99: percentile(latencies, 99), lost };
+  const toTheEnd = subs.map((sub) => (sub.arrivals.at(-1)?.at ?? Number.NaN) - submitted);
+  return { measure: "time to the end", p50: percentile(toTheEnd, 50), p99: percentile(toTheEnd, 99), lost };
+}
+
+/** A subscriber that subscribes and then stops reading its socket (so it never answers the hub's PINGs). */
+async function stuckReader(url: string, ref: { thread_id: string; run_id: string }) {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  socket.send(JSON.stringify({ id: 1, method: "subscription", params: { path: "runs.events", input: ref } }));
+  socket.pause();
+  const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+  // Reads again (to learn how it was closed) only once the measured run is over.
+  return { closeCode: () => (socket.resume(), closed) };
+}
+
+/** A connection that sends frames that are not the protocol, `perSecond` of them, until it is closed. */
+async function flooder(url: string, perSecond: number) {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  let sent = 0;
+  const timer = setInterval(() => {
+    for (let i = 0; i < perSecond / 50 && socket.readyState === WebSocket.OPEN; i++)
+      socket.send(GARBAGE[sent++ % GARBAGE.length]!);
+  }, 20);
+  const closed = new Promise<number>((resolve) =>
+    socket.once("close", (code) => {
+      clearInterval(timer);
+      resolve(code);
+    }),
+  );
+  return { sent: () => sent, closeCode: () => closed };
+}
+
+/** The lag limit the scenario runs with (RUNCAST_MAX_LAG_EVENTS, RUNCAST_LAG_GRACE_MS): below the run's length. */
+export const OFFENDERS_LAG_LIMIT = { events: 100, graceMs: 1_000 };
+
+export async function offenders(server: DevServer, provider: string, quick: boolean): Promise<FaultResult> {
+  const subscribers = quick ? 10 : 50;
+  const floodPerSecond = 2000;
+  const pace = { words: quick ? 200 : 400, deltaMs: 10 };
+  const base = server.baseUrl;
+  const assistantId = await createToolAssistant(base);
+  // A first run warms the hub's code paths; the second is the undisturbed figure.
+  await streamOnce(base, assistantId, subscribers, pace);
+  const calm = await streamOnce(base, assistantId, subscribers, pace);
+  const before = (await sampleGroup(server.pid)).rssBytes;
+  let stuck: Awaited<ReturnType<typeof stuckReader>> | undefined;
+  let flood: Awaited<ReturnType<typeof flooder>> | undefined;
+  const disturbed = await streamOnce(base, assistantId, subscribers, pace, async (ref) => {
+    stuck = await stuckReader(socketUrl(base, ref), ref);
+    flood = await flooder(socketUrl(base, ref), floodPerSecond);
+  });
+  const after = (await sampleGroup(server.pid)).rssBytes;
+  console.log(
+    `  ${calm.measure} p50 / p99: ${Math.round(calm.p50)} / ${Math.round(calm.p99)} ms undisturbed, ${Math.round(disturbed.p50)} / ${Math.round(disturbed.p99)} ms beside the offenders`,
+  );
+  const timeout = (what: string) =>
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`${what} was never closed`)), 30_000));
+  const [stuckCode, flooderCode] = await Promise.all([
+    Promise.race([stuck!.closeCode(), timeout("the stuck reader")]),
+    Promise.race([flood!.closeCode(), timeout("the flooder")]),
+  ]);
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  const ms = (value: number) => `${Math.round(value)} ms`;
+  // Within 2× of the undisturbed figure, with 10 ms of slack for a figure of a few ms (a scheduler tick on loopback).
+  const withinTwice = (undisturbed: number, measured: number) =>
+    measured <= Math.max(2 * undisturbed, undisturbed + 10);
+  const growth = after / before;
+  return {
+    scenario: "slow and stuck consumers: what the others pay",
+    provider,
+    scale: quick ? "quick" : "full",
+    injected: `beside ${subscribers} subscribers of a run of ${pace.words} deltas every ${pace.deltaMs} ms: one subscriber that stops reading (lag limit ${OFFENDERS_LAG_LIMIT.events} events, ${OFFENDERS_LAG_LIMIT.graceMs / 1000} s grace), one flooding ${floodPerSecond} garbage frames a second`,
+    times: flood!.sent(),
+    lost: calm.lost + disturbed.lost,
+    figure:
+      `others' ${calm.measure} p50 / p99 ${ms(calm.p50)} / ${ms(calm.p99)} undisturbed, ${ms(disturbed.p50)} / ${ms(disturbed.p99)} beside the offenders ` +
+      `(×${(disturbed.p99 / calm.p99).toFixed(2)} at p99); stuck reader closed ${stuckCode}, flooder closed ${flooderCode} after ${flood!.sent()} frames; ` +
+      `gateway + emulator memory ${mib(before)} → ${mib(after)} MiB (×${growth.toFixed(2)})`,
+    passed:
+      calm.lost + disturbed.lost === 0 &&
+      stuckCode === 4008 &&
+      flooderCode === 1008 &&
+      withinTwice(calm.p50, disturbed.p50) &&
+      withinTwice(calm.p99, disturbed.p99) &&
+      growth <= 1.25,
+  };
+}
