@@ -82,7 +82,10 @@ const faults = {
   RUNCAST_MAX_UNAUTHENTICATED_SOCKETS: "1100",
 };
 
-/** What every provider must serve the same way: runs, events, tool rounds, REST and the SDK, README's example. */
+/**
+ * What every provider must serve the same way: runs, events, tool rounds, REST and the SDK, README's example, and the
+ * request ids and failure lines that follow one request through them.
+ */
 const PER_PROVIDER = [
   "test/rpc-runs.test.ts",
   "test/hub-subscribers.test.ts",
@@ -92,6 +95,7 @@ const PER_PROVIDER = [
   "test/rest-assistants-flow.test.ts",
   "test/readme-example.test.ts",
   "test/provider-selected.test.ts",
+  "test/request-ids.test.ts",
 ];
 
 function workersProject(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {

@@ -320,8 +320,12 @@ describe("9. NOT_FOUND reads the same for a run on another thread and a run that
         b.message.replace(madeUp, "<run>"),
       ]);
     }
+    // One request id for both, as the caller's own: the answers must not differ in anything but the run id.
     const body = async (path: string, runId: string, init?: RequestInit) => {
-      const response = await gatewayFetch(`${GATEWAY}${path}`, init);
+      const response = await gatewayFetch(`${GATEWAY}${path}`, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), "x-request-id": "hub-hardening-9" },
+      });
       return `${response.status} ${(await response.text()).replaceAll(runId, "<run>")}`;
     };
     for (const [path, init] of [

@@ -167,6 +167,7 @@ describe("the REST answers themselves", () => {
         type: "invalid_request_error",
         param: null,
         code: null,
+        request_id: unknown.headers.get("x-request-id"),
       },
     });
   });

@@ -353,6 +353,7 @@ describe("the SSE Runcast writes", () => {
         type: "invalid_request_error",
         param: "Last-Event-ID",
         code: "invalid_value",
+        request_id: response.headers.get("x-request-id"),
       },
     });
   });
@@ -370,6 +371,7 @@ describe("the SSE Runcast writes", () => {
       type: "invalid_request_error",
       param: null,
       code: expect.toBeOneOf([expect.any(String), null]),
+      request_id: response.headers.get("x-request-id"),
     });
     // The SDK raises the same error class it would for the upstream's 404.
     const sdkError = await restSdk()

@@ -18,6 +18,7 @@ import {
   rejection,
   restSdk,
   waitForRun,
+  withoutRequestId,
 } from "./helpers/runcast";
 
 afterEach(async () => {
@@ -29,7 +30,7 @@ afterEach(async () => {
 const setup = async (text?: string) => ({ ...(await toolAssistantAndThread(text, restSdk())), sdk: heldSdk() });
 
 interface ErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+  error: { message: string; type: string; param: string | null; code: string | null; request_id?: string };
 }
 
 /** A plain request to the gateway's REST surface. */
@@ -243,7 +244,9 @@ describe("errors, as the SDK knows them", () => {
     const held = await (provider === "responses" ? rest("GET", path) : emulatorRequest("GET", path)).then((r) =>
       r.json(),
     );
-    expect((error as NotFoundError).error).toEqual((held as ErrorBody).error);
+    expect(withoutRequestId((error as NotFoundError).error as ErrorBody["error"])).toEqual(
+      withoutRequestId((held as ErrorBody).error),
+    );
   });
 
   it("a refused input is a BadRequestError naming the field in .param; no upstream call", async () => {
@@ -356,7 +359,9 @@ describe("errors, as the SDK knows them", () => {
       expect((error as APIError).message).toContain(active.id);
       expect((error as APIError).status).toBe(400);
       expect(error).toBeInstanceOf(BadRequestError);
-      expect((error as BadRequestError).error).toEqual(((await upstream.json()) as ErrorBody).error);
+      expect(withoutRequestId((error as BadRequestError).error as ErrorBody["error"])).toEqual(
+        ((await upstream.json()) as ErrorBody).error,
+      );
       expect(stockPosts).toBe(1);
     },
   );
@@ -372,6 +377,7 @@ describe("errors, as the SDK knows them", () => {
         type: "invalid_request_error",
         param: null,
         code: null,
+        request_id: response.headers.get("x-request-id"),
       },
     });
 
@@ -386,7 +392,9 @@ describe("errors, as the SDK knows them", () => {
     expect(response.status).toBe(404);
     const upstream = await emulatorRequest("GET", "/nope");
     expect(upstream.status).toBe(404);
-    expect(await response.json()).toEqual(await upstream.json());
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.request_id).toBe(response.headers.get("x-request-id"));
+    expect({ error: withoutRequestId(body.error) }).toEqual(await upstream.json());
 
     const post = await rest("POST", "/threads/thread_abc/runs/run_abc/nothing", "{}");
     expect(post.status).toBe(404);

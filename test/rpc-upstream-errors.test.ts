@@ -79,7 +79,13 @@ function clientWithProvider(provider: RunsProvider) {
       endpoint: "/trpc",
       req: new Request(input, init),
       router: appRouter,
-      createContext: ({ resHeaders }) => ({ env: env as GatewayEnv, provider, resHeaders, token: null }),
+      createContext: ({ resHeaders }) => ({
+        env: env as GatewayEnv,
+        provider,
+        resHeaders,
+        token: null,
+        requestId: crypto.randomUUID(),
+      }),
     });
     bodies.push(await response.clone().text());
     return response;
@@ -389,7 +395,7 @@ describe("401 from the upstream", () => {
     expect(error.data).toMatchObject({ code: "BAD_GATEWAY", httpStatus: 502 });
     expect(error.message).toMatch(/misconfigured/);
     expect(bodies.join("")).not.toContain(upstreamMessage);
-    const rest = toRestError(upstreamError);
+    const rest = toRestError(upstreamError, "req-test");
     expect(rest.status).toBe(502);
     expect(await rest.text()).not.toContain(upstreamMessage);
   });
@@ -465,7 +471,7 @@ describe("secrets", () => {
       JSON.stringify(mapped),
       mapped.message,
       JSON.stringify(upstreamData(failure)),
-      await toRestError(failure).text(),
+      await toRestError(failure, "req-test").text(),
     );
     return { code: code ?? mapped.code, text: texts.join("\n") };
   }

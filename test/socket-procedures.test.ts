@@ -11,10 +11,13 @@ afterEach(() => {
   for (const socket of sockets.splice(0)) socket.close();
 });
 
+/** Sent on both ways of calling, so the errors' request ids (the socket's is its upgrade's) match too. */
+const REQUEST_ID = { "x-request-id": "socket-procedures" };
+
 let nextId = 1;
 /** One call on a run's socket, answered with its `error` (or `result`) as the frame carries it. */
 async function overSocket(ref: { threadId: string; runId: string }, method: string, path: string, input: unknown) {
-  const socket = new RecordingWebSocket(wsUrl(ref.threadId, ref.runId));
+  const socket = new RecordingWebSocket(wsUrl(ref.threadId, ref.runId), REQUEST_ID);
   sockets.push(socket);
   await socket.opened();
   const id = nextId++;
@@ -26,10 +29,12 @@ async function overSocket(ref: { threadId: string; runId: string }, method: stri
 async function overHttp(method: string, path: string, input: unknown) {
   const response =
     method === "query"
-      ? await gatewayFetch(`${GATEWAY}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`)
+      ? await gatewayFetch(`${GATEWAY}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+          headers: REQUEST_ID,
+        })
       : await gatewayFetch(`${GATEWAY}/trpc/${path}`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...REQUEST_ID },
           body: JSON.stringify(input),
         });
   return (await response.json()) as { error?: Record<string, any>; result?: { data: unknown } };

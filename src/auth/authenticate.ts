@@ -2,6 +2,7 @@
 import { TRPCError } from "@trpc/server";
 import { errors, jwtVerify, type JWTPayload } from "jose";
 import type { GatewayEnv } from "../env";
+import { logFailure } from "../log/failure-log";
 import { principalForKey } from "./api-keys";
 import { authSetting } from "./auth-config";
 import { DEVELOPER, MAX_TENANT_LENGTH, principalFrom, type Principal } from "./principal";
@@ -10,10 +11,14 @@ import { isUnusable, verificationMaterial, type JwtVerifier } from "./verificati
 const unauthorized = (message: string) => new TRPCError({ code: "UNAUTHORIZED", message });
 const unavailable = (message: string) => new TRPCError({ code: "SERVICE_UNAVAILABLE", message });
 
-/** A setting that cannot be used: the gateway is at fault, not the caller, until it is fixed. The problem is logged; `message` is answered. */
+/**
+ * A setting that cannot be used: the gateway is at fault, not the caller, until it is fixed. The problem is logged
+ * (it names the setting, never its value); `message` is answered.
+ */
 function misconfigured(message: string, problem: string): TRPCError {
-  console.error(`auth: ${problem}`);
-  return unavailable(message);
+  const refusal = unavailable(message);
+  logFailure({ what: "auth.misconfigured", code: refusal.code, status: 503, detail: problem });
+  return refusal;
 }
 
 function scopesOf(payload: JWTPayload): string[] {

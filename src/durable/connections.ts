@@ -1,7 +1,8 @@
 // Hibernatable subscriber sockets. What must survive the hub sleeping (each socket's subscriptions and connection
 // params) lives in the socket's attachment; the rest (read positions, PINGs in flight) lives in memory.
 import { TRPCError } from "@trpc/server";
-import { describeFailure } from "../errors/upstream-error";
+import { logFailure } from "../log/failure-log";
+import type { LogHubFailure } from "./hub-log";
 import { freshBudget, type Budget, type BudgetLimits } from "./socket-budget";
 import { batchFrames, type RequestId } from "./ws-protocol";
 
@@ -47,6 +48,8 @@ export interface SocketAttachment {
   denied: boolean;
   /** The subscriber reads frames holding several messages (absent in attachments from before: false). */
   batched?: boolean;
+  /** The upgrade's request id (at most 255 characters: routes/request-id.ts), which its error frames carry. */
+  requestId?: string | null;
 }
 
 /** A socket's live state. */
@@ -70,6 +73,8 @@ export interface SocketState {
   authenticating: boolean;
   /** Messages ready together go in one frame, as a JSON array (the socket asked for it with `?frames=batch`). */
   batched: boolean;
+  /** The upgrade's request id: the socket's error frames and log lines carry it. */
+  requestId: string | null;
 }
 
 /** Close codes subscribers can act on. */
@@ -103,6 +108,7 @@ export class Connections {
     sockets: WebSocket[],
     head: () => number,
     private readonly limits: BudgetLimits,
+    private readonly log: LogHubFailure = logFailure,
   ) {
     for (const ws of sockets) {
       const attachment = ws.deserializeAttachment() as SocketAttachment | null;
@@ -121,6 +127,7 @@ export class Connections {
         budget: freshBudget(limits, Date.now()),
         authenticating: false,
         batched: attachment.batched === true,
+        requestId: attachment.requestId ?? null,
       });
     }
   }
@@ -131,6 +138,7 @@ export class Connections {
     principal: SocketPrincipal | null,
     authDeadline: number | null,
     batched = false,
+    requestId: string | null = null,
   ): SocketState {
     const state: SocketState = {
       ref,
@@ -145,6 +153,7 @@ export class Connections {
       budget: freshBudget(this.limits, Date.now()),
       authenticating: false,
       batched,
+      requestId,
     };
     this.states.set(ws, state);
     this.persist(ws, state);
@@ -219,6 +228,7 @@ export class Connections {
         authDeadline: state.authDeadline,
         denied: state.denied,
         batched: state.batched,
+        requestId: state.requestId,
       } satisfies SocketAttachment);
     } catch (error) {
       if (ws.readyState !== WebSocket.OPEN) return; // The socket is gone; nothing to keep.
@@ -249,7 +259,12 @@ export class Connections {
         this.forget(ws);
         return false;
       }
-      console.warn(`RunHub: a socket refused a message of ${frame.length} characters: ${describeFailure(error)}`);
+      this.log({
+        level: "warn",
+        what: "hub.socket_refused_message",
+        detail: `a message of ${frame.length} characters`,
+        error,
+      });
       this.close(ws, CLOSE.tooBig, "message refused; reconnect with your last event id to resume");
       return false;
     }

@@ -27,6 +27,8 @@ export interface BeginInput {
   run: Run;
   /** The events read before the run was known (`thread.created`, `thread.run.created`, …). */
   events: UpstreamEvent[];
+  /** The creating request's id: the hub's log lines carry it until another request reaches the hub. */
+  requestId?: string | null;
 }
 
 export interface Submitted {
@@ -44,6 +46,9 @@ const HUB_ORIGIN = "https://hub.runcast.internal";
 /** The internal header through which the Worker tells the hub who a socket's upgrade was authenticated as. */
 const PRINCIPAL_HEADER = "x-runcast-principal";
 
+/** The request id of the Worker's request (routes/request-id.ts), passed on so the hub's log lines can carry it. */
+const REQUEST_ID_HEADER = "x-request-id";
+
 export type FollowUntil = "terminal" | "segment";
 
 /** What an HTTP follower asks for: the run's events after `after`, until the run ends or (REST streams) the segment does. */
@@ -56,32 +61,43 @@ export interface FollowQuery {
   tenant: string;
 }
 
-export function followRequest(query: FollowQuery, signal?: AbortSignal): Request {
+export function followRequest(
+  query: FollowQuery,
+  { signal, requestId }: { signal?: AbortSignal | undefined; requestId: string },
+): Request {
   const url = new URL("/follow", HUB_ORIGIN);
   url.search = new URLSearchParams({ ...query, after: String(query.after) }).toString();
-  return new Request(url, signal ? { signal } : {});
+  return new Request(url, { headers: { [REQUEST_ID_HEADER]: requestId }, ...(signal ? { signal } : {}) });
 }
 
 /**
  * A subscriber's socket upgrade, forwarded into the hub. The principal is set only by the Worker, which has
- * authenticated the upgrade; a client's own header of that name is dropped, so a client cannot claim one.
+ * authenticated the upgrade; a client's own header of that name is dropped, so a client cannot claim one. The
+ * request id is the one the Worker answers with, not whatever the client sent.
  */
 export function socketRequest(
   ref: { thread_id: string; run_id: string },
   clientHeaders: Headers,
-  principal: SocketPrincipal | null,
-  batched = false,
+  {
+    principal,
+    batched = false,
+    requestId,
+  }: { principal: SocketPrincipal | null; batched?: boolean; requestId: string },
 ): Request {
   const headers = new Headers(clientHeaders);
   headers.delete(PRINCIPAL_HEADER);
   if (principal) headers.set(PRINCIPAL_HEADER, JSON.stringify(principal));
+  headers.set(REQUEST_ID_HEADER, requestId);
   const url = new URL("/ws", HUB_ORIGIN);
   url.search = new URLSearchParams({ ...ref, ...(batched ? { frames: "batch" } : {}) }).toString();
   return new Request(url, { headers });
 }
 
-/** What the hub is asked, parsed from an internal request (the Worker has validated both ids before routing). */
-export type HubRequest =
+/**
+ * What the hub is asked, parsed from an internal request (the Worker has validated both ids before routing), and the
+ * id of the request that asked (null from a caller that sent none).
+ */
+export type HubRequest = { requestId: string | null } & (
   | {
       kind: "socket";
       thread_id: string;
@@ -91,12 +107,14 @@ export type HubRequest =
       batched: boolean;
     }
   | ({ kind: "follow" } & FollowQuery)
-  | { kind: "unknown" };
+  | { kind: "unknown" }
+);
 
 export function parseHubRequest(request: Request): HubRequest {
   const url = new URL(request.url);
   const thread_id = url.searchParams.get("thread_id") ?? "";
   const run_id = url.searchParams.get("run_id") ?? "";
+  const requestId = request.headers.get(REQUEST_ID_HEADER);
   if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
     const principal = request.headers.get(PRINCIPAL_HEADER);
     return {
@@ -105,12 +123,14 @@ export function parseHubRequest(request: Request): HubRequest {
       run_id,
       principal: principal ? (JSON.parse(principal) as SocketPrincipal) : null,
       batched: url.searchParams.get("frames") === "batch",
+      requestId,
     };
   }
-  if (url.pathname !== "/follow") return { kind: "unknown" };
+  if (url.pathname !== "/follow") return { kind: "unknown", requestId };
   const after = Number(url.searchParams.get("after") ?? 0);
   return {
     kind: "follow",
+    requestId,
     thread_id,
     run_id,
     after: Number.isSafeInteger(after) && after >= 0 ? after : 0,

@@ -1,9 +1,9 @@
 // What the hub does with its WebSockets: tRPC messages in, tracked events out, and who has fallen too far behind.
 import { TRPCError } from "@trpc/server";
-import { describeFailure } from "../errors/upstream-error";
 import { CLOSE, type Connections, type SocketPrincipal, type SocketState } from "./connections";
 import type { LoggedEvent } from "./event-log";
 import type { HubConfig } from "./hub-config";
+import type { LogHubFailure } from "./hub-log";
 import { isTerminalEvent } from "./hub-state";
 import type { RunRecord } from "./run-record";
 import { TOKEN_EXPIRED, tokenExpired, type SocketAdmission } from "./socket-admission";
@@ -63,6 +63,7 @@ export class HubSockets {
     },
     /** Who may hold a socket, and until when; every refusal goes through it. */
     private readonly admission: SocketAdmission,
+    private readonly log: LogHubFailure,
   ) {}
 
   async message(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
@@ -134,7 +135,10 @@ export class HubSockets {
       case "invalid":
         this.connections.send(
           ws,
-          errorFrame(message.id, socketErrorShape(new TRPCError({ code: "PARSE_ERROR", message: message.message }))),
+          errorFrame(
+            message.id,
+            socketErrorShape(new TRPCError({ code: "PARSE_ERROR", message: message.message }), {}, socket.requestId),
+          ),
         );
         return;
       case "call":
@@ -147,8 +151,14 @@ export class HubSockets {
             : error.code === "INTERNAL_SERVER_ERROR" && error.cause && !(error.cause instanceof TRPCError)
               ? error.cause
               : null;
-          if (own) console.error(`RunHub socket call: ${describeFailure(own)}`);
-          this.connections.send(ws, errorFrame(message.id, socketErrorShape(error, message)));
+          if (own)
+            this.log({
+              what: "hub.socket_call_failed",
+              tenant: socket.principal?.tenant ?? null,
+              requestId: socket.requestId,
+              error: own,
+            });
+          this.connections.send(ws, errorFrame(message.id, socketErrorShape(error, message, socket.requestId)));
         }
         return;
     }
@@ -167,7 +177,11 @@ export class HubSockets {
         ws,
         errorFrame(
           message.id,
-          socketErrorShape(new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }), message),
+          socketErrorShape(
+            new TRPCError({ code: "UNAUTHORIZED", message: "The token has expired." }),
+            message,
+            socket.requestId,
+          ),
         ),
       );
       return this.admission.refuse(ws, CLOSE.unauthenticated, TOKEN_EXPIRED);

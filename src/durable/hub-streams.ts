@@ -2,8 +2,8 @@
 // (run-starter.ts), and the continuations after tool outputs, which the hub reads itself. Whichever it is, events
 // count only from the stream that is open now (its generation, kept by the record); a stream that ends or is lost
 // hands the run to polling.
-import { describeFailure } from "../errors/upstream-error";
 import type { Run, UpstreamEvent, UpstreamStream } from "../providers/provider";
+import type { LogHubFailure } from "./hub-log";
 import type { HubPoller } from "./hub-poller";
 import { isRunEvent } from "./hub-state";
 import type { RunRecord } from "./run-record";
@@ -18,6 +18,7 @@ export class HubStreams {
     private readonly poller: HubPoller,
     /** Sets the hub's next alarm from the run's state, after a stream opened, ended or was lost. */
     private readonly timer: { schedule(): Promise<void> },
+    private readonly log: LogHubFailure,
   ) {}
 
   /** Events of an open stream; false when that stream was given up (the sender then stops). */
@@ -55,7 +56,7 @@ export class HubStreams {
     this.ingest(generation, head);
     if (error) {
       // The upstream took the outputs, then the stream broke: polling carries on, and the caller gets the run as known.
-      console.warn(`RunHub: continuation of ${this.record.state()?.run_id} broke off: ${describeFailure(error)}`);
+      this.log({ level: "warn", what: "hub.continuation_broke_off", error });
       if (this.record.state()?.stream.generation === generation) await this.lost();
       return this.record.state()!.run;
     }
@@ -70,7 +71,7 @@ export class HubStreams {
 
   /** The rest of a continuation, read as the creation step reads the first segment (stream-pump.ts). */
   private async consume(stream: UpstreamStream, iterator: AsyncIterator<UpstreamEvent>, generation: number) {
-    await pump(stream, iterator, async (events) => this.ingest(generation, events), "RunHub");
+    await pump(stream, iterator, async (events) => this.ingest(generation, events), "RunHub", this.log);
     // Only this stream's own slot is cleared: a newer one may have replaced it.
     if (this.own === stream) this.own = null;
     await this.ended(generation);

@@ -7,15 +7,22 @@ import { TRPCError } from "@trpc/server";
 import type { GatewayEnv } from "../env";
 import type { Run, RunsProvider, UpstreamEvent } from "../providers/provider";
 import { providerFor, unavailable } from "../providers/provider-for-env";
-import { describeFailure } from "../errors/upstream-error";
 import type { ToolAnswer } from "../schemas/runs";
 import { authenticate } from "../auth/authenticate";
 import { assertThreadAccess } from "../auth/access";
 import { enforceRate, releaseRunSlot } from "../auth/limits";
 import { CLOSE, Connections, socketPrincipal, type SocketPrincipal } from "./connections";
 import { Followers } from "./followers";
-import { parseHubRequest, refusalResponse, type BeginInput, type FollowQuery, type Submitted } from "./hub-contract";
+import {
+  parseHubRequest,
+  refusalResponse,
+  type BeginInput,
+  type FollowQuery,
+  type HubRequest,
+  type Submitted,
+} from "./hub-contract";
 import { hubConfig, type HubConfig } from "./hub-config";
+import { HubLog } from "./hub-log";
 import { asResult, type HubResult } from "./hub-result";
 import type { HubState } from "./hub-state";
 import { HubSockets } from "./hub-sockets";
@@ -37,10 +44,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private readonly followers: Followers;
   private readonly seats: Seats;
   private readonly config: HubConfig;
+  /** The hub's failure lines, with its run and the request that last reached it. */
+  private readonly log: HubLog;
 
   constructor(ctx: DurableObjectState, env: GatewayEnv) {
     super(ctx, env);
     const config = (this.config = hubConfig(env));
+    this.log = new HubLog(() => this.record.state());
+    const log = this.log.failed;
     this.record = new RunRecord(ctx.storage, {
       appended: (events, now) => {
         this.sockets.deliver(events);
@@ -52,7 +63,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
         this.followers.wakeAll();
       },
     });
-    this.connections = new Connections(ctx.getWebSockets(), () => this.record.log.lastSeq(), config);
+    this.connections = new Connections(ctx.getWebSockets(), () => this.record.log.lastSeq(), config, log);
     this.followers = new Followers(this.record, config);
     const provider = () => this.provider();
     this.admission = new SocketAdmission(this.connections, config, {
@@ -81,7 +92,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
       provider,
       subscriberCount: () => this.seats.watching(),
     });
-    const streams = new HubStreams(this.record, poller, { schedule: () => this.service.schedule() });
+    const streams = new HubStreams(this.record, poller, { schedule: () => this.service.schedule() }, log);
     this.service = new RunService(
       this.record,
       poller,
@@ -95,6 +106,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
         nextExpiry: () => this.connections.nextExpiry(),
         closeOverdue: (now) => this.admission.closeOverdue(now),
       },
+      log,
     );
     this.sockets = new HubSockets(
       this.connections,
@@ -107,6 +119,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
         retrieve: (threadId, runId) => this.retrieve(threadId, runId),
       },
       this.admission,
+      log,
     );
     // Sockets restored from hibernation that were still authenticating keep their deadlines.
     this.admission.watchDeadlines();
@@ -118,26 +131,31 @@ export class RunHub extends DurableObject<GatewayEnv> {
   // ---- Platform entry points: thin, each catching and logging with its name. ----
 
   override async fetch(request: Request): Promise<Response> {
+    let run: string | undefined;
     try {
       const asked = parseHubRequest(request);
+      this.log.heard(asked.requestId);
+      if (asked.kind !== "unknown") run = asked.run_id;
       switch (asked.kind) {
         case "socket":
-          return await this.acceptSocket(asked.thread_id, asked.run_id, asked.principal, asked.batched);
+          return await this.acceptSocket(asked);
         case "follow":
           return await this.follow(asked);
         case "unknown":
           return new Response("not found", { status: 404 });
       }
     } catch (error) {
-      return this.failed("fetch", error);
+      return this.refused(error, run);
     }
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // What a socket asks is logged with its upgrade's request id.
+    this.log.heard(this.connections.get(ws)?.requestId);
     try {
       await this.sockets.message(ws, message);
     } catch (error) {
-      console.error(`RunHub.webSocketMessage: ${describeFailure(error)}`);
+      this.log.failed({ what: "hub.websocket_message_failed", error });
     }
   }
 
@@ -146,18 +164,18 @@ export class RunHub extends DurableObject<GatewayEnv> {
       this.connections.close(ws, code === 1005 || code === 1006 ? CLOSE.normal : code, "closed");
       await this.service.schedule();
     } catch (error) {
-      console.error(`RunHub.webSocketClose: ${describeFailure(error)}`);
+      this.log.failed({ what: "hub.websocket_close_failed", error });
     }
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     try {
       // A socket that failed is gone: its seat is given back, as on a close.
-      console.warn(`RunHub.webSocketError: ${describeFailure(error)}`);
+      this.log.failed({ level: "warn", what: "hub.websocket_error", error });
       this.connections.forget(ws);
       await this.service.schedule();
     } catch (failure) {
-      console.error(`RunHub.webSocketError: ${describeFailure(failure)}`);
+      this.log.failed({ what: "hub.websocket_error_failed", error: failure });
     }
   }
 
@@ -165,7 +183,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     try {
       await this.service.alarm();
     } catch (error) {
-      console.error(`RunHub.alarm: ${describeFailure(error)}`);
+      this.log.failed({ what: "hub.alarm_failed", error });
       // A failed alarm must not stop the schedule, nor fire again at once: back off, then try again.
       this.service.backOff(Date.now());
       await this.service.schedule();
@@ -173,9 +191,15 @@ export class RunHub extends DurableObject<GatewayEnv> {
   }
 
   /** A refused request, answered with the tRPC code it stands for; the hub's own failures and upstream ones logged. */
-  private failed(method: string, error: unknown): Response {
+  private refused(error: unknown, run: string | undefined): Response {
     const { response, log } = refusalResponse(error);
-    if (log) console[log](`RunHub.${method}: ${describeFailure(error)}`);
+    if (log)
+      this.log.failed({
+        level: log,
+        what: log === "error" ? "hub.request_failed" : "hub.upstream_failed",
+        ...(run ? { run } : {}),
+        error,
+      });
     return response;
   }
 
@@ -184,6 +208,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
 
   /** The run was just created upstream; its first events arrive here, and the rest follow through `ingest`. */
   begin(input: BeginInput): Promise<number> {
+    this.log.heard(input.requestId);
     return this.service.begin(input);
   }
 
@@ -197,7 +222,14 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return this.service.streamEnded(generation);
   }
 
-  retrieve(threadId: string, runId: string): Promise<HubResult<{ run: Run; pollAfterMs: number } | null>> {
+  // The calls below take the id of the request that made them (the Worker's), or none (a socket's, already heard).
+
+  retrieve(
+    threadId: string,
+    runId: string,
+    requestId: string | null = null,
+  ): Promise<HubResult<{ run: Run; pollAfterMs: number } | null>> {
+    this.log.heard(requestId);
     return asResult(() => (this.record.has() ? this.service.retrieve(threadId, runId) : null));
   }
 
@@ -206,15 +238,28 @@ export class RunHub extends DurableObject<GatewayEnv> {
     return this.record.holds({ thread_id: threadId, run_id: runId }) ? this.seats.watching() : 0;
   }
 
-  submitToolOutputs(threadId: string, runId: string, outputs: ToolAnswer[]): Promise<HubResult<Submitted>> {
+  submitToolOutputs(
+    threadId: string,
+    runId: string,
+    outputs: ToolAnswer[],
+    requestId: string | null = null,
+  ): Promise<HubResult<Submitted>> {
+    this.log.heard(requestId);
     return asResult(() => this.service.submitToolOutputs(threadId, runId, outputs));
   }
 
-  update(threadId: string, runId: string, metadata: Record<string, string> | null): Promise<HubResult<Run | null>> {
+  update(
+    threadId: string,
+    runId: string,
+    metadata: Record<string, string> | null,
+    requestId: string | null = null,
+  ): Promise<HubResult<Run | null>> {
+    this.log.heard(requestId);
     return asResult(() => (this.record.has() ? this.service.update(threadId, runId, metadata) : null));
   }
 
-  cancel(threadId: string, runId: string): Promise<HubResult<Run | null>> {
+  cancel(threadId: string, runId: string, requestId: string | null = null): Promise<HubResult<Run | null>> {
+    this.log.heard(requestId);
     return asResult(() => (this.record.has() ? this.service.cancel(threadId, runId) : null));
   }
 
@@ -224,12 +269,13 @@ export class RunHub extends DurableObject<GatewayEnv> {
    * A subscriber's socket. With credentials on the upgrade, the Worker has authenticated it and checked
    * access (the principal header); otherwise it must send them as its first message within AUTH_TIMEOUT_MS.
    */
-  private async acceptSocket(
-    threadId: string,
-    runId: string,
-    principal: SocketPrincipal | null,
-    batched: boolean,
-  ): Promise<Response> {
+  private async acceptSocket({
+    thread_id: threadId,
+    run_id: runId,
+    principal,
+    batched,
+    requestId,
+  }: Extract<HubRequest, { kind: "socket" }>): Promise<Response> {
     // Before authentication nothing is looked up (no upstream call, no hint whether the run exists) and nothing is
     // stored: a socket without credentials is admitted to the run only once it has authenticated.
     if (principal) await this.service.ready(threadId, runId);
@@ -239,7 +285,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
     // Hibernation: the hub may sleep while sockets stay open; what each follows is in its attachment.
     this.ctx.acceptWebSocket(pair[1]);
     const deadline = principal ? null : Date.now() + this.config.authTimeoutMs;
-    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, deadline, batched);
+    this.connections.add(pair[1], { thread_id: threadId, run_id: runId }, principal, deadline, batched, requestId);
     if (principal) {
       await this.service.watched();
       await this.service.schedule();
@@ -276,7 +322,7 @@ export class RunHub extends DurableObject<GatewayEnv> {
   private releaseSlot(state: HubState): void {
     if (state.slotTenant)
       releaseRunSlot(this.env, state.slotTenant, state.run_id).catch((error: unknown) =>
-        console.warn(`RunHub: could not release a run slot: ${describeFailure(error)}`),
+        this.log.failed({ level: "warn", what: "hub.slot_release_failed", tenant: state.slotTenant, error }),
       );
   }
 

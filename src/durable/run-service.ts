@@ -1,12 +1,13 @@
 // What a run's hub does, behind its Durable Object shell (run-hub.ts): takes the run up (from its creation or from
 // the upstream), answers reads and changes, collects tool outputs, and decides on every alarm what happens next.
 // It changes the run only through its record, and reaches the platform (alarms, storage) only through `platform`.
-import { describeFailure, toUpstreamError, UpstreamError } from "../errors/upstream-error";
+import { toUpstreamError, UpstreamError } from "../errors/upstream-error";
 import type { Run, RunsProvider, UpstreamEvent } from "../providers/provider";
 import type { ToolAnswer } from "../schemas/runs";
 import { backfill } from "./backfill";
 import type { BeginInput, Submitted } from "./hub-contract";
 import type { HubConfig } from "./hub-config";
+import type { LogHubFailure } from "./hub-log";
 import type { HubPoller } from "./hub-poller";
 import { expiresAtMs, newHubState, type HubState } from "./hub-state";
 import type { HubStreams } from "./hub-streams";
@@ -52,6 +53,7 @@ export class RunService {
     private readonly config: HubConfig,
     private readonly provider: () => RunsProvider,
     private readonly platform: HubPlatform,
+    private readonly log: LogHubFailure,
   ) {}
 
   /** The run was just created upstream; its first events arrive here, and the rest follow through `ingest`. */
@@ -193,7 +195,7 @@ export class RunService {
     } catch {
       // Not an upstream failure: logged as it is.
     }
-    console.warn(`RunHub: poll of ${this.record.state()?.run_id} failed: ${describeFailure(failure)}`);
+    this.log({ level: "warn", what: "hub.poll_failed", error: failure });
     return failure instanceof UpstreamError && failure.details.status === 404;
   }
 

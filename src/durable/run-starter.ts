@@ -7,7 +7,8 @@ import { bindRunSlot } from "../auth/limits";
 import type { GatewayEnv } from "../env";
 import type { Run, RunParams, UpstreamEvent, UpstreamStream } from "../providers/provider";
 import { providerFor } from "../providers/provider-for-env";
-import { describeFailure, UpstreamError } from "../errors/upstream-error";
+import { UpstreamError } from "../errors/upstream-error";
+import { logFailure, type Failure } from "../log/failure-log";
 import { hubFor } from "./hub-client";
 import type { StartRequest } from "./hub-contract";
 import { asResult, type HubResult } from "./hub-result";
@@ -21,6 +22,8 @@ const FORWARDING_KEY = "forwarding";
 interface Forwarding {
   runId: string;
   generation: number;
+  /** The creating request's id, which the lines logged about this stream carry. */
+  requestId?: string | null;
 }
 
 type Hub = ReturnType<GatewayEnv["RUN_HUB"]["get"]>;
@@ -28,7 +31,8 @@ type Hub = ReturnType<GatewayEnv["RUN_HUB"]["get"]>;
 export class RunStarter extends DurableObject<GatewayEnv> {
   private forwarding = false;
 
-  start(request: StartRequest): Promise<HubResult<Run>> {
+  /** `requestId` is the creating request's: the hub hears it with the run, and this object's log lines carry it. */
+  start(request: StartRequest, requestId: string | null = null): Promise<HubResult<Run>> {
     return asResult(async () => {
       const provider = providerFor(this.env);
       if (!provider) throw new UpstreamError("No upstream is configured.", "network");
@@ -53,13 +57,14 @@ export class RunStarter extends DurableObject<GatewayEnv> {
           run,
           events: head,
           slotTenant: request.tenant,
+          requestId,
         });
       } catch (error) {
         // Nobody will read this stream: the upstream connection is released.
         stream.abort();
         throw error;
       }
-      void this.forward(stream, iterator, hubFor(this.env, run.id), run.id, generation);
+      void this.forward(stream, iterator, hubFor(this.env, run.id), { runId: run.id, generation, requestId });
       return run;
     });
   }
@@ -78,24 +83,35 @@ export class RunStarter extends DurableObject<GatewayEnv> {
     stream: UpstreamStream,
     iterator: AsyncIterator<UpstreamEvent>,
     hub: Hub,
-    runId: string,
-    generation: number,
+    forwarding: Forwarding,
   ): Promise<void> {
     this.forwarding = true;
-    this.ctx.storage.kv.put<Forwarding>(FORWARDING_KEY, { runId, generation });
+    this.ctx.storage.kv.put<Forwarding>(FORWARDING_KEY, forwarding);
     await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
-    await pump(stream, iterator, (events) => hub.ingest(generation, events), "RunStarter");
+    await pump(
+      stream,
+      iterator,
+      (events) => hub.ingest(forwarding.generation, events),
+      "RunStarter",
+      (failure) => this.failed(forwarding, failure),
+    );
     this.forwarding = false;
-    await this.streamEnded({ runId, generation });
+    await this.streamEnded(forwarding);
   }
 
   /** Tells the hub its first segment's stream is over, then forgets it. */
-  private async streamEnded({ runId, generation }: Forwarding): Promise<void> {
+  private async streamEnded(forwarding: Forwarding): Promise<void> {
+    const { runId, generation } = forwarding;
     // A fresh stub, since the one used so far may be broken: the hub then polls at once rather than waiting out the silence.
     await hubFor(this.env, runId)
       .streamEnded(generation)
-      .catch((error: unknown) => console.error(`RunStarter: hub unreachable: ${describeFailure(error)}`));
+      .catch((error: unknown) => this.failed(forwarding, { what: "starter.hub_unreachable", error }));
     this.ctx.storage.kv.delete(FORWARDING_KEY);
     await this.ctx.storage.deleteAlarm();
+  }
+
+  /** A line about the stream this object forwards: its run, and the request that created the run. */
+  private failed({ runId, requestId = null }: Forwarding, failure: Failure): void {
+    logFailure({ run: runId, requestId, ...failure });
   }
 }

@@ -100,7 +100,11 @@ export class SocketAdmission {
       ws,
       errorFrame(
         null,
-        socketErrorShape(new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason })),
+        socketErrorShape(
+          new TRPCError({ code: REFUSAL_CODES[code] ?? "BAD_REQUEST", message: reason }),
+          {},
+          this.connections.get(ws)?.requestId,
+        ),
       ),
     );
     this.connections.close(ws, code, reason);

@@ -91,12 +91,16 @@ export function eventsInput(input: unknown) {
   return parsed.data;
 }
 
-/** Any failure as the error shape /trpc would answer with: tRPC's own shape, through the shared formatter. */
+/**
+ * Any failure as the error shape /trpc would answer with: tRPC's own shape, through the shared formatter, with the
+ * socket's request id (its upgrade's `x-request-id`) where /trpc has the request's.
+ */
 export function socketErrorShape(
   error: unknown,
   call: { method?: ProcedureType; path?: string; input?: unknown } = {},
+  requestId: string | null = null,
 ) {
-  return getErrorShape({
+  const shape = getErrorShape({
     config: t._config,
     error: getTRPCErrorFromUnknown(error),
     type: call.method ?? "unknown",
@@ -104,4 +108,6 @@ export function socketErrorShape(
     input: call.input,
     ctx: undefined,
   });
+  // The formatter finds a request id in a call's context; a socket's frames are shaped outside any call.
+  return requestId ? { ...shape, data: { ...shape.data, requestId } } : shape;
 }

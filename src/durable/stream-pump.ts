@@ -1,7 +1,7 @@
 // Reading an upstream stream into a run's hub, the one way both readers do it: the creation step (first segment,
 // over RPC) and the hub itself (continuations after tool outputs).
+import type { Failure } from "../log/failure-log";
 import type { UpstreamEvent, UpstreamStream } from "../providers/provider";
-import { describeFailure } from "../errors/upstream-error";
 
 /** How a pump ended: the stream ran out, the hub refused its events (the stream was given up), or it broke. */
 export type PumpEnd = "ended" | "refused" | "broken";
@@ -30,13 +30,15 @@ export async function readUntil(
 /**
  * Delivers the rest of a stream in batches: the events of one read go together, and events that arrive while a
  * batch is on its way go together in the next one. Stops when `deliver` refuses (false, or it throws: the hub was reset or moved), releasing the
- * upstream connection; resolves once everything read has been delivered or refused.
+ * upstream connection; resolves once everything read has been delivered or refused. Failures are logged through
+ * `log` (which adds the run and request id), naming `who` read the stream.
  */
 export async function pump(
   stream: UpstreamStream,
   iterator: AsyncIterator<UpstreamEvent>,
   deliver: (events: UpstreamEvent[]) => Promise<boolean>,
   who: string,
+  log: (failure: Failure) => void,
 ): Promise<PumpEnd> {
   const buffer: UpstreamEvent[] = [];
   let sending: Promise<void> | null = null;
@@ -49,7 +51,12 @@ export async function pump(
       await new Promise((resolve) => setTimeout(resolve, 0));
       while (buffer.length > 0 && accepted) accepted = await deliver(buffer.splice(0));
     } catch (error) {
-      console.warn(`${who}: the hub stopped taking events: ${describeFailure(error)}`);
+      log({
+        level: "warn",
+        what: "stream.hub_stopped_taking_events",
+        detail: `${who}: the hub stopped taking events`,
+        error,
+      });
       accepted = false;
     } finally {
       sending = null;
@@ -61,7 +68,7 @@ export async function pump(
       sending ??= flush();
     }
   } catch (error) {
-    console.warn(`${who}: stream ended early: ${describeFailure(error)}`);
+    log({ level: "warn", what: "stream.ended_early", detail: `${who}: stream ended early`, error });
     broken = true;
   }
   await (sending ?? flush());

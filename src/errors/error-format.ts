@@ -18,8 +18,23 @@ const wrapsPlainError = (error: TRPCError) =>
   !(error.cause instanceof TRPCError) &&
   error.message === error.cause.message;
 
-/** Input issues by field, the upstream's own error (when it refused), and when to retry (when rate-limited). */
-export function formatError({ shape, error }: { shape: TRPCDefaultErrorShape; error: TRPCError }) {
+/** The request id a procedure's context carries: over HTTP, the answer's `x-request-id`; a socket's calls have none. */
+const requestIdOf = (ctx: object | undefined) =>
+  ctx && "requestId" in ctx && typeof ctx.requestId === "string" ? ctx.requestId : undefined;
+
+/**
+ * Input issues by field, the upstream's own error (when it refused), when to retry (when rate-limited), and the request
+ * id, by which the failure's log lines are found.
+ */
+export function formatError({
+  shape,
+  error,
+  ctx,
+}: {
+  shape: TRPCDefaultErrorShape;
+  error: TRPCError;
+  ctx?: object | undefined;
+}) {
   const fields = inputIssues(error.cause);
   return {
     ...shape,
@@ -29,6 +44,7 @@ export function formatError({ shape, error }: { shape: TRPCDefaultErrorShape; er
       fields,
       upstream: upstreamData(error.cause),
       retry_after: error.cause instanceof RetryLater ? error.cause.retryAfterSeconds : undefined,
+      requestId: requestIdOf(ctx),
     },
   };
 }

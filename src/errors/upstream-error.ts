@@ -58,24 +58,11 @@ export function toUpstreamError(error: unknown): UpstreamError {
 }
 
 /**
- * A failure as a log line: for upstream errors only status, type, code and request id, never the
- * upstream's message, which can quote the key the gateway sent (as OpenAI's 401 does, masked; a
- * compatible upstream or proxy may not mask it).
+ * An upstream failure in words safe to log: its status, type, code and request id, never the upstream's message,
+ * which can quote the key the gateway sent (as OpenAI's 401 does, masked; a compatible upstream or proxy may not mask
+ * it). Failure lines (log/failure-log.ts) describe upstream failures with it.
  */
-export function describeFailure(error: unknown): string {
-  const upstream =
-    error instanceof UpstreamError ? error : error instanceof APIError ? safely(() => toUpstreamError(error)) : null;
-  if (upstream) {
-    const { status, type, code, requestId } = upstream.details;
-    return `upstream ${upstream.failure}${status ? ` ${status}` : ""}${type ? ` type=${type}` : ""}${code ? ` code=${code}` : ""}${requestId ? ` request=${requestId}` : ""}`;
-  }
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function safely<T>(make: () => T): T | null {
-  try {
-    return make();
-  } catch {
-    return null;
-  }
+export function describeFailure(upstream: UpstreamError): string {
+  const { status, type, code, requestId } = upstream.details;
+  return `upstream ${upstream.failure}${status ? ` ${status}` : ""}${type ? ` type=${type}` : ""}${code ? ` code=${code}` : ""}${requestId ? ` request=${requestId}` : ""}`;
 }

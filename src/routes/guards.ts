@@ -3,8 +3,10 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { GatewayEnv } from "../env";
+import { REQUEST_ID_HEADER, type RouteEnv } from "./request-id";
+import { restError } from "./rest-errors";
 
-type Env = { Bindings: GatewayEnv };
+type Env = RouteEnv;
 
 const allowedOrigins = (env: GatewayEnv) =>
   (env.RUNCAST_CORS_ORIGINS ?? "")
@@ -26,9 +28,10 @@ export const corsGuard: MiddlewareHandler<Env> = (c, next) =>
       "openai-beta",
       "x-stainless-retry-count",
       "x-stainless-helper-method",
+      REQUEST_ID_HEADER,
     ],
     allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-    exposeHeaders: ["openai-poll-after-ms", "retry-after", "x-upstream-request-id"],
+    exposeHeaders: ["openai-poll-after-ms", "retry-after", REQUEST_ID_HEADER, "x-upstream-request-id"],
     maxAge: 600,
   })(c, next);
 
@@ -39,15 +42,10 @@ export const bodyGuard: MiddlewareHandler<Env> = (c, next) =>
   bodyLimit({
     maxSize: Number(c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES),
     onError: (c) =>
-      c.json(
-        {
-          error: {
-            message: `The request body is larger than ${c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES} bytes.`,
-            type: "invalid_request_error",
-            param: null,
-            code: "payload_too_large",
-          },
-        },
+      restError(
+        `The request body is larger than ${c.env.RUNCAST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES} bytes.`,
         413,
+        c.var.requestId,
+        { code: "payload_too_large" },
       ),
   })(c, next);

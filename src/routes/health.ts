@@ -1,9 +1,9 @@
 // GET /health: is the gateway up, which provider it runs and which upstream it talks to (never a secret).
 import { Hono } from "hono";
-import type { GatewayEnv } from "../env";
 import { describeUpstream, providerKind, selectUpstream, upstreamProblem } from "../providers/upstream";
+import type { RouteEnv } from "./request-id";
 
-export const healthRoutes = new Hono<{ Bindings: GatewayEnv }>().get("/health", (c) => {
+export const healthRoutes = new Hono<RouteEnv>().get("/health", (c) => {
   const upstream = selectUpstream(c.env);
   const provider = providerKind(c.env);
   const problem = upstreamProblem(upstream);

@@ -1,8 +1,9 @@
 // /v1/assistants: the upstream's assistant paths and bodies, served by the assistant procedures.
 import { Hono } from "hono";
-import { answer, jsonBody, listQuery, type RestEnv } from "./rest-call";
+import { answer, jsonBody, listQuery } from "./rest-call";
+import type { RouteEnv } from "./request-id";
 
-export const assistantRoutes = new Hono<RestEnv>();
+export const assistantRoutes = new Hono<RouteEnv>();
 const assistant = "/assistants/:assistant_id";
 
 assistantRoutes.post("/assistants", async (c) => {

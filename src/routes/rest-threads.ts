@@ -1,8 +1,9 @@
 // /v1/threads and their messages: the upstream's paths and bodies, served by the thread procedures.
 import { Hono } from "hono";
-import { answer, jsonBody, listQuery, type RestEnv } from "./rest-call";
+import { answer, jsonBody, listQuery } from "./rest-call";
+import type { RouteEnv } from "./request-id";
 
-export const threadRoutes = new Hono<RestEnv>();
+export const threadRoutes = new Hono<RouteEnv>();
 const thread = "/threads/:thread_id";
 const messages = `${thread}/messages`;
 

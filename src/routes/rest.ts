@@ -8,23 +8,33 @@ import { submitToolOutputs } from "../durable/hub-client";
 import type { Run } from "../providers/provider";
 import { runRef, submitToolOutputsInput, toolAnswers } from "../schemas/runs";
 import { assistantRoutes } from "./rest-assistants";
-import { answer, callerFor, jsonBody, listQuery, type RestCaller, type RestEnv } from "./rest-call";
+import { answer, callerFor, jsonBody, listQuery, type RestCaller } from "./rest-call";
 import { restError, toRestError } from "./rest-errors";
 import { threadRoutes } from "./rest-threads";
+import type { RouteEnv } from "./request-id";
 import { sseFromHub } from "./sse";
 
-type Env = RestEnv;
+type Env = RouteEnv;
 
 /** For the streaming routes that talk to the hub directly: the same checks a procedure makes first. */
 const authorize = (c: Context<Env>, threadId: string) =>
   authorizeThread(c.env, bearerToken(c.req.header("authorization")), threadId);
 
+/** What a streaming route passes into the hub with its request: the caller's going away, and the request id. */
+const following = (c: Context<Env>) => ({ signal: c.req.raw.signal, requestId: c.var.requestId });
+
 /** Splits off `stream`, which the REST surface serves from the run's hub rather than passing upstream. */
-function streamFlag(body: Record<string, unknown>): { stream: boolean; body: Record<string, unknown> } {
+function streamFlag(
+  c: Context<Env>,
+  body: Record<string, unknown>,
+): { stream: boolean; body: Record<string, unknown> } {
   const { stream, ...rest } = body;
   if (stream !== undefined && stream !== null && typeof stream !== "boolean")
     throw new HTTPException(400, {
-      res: restError("Invalid type for 'stream': expected a boolean.", 400, { param: "stream", code: "invalid_type" }),
+      res: restError("Invalid type for 'stream': expected a boolean.", 400, c.var.requestId, {
+        param: "stream",
+        code: "invalid_type",
+      }),
     });
   return { stream: stream === true, body: rest };
 }
@@ -35,16 +45,17 @@ async function create(
   raw: Record<string, unknown>,
   call: (caller: RestCaller, body: Record<string, unknown>) => Promise<Run>,
 ) {
-  const { stream, body } = streamFlag(raw);
+  const { stream, body } = streamFlag(c, raw);
   if (!stream) return answer(c, (api) => call(api, body));
   let run: Run;
   try {
     run = await call(callerFor(c), body);
     // The procedure authenticated the caller; the stream counts toward the same tenant's subscribers.
     const { tenant } = await authenticate(c.env, bearerToken(c.req.header("authorization")));
-    return sseFromHub(c.env, run.thread_id, run.id, 0, "segment", tenant, c.req.raw.signal);
+    const query = { thread_id: run.thread_id, run_id: run.id, after: 0, until: "segment", tenant } as const;
+    return sseFromHub(c.env, query, following(c));
   } catch (error) {
-    return toRestError(error);
+    return toRestError(error, c.var.requestId);
   }
 }
 
@@ -70,7 +81,7 @@ restRoutes.post(run, async (c) => {
 });
 restRoutes.post(`${run}/cancel`, (c) => answer(c, (api) => api.runs.cancel(c.req.param())));
 restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
-  const { stream, body } = streamFlag(await jsonBody(c));
+  const { stream, body } = streamFlag(c, await jsonBody(c));
   if (!stream) return answer(c, (api) => api.runs.submitToolOutputs({ ...body, ...c.req.param() } as never));
   // The continuation streams from the log position the submission left, until its segment ends.
   const input = submitToolOutputsInput.safeParse({ ...body, ...c.req.param() });
@@ -78,15 +89,16 @@ restRoutes.post(`${run}/submit_tool_outputs`, async (c) => {
     // Input first, as a procedure does: a malformed id is a 400 describing the field, never a lookup that echoes it.
     if (!input.success) throw new TRPCError({ code: "BAD_REQUEST", cause: input.error });
     const { tenant } = await authorize(c, input.data.thread_id);
+    const { thread_id, run_id } = input.data;
     const { fromSeq } = await submitToolOutputs(
-      c.env,
-      input.data.thread_id,
-      input.data.run_id,
+      { env: c.env, requestId: c.var.requestId },
+      thread_id,
+      run_id,
       toolAnswers(input.data),
     );
-    return sseFromHub(c.env, input.data.thread_id, input.data.run_id, fromSeq, "segment", tenant, c.req.raw.signal);
+    return sseFromHub(c.env, { thread_id, run_id, after: fromSeq, until: "segment", tenant }, following(c));
   } catch (error) {
-    return toRestError(error);
+    return toRestError(error, c.var.requestId);
   }
 });
 /** Runcast's own: every event of the run so far and to come, resuming after `Last-Event-ID` (or `?after=`). */
@@ -97,22 +109,15 @@ restRoutes.get(`${run}/events`, async (c) => {
     if (!ids.success) throw new TRPCError({ code: "BAD_REQUEST", cause: ids.error });
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("after") ?? "0";
     if (!/^\d{1,15}$/.test(lastEventId))
-      return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, {
+      return restError("Invalid 'Last-Event-ID': expected an event id from this stream.", 400, c.var.requestId, {
         param: "Last-Event-ID",
         code: "invalid_value",
       });
     const { tenant } = await authorize(c, ids.data.thread_id);
-    return await sseFromHub(
-      c.env,
-      ids.data.thread_id,
-      ids.data.run_id,
-      Number(lastEventId),
-      "terminal",
-      tenant,
-      c.req.raw.signal,
-    );
+    const query = { ...ids.data, after: Number(lastEventId), until: "terminal", tenant } as const;
+    return await sseFromHub(c.env, query, following(c));
   } catch (error) {
-    return toRestError(error);
+    return toRestError(error, c.var.requestId);
   }
 });
 restRoutes.get(`${run}/steps`, (c) =>
@@ -126,6 +131,10 @@ restRoutes.get(`${run}/steps/:step_id`, (c) => {
 restRoutes.route("/", assistantRoutes);
 restRoutes.route("/", threadRoutes);
 
-restRoutes.onError((error) => (error instanceof HTTPException ? error.getResponse() : toRestError(error)));
+restRoutes.onError((error, c) =>
+  error instanceof HTTPException ? error.getResponse() : toRestError(error, c.var.requestId),
+);
 // Last, so it only answers what no route above matched; a sub-app's notFound is not used once mounted.
-restRoutes.all("*", (c) => restError(`Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`, 404));
+restRoutes.all("*", (c) =>
+  restError(`Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`, 404, c.var.requestId),
+);

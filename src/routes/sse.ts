@@ -1,6 +1,13 @@
 // Run events in the upstream's exact SSE format (`event:`/`data:` lines, `[DONE]` at the end), for the REST surface.
 import { hubFor } from "../durable/hub-client";
-import { followRequest, HEARTBEAT, hubRefusal, parseEvents, type StreamedEvent } from "../durable/hub-contract";
+import {
+  followRequest,
+  HEARTBEAT,
+  hubRefusal,
+  parseEvents,
+  type FollowQuery,
+  type StreamedEvent,
+} from "../durable/hub-contract";
 import type { GatewayEnv } from "../env";
 import { toRestError } from "./rest-errors";
 
@@ -31,19 +38,14 @@ export function ndjsonToSse(): { writable: WritableStream<Uint8Array>; readable:
   return { writable: events.writable, readable: events.readable.pipeThrough(frames) };
 }
 
+/** The run's events from its hub, as SSE; `requestId` goes with the request into the hub, and on a refusal's body. */
 export async function sseFromHub(
   env: GatewayEnv,
-  threadId: string,
-  runId: string,
-  after: number,
-  until: "terminal" | "segment",
-  tenant: string,
-  signal?: AbortSignal,
+  query: FollowQuery,
+  { signal, requestId }: { signal: AbortSignal; requestId: string },
 ): Promise<Response> {
-  const response = await hubFor(env, runId).fetch(
-    followRequest({ thread_id: threadId, run_id: runId, after, until, tenant }, signal),
-  );
-  if (!response.ok || !response.body) return toRestError(await hubRefusal(response));
+  const response = await hubFor(env, query.run_id).fetch(followRequest(query, { signal, requestId }));
+  if (!response.ok || !response.body) return toRestError(await hubRefusal(response), requestId);
   return new Response(response.body.pipeThrough(ndjsonToSse()), {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
   });

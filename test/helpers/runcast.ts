@@ -58,6 +58,15 @@ export async function rpcError(call: Promise<unknown>): Promise<RuncastError> {
   throw new Error("expected the call to fail, it succeeded");
 }
 
+/**
+ * A REST error object without the `request_id` Runcast adds to every error it answers (the upstream's own have none):
+ * what is left is the upstream's shape, field for field.
+ */
+export function withoutRequestId<T extends object>(error: T): Omit<T, "request_id"> {
+  const { request_id: _, ...upstream } = error as T & { request_id?: unknown };
+  return upstream;
+}
+
 /** Whatever a promise rejects with; fails the test when it resolves. */
 export async function rejection(call: Promise<unknown>): Promise<unknown> {
   try {

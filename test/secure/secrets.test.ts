@@ -520,7 +520,7 @@ describe("secrets never appear in responses, errors, frames or logs", () => {
         message: trpcError.message,
         upstream: upstreamData(error),
       });
-      observed.response(`error ${where} as REST`, toRestError(error));
+      observed.response(`error ${where} as REST`, toRestError(error, "req-test"));
       return trpcError;
     };
     expect((await upstreamFailure("404", provider.retrieveRun(created.thread_id, "run_missing"))).code).toBe(

@@ -247,7 +247,8 @@ describe("another tenant's thread is NOT_FOUND, exactly as a thread that does no
       (sdk: OpenAI, t: string) => sdk.beta.threads.runs.create(t, { assistant_id: assistantId, stream: true }),
     ],
   ] as const)("REST %s: globex gets NotFoundError with the body an unknown thread gets", async (_name, call) => {
-    const sdk = restAs(API_KEYS.globex);
+    // One request id for both, as the caller's own: the bodies must not differ in anything but the thread id.
+    const sdk = restAs(API_KEYS.globex).withOptions({ defaultHeaders: { "x-request-id": "tenancy-hidden" } });
     const foreign = await rejection(call(sdk, T));
     const unknown = await rejection(call(sdk, UNKNOWN_THREAD));
     expect(foreign).toBeInstanceOf(OpenAI.NotFoundError);
@@ -259,7 +260,7 @@ describe("another tenant's thread is NOT_FOUND, exactly as a thread that does no
   });
 
   it("REST GET …/events: globex gets 404 (as for an unknown thread) and no event", async () => {
-    const headers = { authorization: `Bearer ${API_KEYS.globex}` };
+    const headers = { authorization: `Bearer ${API_KEYS.globex}`, "x-request-id": "tenancy-hidden" };
     const foreign = await gatewayFetch(`${GATEWAY}/v1/threads/${T}/runs/${R}/events`, { headers });
     const unknown = await gatewayFetch(`${GATEWAY}/v1/threads/${UNKNOWN_THREAD}/runs/${R}/events`, { headers });
     expect(foreign.status).toBe(404);

@@ -3,6 +3,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GatewayEnv } from "../../env";
 import { UpstreamError } from "../../errors/upstream-error";
+import { logFailure } from "../../log/failure-log";
 import type { CreateThreadAndRunInput, ToolOutput } from "../../schemas/runs";
 import { createClient } from "../assistants-provider";
 import type { RunParams } from "../provider";
@@ -62,7 +63,7 @@ export class ResponsesThread extends DurableObject<GatewayEnv> {
       for (const state of open) this.driver.ensureFollowed(state.run.id);
       if (open.length) await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
     } catch (error) {
-      console.error("ResponsesThread.alarm:", error);
+      logFailure({ what: "responses.alarm_failed", error });
     }
   }
 

@@ -1,6 +1,7 @@
 // Failures across Durable Object RPC: an error thrown there arrives as a bare Error, so the Responses objects answer
 // an outcome and the provider turns a failure back into the UpstreamError it was (status, type, code and all).
 import { toUpstreamError, UpstreamError, type UpstreamFailure } from "../../errors/upstream-error";
+import { logFailure } from "../../log/failure-log";
 
 export type Outcome<T> =
   | { ok: true; value: T }
@@ -16,7 +17,7 @@ export async function outcome<T>(work: () => Promise<T> | T): Promise<Outcome<T>
       failure = toUpstreamError(error);
     } catch {
       // Not an upstream failure: a bug here, logged where it happened and reported as the gateway's own.
-      console.error("Responses provider:", error);
+      logFailure({ what: "responses.unexpected", error });
       failure = new UpstreamError("The responses provider failed unexpectedly.", "http", { status: 500 });
     }
     return { ok: false, error: { message: failure.message, failure: failure.failure, details: failure.details } };

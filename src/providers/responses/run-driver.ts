@@ -3,6 +3,7 @@
 // on a response stuck `queued`. It is the one writer of its runs' state: every change is saved, then told to the
 // reader of the run's stream (if one reads), and the thread's store stays the source of truth for every later read.
 import { UpstreamError } from "../../errors/upstream-error";
+import { logFailure, type Failure } from "../../log/failure-log";
 import type { UpstreamEvent } from "../provider";
 import { EventSink } from "./event-stream";
 import { newId } from "./ids";
@@ -143,7 +144,7 @@ export class RunDriver {
         if (!stream) return await this.poll(runId, current);
       }
     } catch (error) {
-      console.error(`ResponsesThread: following ${runId} failed:`, error);
+      this.failed(runId, { what: "responses.follow_failed", error });
     } finally {
       sink?.close();
       if (this.sinks.get(runId) === sink) this.sinks.delete(runId);
@@ -169,9 +170,7 @@ export class RunDriver {
       }
     } catch (error) {
       // A dropped connection: the caller re-attaches.
-      console.warn(
-        `ResponsesThread: the stream of ${runId} broke off: ${error instanceof Error ? error.message : error}`,
-      );
+      this.failed(runId, { level: "warn", what: "responses.stream_broke_off", error });
     }
   }
 
@@ -190,7 +189,12 @@ export class RunDriver {
       return await this.host.upstream().resume(state.current!.responseId, state.current!.lastSeq);
     } catch (error) {
       // Refused (older than the window, not a background stream) or unreachable: polling takes over.
-      console.warn(`ResponsesThread: re-attaching ${state.current!.responseId} failed: ${describe(error)}`);
+      this.failed(state.run.id, {
+        level: "warn",
+        what: "responses.reattach_failed",
+        detail: `response ${state.current!.responseId}`,
+        error,
+      });
       return null;
     }
   }
@@ -206,7 +210,7 @@ export class RunDriver {
       } catch (error) {
         if (error instanceof UpstreamError && error.details.status === 404)
           return this.fail(runId, `The upstream response ${state.current.responseId} no longer exists.`);
-        console.warn(`ResponsesThread: polling ${runId} failed: ${describe(error)}`);
+        this.failed(runId, { level: "warn", what: "responses.poll_failed", error });
       }
       const after = this.raw(runId)!;
       if (!roundOpen(after)) return;
@@ -245,6 +249,9 @@ export class RunDriver {
   cancelling(runId: string): void {
     this.local(runId, (state) => [runEvent(state, { status: "cancelling" })]);
   }
-}
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  /** A line about one of this thread's runs (the thread is the object's; a request id it never hears). */
+  private failed(runId: string, failure: Failure): void {
+    logFailure({ run: runId, thread: this.raw(runId)?.run.thread_id ?? null, ...failure });
+  }
+}

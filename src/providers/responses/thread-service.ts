@@ -4,6 +4,7 @@ import type { Thread } from "openai/resources/beta/threads/threads";
 import type { Assistant, ListPage, Message, Run, RunParams, RunStep, UpstreamEvent } from "../provider";
 import type { CreateThreadAndRunInput, ToolOutput } from "../../schemas/runs";
 import { UpstreamError } from "../../errors/upstream-error";
+import { logFailure } from "../../log/failure-log";
 import { newId } from "./ids";
 import { page, type PageQuery } from "./pages";
 import { newRunState, seconds, type RunLimits, type RunState } from "./run-objects";
@@ -311,7 +312,7 @@ export class ThreadService {
           .catch((error) => {
             // The caller asked for the run to end and Runcast's record is the run: it ends cancelled here, and
             // whatever the unreachable response still does is ignored (an ended run takes no more events).
-            console.error(`ResponsesThread: cancelling ${runId} upstream failed; cancelled here:`, error);
+            logFailure({ what: "responses.cancel_failed", run: runId, thread: threadId, error });
             cancelLocally();
           }),
       );

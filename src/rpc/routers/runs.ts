@@ -40,14 +40,14 @@ export const runProcedures = {
     await assertThreadAccess(ctx.env, ctx.principal, thread_id);
     assertMayRun(ctx.env, ctx.principal, params);
     return withRunSlot(ctx.env, ctx.principal, (reservation) =>
-      startRun(ctx.env, { kind: "run", thread_id, params, tenant: ctx.principal.tenant, reservation }),
+      startRun(ctx, { kind: "run", thread_id, params, tenant: ctx.principal.tenant, reservation }),
     );
   }),
   /** The new thread belongs to the caller's tenant (the creation step records it before answering). */
   createThreadAndRun: authedProcedure.input(createThreadAndRunInput).mutation(({ ctx, input }) => {
     assertMayRun(ctx.env, ctx.principal, input);
     return withRunSlot(ctx.env, ctx.principal, (reservation) =>
-      startRun(ctx.env, { kind: "threadAndRun", params: input, tenant: ctx.principal.tenant, reservation }),
+      startRun(ctx, { kind: "threadAndRun", params: input, tenant: ctx.principal.tenant, reservation }),
     );
   }),
   list: authedProcedure.input(listRunsInput).query(async ({ ctx, input: { thread_id, ...query } }) => {
@@ -56,22 +56,22 @@ export const runProcedures = {
   }),
   retrieve: authedProcedure.input(runRef).query(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
-    const { run, pollAfterMs } = await retrieveRun(ctx.env, ctx.provider, input.thread_id, input.run_id);
+    const { run, pollAfterMs } = await retrieveRun(ctx, ctx.provider, input.thread_id, input.run_id);
     // Passed on so pollers of the gateway (the SDK's `runs.poll` over REST) keep the upstream's pace.
     if (pollAfterMs !== null) ctx.resHeaders.set("openai-poll-after-ms", String(pollAfterMs));
     return run;
   }),
   update: authedProcedure.input(updateRunInput).mutation(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
-    return updateRun(ctx.env, ctx.provider, input.thread_id, input.run_id, input.metadata);
+    return updateRun(ctx, ctx.provider, input.thread_id, input.run_id, input.metadata);
   }),
   submitToolOutputs: authedProcedure.input(submitToolOutputsInput).mutation(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
-    return (await submitToolOutputs(ctx.env, input.thread_id, input.run_id, toolAnswers(input))).run;
+    return (await submitToolOutputs(ctx, input.thread_id, input.run_id, toolAnswers(input))).run;
   }),
   cancel: authedProcedure.input(runRef).mutation(async ({ ctx, input }) => {
     await assertThreadAccess(ctx.env, ctx.principal, input.thread_id);
-    return cancelRun(ctx.env, ctx.provider, input.thread_id, input.run_id);
+    return cancelRun(ctx, ctx.provider, input.thread_id, input.run_id);
   }),
   /** How many subscribers are watching the run right now. */
   watchers: authedProcedure.input(runRef).query(async ({ ctx, input }) => {
@@ -89,7 +89,7 @@ export const runProcedures = {
     const response = await hubFor(ctx.env, input.run_id).fetch(
       followRequest(
         { thread_id: input.thread_id, run_id: input.run_id, after, until: "terminal", tenant: ctx.principal.tenant },
-        signal,
+        { signal, requestId: ctx.requestId },
       ),
     );
     if (!response.ok || !response.body) throw await hubRefusal(response);

@@ -2,7 +2,7 @@
 // first checks that the caller may reach the thread (src/auth/access.ts), as the run procedures do.
 import { assertMayNameResources, assertThreadAccess, claimThread, forgetThread } from "../../auth/access";
 import { messageResourceFields, upstreamResourceFields } from "../../auth/upstream-resources";
-import { describeFailure } from "../../errors/upstream-error";
+import { logFailure } from "../../log/failure-log";
 import { listMessagesInput } from "../../schemas/runs";
 import { createMessageInput, createThreadInput, messageRef, threadRef, updateThreadInput } from "../../schemas/threads";
 import type { TRPCRouterRecord } from "@trpc/server";
@@ -33,9 +33,15 @@ export const threadProcedures = {
       await claimThread(ctx.env, thread.id, ctx.principal.tenant);
     } catch (error) {
       // An unclaimed thread would be reachable by admins only: it is taken back rather than left behind.
-      await ctx.provider
-        .deleteThread(thread.id)
-        .catch((cleanup: unknown) => console.error(`threads.create: orphan ${thread.id}: ${describeFailure(cleanup)}`));
+      await ctx.provider.deleteThread(thread.id).catch((cleanup: unknown) =>
+        logFailure({
+          what: "threads.orphan_left",
+          thread: thread.id,
+          tenant: ctx.principal.tenant,
+          requestId: ctx.requestId,
+          error: cleanup,
+        }),
+      );
       throw error;
     }
     return thread;
@@ -56,7 +62,13 @@ export const threadProcedures = {
     // The thread is gone either way: a record left behind only costs storage, so it does not fail the call.
     if (deleted.deleted)
       await forgetThread(ctx.env, input.thread_id).catch((error: unknown) =>
-        console.error(`threads.delete: owner record of ${input.thread_id} kept: ${describeFailure(error)}`),
+        logFailure({
+          what: "threads.owner_record_kept",
+          thread: input.thread_id,
+          tenant: ctx.principal.tenant,
+          requestId: ctx.requestId,
+          error,
+        }),
       );
     return deleted;
   }),
