@@ -248,7 +248,9 @@ describe("leaving", () => {
 
 describe("a subscriber that stops reading", () => {
   it("is closed with 4008 once it falls more than 200 events behind, can resume from its last id, and a healthy subscriber completes", async () => {
-    const { threadId, runId } = await startRun({ emulator_delta_ms: "2", emulator_reply_words: "600" });
+    // 200 events a second: the dead socket is 200 behind after a second, while a healthy one answering PINGs stays well
+    // within the limit even on a busy machine (at 2 ms a delta a CI machine running other work cut the healthy one too).
+    const { threadId, runId } = await startRun({ emulator_delta_ms: "5", emulator_reply_words: "600" });
     const healthy = watchRun(threadId, runId, { via: "ws" });
     const dead = await rawSocket(threadId, runId);
     dead.send(subscriptionFrame(1, threadId, runId));

@@ -79,6 +79,8 @@ describe("examples/vite-react (the packed @runcast/client in a Vite app)", () =>
     expect(stored).toMatch(/^get_weather returned: Cloudy, 17 °C\. /);
     expect(await page.getByTestId("reply").textContent()).toBe(stored);
     expect(await form.count()).toBe(0);
+    // The app's own watchRun set the title when the run ended.
+    await expect.poll(() => page.title()).toBe("Run completed");
     await screenshot(page, "vite-example");
     expect(errors).toEqual([]);
     await context.close();

@@ -1,7 +1,7 @@
 // Ask the assistant, watch its reply stream in (useRun), and answer its tool calls by hand.
 import type { RunRef } from "@runcast/client";
 import { useRun } from "@runcast/client/react";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { demoAssistantId, runcast } from "./runcast";
 
 export function App() {
@@ -9,6 +9,7 @@ export function App() {
   const [ref, setRef] = useState<RunRef | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const run = useRun(runcast, ref);
+  useTitleWhenDone(ref);
 
   async function ask(event: FormEvent) {
     event.preventDefault();
@@ -48,6 +49,19 @@ export function App() {
       {(failure ?? run.error) ? <p role="alert">{failure ?? String(run.error)}</p> : null}
     </main>
   );
+}
+
+/**
+ * The tab's title says how the run ended, for a reader in another tab: watchRun directly, for a side effect outside
+ * rendering (useRun is watchRun kept in a component's state).
+ */
+function useTitleWhenDone(ref: RunRef | null) {
+  useEffect(() => {
+    if (!ref) return;
+    document.title = "Ask through Runcast";
+    const watch = runcast.watchRun(ref, { onDone: ({ status }) => (document.title = `Run ${status ?? "ended"}`) });
+    return () => watch.stop();
+  }, [ref]);
 }
 
 type ToolCall = ReturnType<typeof useRun>["toolCalls"][number];
