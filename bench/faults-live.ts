@@ -3,7 +3,7 @@
 // persisted state) and a load run. Each adds its row to bench/faults.json and bench/FAULTS.md (written first by the
 // vitest half, bench/faults-reporter.ts); `--quick` (run by CI) only checks, on smaller counts. Loopback and the
 // emulator only. Exits 1 when a scenario lost anything.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { emulatorSdk } from "./direct.ts";
@@ -192,7 +192,7 @@ async function load(provider: Provider): Promise<FaultResult> {
           // A 5xx is a failure of the gateway; anything else (a limit, the network) is retried after a pause.
           if (!(error instanceof CreationRefused) || error.status >= 500) serverErrors++;
           else refused++;
-          console.warn(String(error).slice(0, 300));
+          console.warn(describe(error).slice(0, 300));
           await sleep(500);
           continue;
         }
@@ -216,6 +216,7 @@ async function load(provider: Provider): Promise<FaultResult> {
     const endRss = (await sampleGroup(server.pid)).rssBytes;
     const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
     const growth = warmRss > 0 ? endRss / warmRss : 1;
+    if (serverErrors > 0) await keepServerLog(server, `load-${provider}`);
     return {
       scenario: "load: concurrent runs with several subscribers each",
       provider,
@@ -227,9 +228,25 @@ async function load(provider: Provider): Promise<FaultResult> {
       // Flat: the end within a quarter of the warm figure. The quick run (in CI) is too short to tell warm-up from growth.
       passed: lost === 0 && serverErrors === 0 && (quick || growth <= 1.25),
     };
+  } catch (error) {
+    await keepServerLog(server, `load-${provider}`);
+    throw error;
   } finally {
     await server.stop();
   }
+}
+
+/** What wrangler dev printed, kept where a failed scenario says, to tell why it failed. */
+async function keepServerLog(server: DevServer, name: string): Promise<void> {
+  const file = path.join(tmpdir(), `runcast-faults-${name}.log`);
+  await writeFile(file, server.log());
+  progress(`wrangler dev's output: ${file}`);
+}
+
+/** An error with its cause: undici's `fetch failed` says why only in its cause (reset, refused, timeout). */
+function describe(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause ? `${String(error)} (${cause.code ?? ""} ${cause.message ?? ""})` : String(error);
 }
 
 /** A scenario that throws is a failed row, with what it threw, and the others still run. */
@@ -258,7 +275,9 @@ async function failedAs(
 async function main(): Promise<void> {
   const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
   const rows: FaultResult[] = [];
-  for (const provider of ["assistants", "responses"] as const) {
+  const providerArg = process.argv.find((arg) => arg.startsWith("--provider="))?.slice("--provider=".length);
+  const providers = (["assistants", "responses"] as const).filter((provider) => !providerArg || provider === providerArg);
+  for (const provider of providers) {
     if (!only || only === "restart")
       rows.push(await failedAs("restart: wrangler dev killed mid-run", provider, restart));
     if (!only || only === "load")
