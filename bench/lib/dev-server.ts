@@ -1,6 +1,7 @@
 // Starts `wrangler dev` on a free loopback port with fresh state in a temp dir, waits until it answers, and stops it
 // (and the workerd it started) afterwards. Used by the benchmarks and the browser tests' global setup.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,6 +15,11 @@ export interface DevServer {
   pid: number;
   /** The last 200 kB of wrangler's output. */
   log(): string;
+  /**
+   * When wrangler restarted the runtime since it started (epoch ms): it does when a file it bundles or serves changes,
+   * and the requests in flight then fail (a POST is answered 503 "Your worker restarted mid-request").
+   */
+  reloads(): number[];
   stop(): Promise<void>;
   /** Kills wrangler and workerd at once (SIGKILL), as a crash would: nothing is flushed, the persisted state stays. */
   kill(): Promise<void>;
@@ -33,6 +39,8 @@ export interface DevServerOptions {
   port?: number;
   /** Keep state in this directory, and leave it there on stop (default: a fresh temp dir, removed on stop). */
   persistTo?: string;
+  /** Also write all of wrangler's output here, each line stamped with when it was read (to line it up with a client's failures). */
+  logFile?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -102,9 +110,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     detached: true,
   });
   let log = "";
+  const reloads: number[] = [];
+  const file = options.logFile ? createWriteStream(options.logFile) : null;
+  let lineStart = true;
   const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-200_000);
+    const text = chunk.toString();
+    log = (log + text).slice(-200_000);
+    if (text.includes("Reloading local server")) reloads.push(Date.now());
+    if (!file) return;
+    // Stamped at each line's start; a chunk that goes on a line the last one began is not stamped again.
+    const at = `${new Date().toISOString()} `;
+    file.write((lineStart ? at : "") + text.replace(/\n(?=.)/g, `\n${at}`));
+    lineStart = text.endsWith("\n");
   };
+  child.once("exit", () => file?.end());
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   const stop = async () => {
@@ -143,5 +162,5 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { baseUrl, inspectorPort, pid: child.pid!, log: () => log, stop, kill };
+  return { baseUrl, inspectorPort, pid: child.pid!, log: () => log, reloads: () => reloads, stop, kill };
 }

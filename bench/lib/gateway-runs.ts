@@ -37,6 +37,9 @@ interface RunObject {
   thread_id: string;
   status: string;
   required_action?: { submit_tool_outputs: { tool_calls: Array<{ id: string }> } } | null;
+  completed_at?: number | null;
+  failed_at?: number | null;
+  last_error?: { code: string; message: string } | null;
 }
 
 export async function retrieveRun(base: string, ref: RunRef): Promise<RunObject> {

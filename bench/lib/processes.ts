@@ -1,5 +1,6 @@
 // What the gateway's processes cost: CPU seconds and resident memory of every process in wrangler's process group
-// (wrangler itself and the workerd that serves the gateway and the emulator), read from /proc.
+// (wrangler itself, the workerd that serves the gateway and the emulator, and the workerd of wrangler's own proxy in
+// front of it), read from /proc.
 import { readdir, readFile } from "node:fs/promises";
 
 const TICKS_PER_SECOND = 100;
@@ -64,4 +65,24 @@ export async function measureGroup<T>(
     sampling = false;
     await sampler;
   }
+}
+
+/**
+ * Resident memory of the runtime that runs the Workers (the gateway, the emulator and wrangler's local trace collector
+ * share one workerd): the group's workerd processes except the one serving `publicPort`, which is wrangler's proxy
+ * (absent in production, and it keeps memory for every connection it ever forwarded).
+ */
+export async function runtimeRss(groupId: number, publicPort: number): Promise<number> {
+  let rssPages = 0;
+  for (const pid of await groupMembers(groupId)) {
+    try {
+      const command = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+      if (!command[0]?.endsWith("/workerd") || command.some((arg) => arg.endsWith(`:${publicPort}`))) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      rssPages += Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[21]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return rssPages * 4096;
 }

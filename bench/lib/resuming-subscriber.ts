@@ -8,6 +8,8 @@ export class ResumingSubscriber {
   private current: RunSubscriber | null = null;
   /** Sockets opened after the first. */
   reconnects = 0;
+  /** How each socket ended (stopped by the hub, closed with a code, or still open) and its error frames: why it reconnected. */
+  private readonly ends: string[] = [];
   finished = false;
   private readonly url: string;
   private readonly ref: { thread_id: string; run_id: string };
@@ -26,11 +28,23 @@ export class ResumingSubscriber {
     return this.arrivals.at(-1)?.id;
   }
 
-  /** Follows the run to its end; reconnects (every `retryMs`) until `deadline` (epoch ms), then gives up. */
-  async follow(deadline: number, retryMs = 250): Promise<void> {
+  /** What it got, for a report: events, the last one, reconnects. */
+  seen(): string {
+    const last = this.arrivals.at(-1);
+    return `${this.arrivals.length} events (last ${last ? `${last.id} ${last.event}` : "none"}), ${this.reconnects} reconnects, sockets: ${this.ends.join("; ") || "none"}`;
+  }
+
+  /**
+   * Follows the run to its end; reconnects (every `retryMs`) until `deadline` (epoch ms), then gives up. With
+   * `silenceMs` it also gives up once nothing has come for that long: a stuck run is told from a slow one by its
+   * silence, not by how long it takes (an overloaded gateway is slow, and still must lose nothing).
+   */
+  async follow(deadline: number, { retryMs = 250, silenceMs = Infinity } = {}): Promise<void> {
+    let news = Date.now();
+    const overdue = () =>
+      Date.now() > deadline || Date.now() - Math.max(news, this.arrivals.at(-1)?.at ?? 0) > silenceMs;
     for (let opened = 0; ;) {
-      if (Date.now() > deadline)
-        throw new Error(`gave up on run ${this.ref.run_id} after ${this.arrivals.length} events`);
+      if (overdue()) throw new Error(`gave up on run ${this.ref.run_id}: no socket opened, ${this.seen()}`);
       const socket = new RunSubscriber(this.url, this.ref);
       try {
         await socket.open();
@@ -38,22 +52,26 @@ export class ResumingSubscriber {
         await new Promise((resolve) => setTimeout(resolve, retryMs));
         continue;
       }
+      news = Date.now();
       if (opened++ > 0) this.reconnects++;
       socket.subscribe(this.lastId);
       this.current = socket;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: ReturnType<typeof setInterval> | undefined;
       const ended = await Promise.race([
         socket.done.then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())))),
+        new Promise<false>((resolve) => (timer = setInterval(() => overdue() && resolve(false), 1000))),
       ]);
-      // A deadline timer left running would keep the process alive for minutes after the work is done.
-      clearTimeout(timer);
+      // A watchdog left running would keep the process alive after the work is done.
+      clearInterval(timer);
       this.current = null;
+      this.earlier.push(...socket.arrivals);
+      const end = socket.stopped ? "stopped" : socket.closeCode === null ? "open" : `closed ${socket.closeCode}`;
+      this.ends.push(`${end}${socket.other.length ? ` ${socket.other.join(" ")}` : ""}`);
       if (!ended) {
         socket.close();
-        throw new Error(`gave up on run ${this.ref.run_id}: still open at the deadline`);
+        const why = Date.now() > deadline ? "at the deadline" : `after ${silenceMs / 1000} s without an event`;
+        throw new Error(`gave up on run ${this.ref.run_id}: still open ${why}, ${this.seen()}`);
       }
-      this.earlier.push(...socket.arrivals);
       if (socket.stopped) {
         socket.close();
         this.finished = true;

@@ -174,14 +174,21 @@ export class RunDriver {
     }
   }
 
-  /** The next event, unless the response has been queued past the bound first. */
+  /**
+   * The next event, unless the response has been queued past the bound first. The bound's timer is cleared as soon as
+   * the event comes: a pending timer keeps the thread's Durable Object active (in memory, and billed) until it fires.
+   */
   private nextOrGiveUp(runId: string, iterator: AsyncIterator<ResponsesEvent>) {
     const next = iterator.next();
     const since = this.queuedSince.get(runId);
     if (since === undefined || this.raw(runId)?.run.status !== "queued") return next;
     next.catch(() => {});
     const left = since + this.raw(runId)!.limits.queuedTimeoutMs - Date.now();
-    return Promise.race([next, sleep(Math.max(0, left)).then(() => "queued too long" as const)]);
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const tooLong = new Promise<"queued too long">(
+      (resolve) => (bound = setTimeout(() => resolve("queued too long"), Math.max(0, left))),
+    );
+    return Promise.race([next, tooLong]).finally(() => clearTimeout(bound));
   }
 
   private async reattach(state: RunState): Promise<ResponsesStream | null> {

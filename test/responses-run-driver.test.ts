@@ -1,0 +1,88 @@
+// The Responses run driver's follower on its own (a recorded stream, a store in memory): what it leaves behind once a
+// run's round has ended. A timer left pending keeps the thread's Durable Object active until it fires, so a bound that
+// is not needed any more must be cleared, not left to run out.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Assistant } from "../src/providers/provider";
+import type { ResponsesStream } from "../src/providers/responses/responses-upstream";
+import { RunDriver } from "../src/providers/responses/run-driver";
+import { newRunState, type RunState } from "../src/providers/responses/run-objects";
+import { newRun } from "../src/providers/responses/run-request";
+import type { ResponsesEvent } from "../src/providers/responses/snapshot";
+import type { ThreadStore } from "../src/providers/responses/thread-store";
+import recorded from "./fixtures/responses-streams.json";
+
+const ASSISTANT: Assistant = {
+  id: "asst_test",
+  object: "assistant",
+  created_at: 1,
+  name: null,
+  description: null,
+  model: "gpt-4o",
+  instructions: "Be brief.",
+  tools: [],
+  metadata: {},
+  temperature: 1,
+  top_p: 1,
+  response_format: "auto",
+};
+
+/** A run as a thread starts it: queued, with the default bound on how long its response may stay queued (180 s). */
+function startedRun(): RunState {
+  const run = newRun({
+    id: "run_test",
+    threadId: "thread_test",
+    assistant: ASSISTANT,
+    params: { assistant_id: ASSISTANT.id },
+    now: 1000,
+  });
+  return newRunState(run, "conv_test", { expiresInSeconds: 600, queuedTimeoutMs: 180_000 });
+}
+
+/** The recorded events as an open stream whose response is already on its way. */
+function replay(events: ResponsesEvent[]): ResponsesStream {
+  return {
+    abort: () => {},
+    async *[Symbol.asyncIterator]() {
+      yield* events;
+    },
+  };
+}
+
+/** A driver over a store in memory and no upstream: the recorded stream carries the round to its end. */
+function driver() {
+  const followed: Promise<unknown>[] = [];
+  const saved = new Map<string, RunState>();
+  const store = {
+    run: (id: string) => saved.get(id) ?? null,
+    putRun: (state: RunState) => void saved.set(state.run.id, state),
+  } as unknown as ThreadStore;
+  const upstream = () => {
+    throw new Error("the recorded stream is enough: no upstream call is expected");
+  };
+  const runDriver = new RunDriver({
+    store,
+    upstream,
+    settings: { pollMinMs: 250, pollMaxMs: 5_000 },
+    busy: () => {},
+    background: (work) => void followed.push(work),
+  });
+  return { runDriver, saved, followed };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("following a run's round", () => {
+  it("leaves no timer behind once the round has ended, though the response was queued at first", async () => {
+    vi.useFakeTimers();
+    const { runDriver, saved, followed } = driver();
+    const fixture = recorded as unknown as Record<string, ResponsesEvent[]>;
+    const told = runDriver.follow(startedRun(), replay(fixture.text!));
+    await new Response(told).text();
+    await Promise.all(followed);
+    expect(saved.get("run_test")!.run.status).toBe("completed");
+    // The bound on `queued` was armed while the response was queued; it must go when the response moves on.
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
