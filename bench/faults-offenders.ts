@@ -146,12 +146,12 @@ export async function offenders(server: DevServer, provider: string, quick: bool
       `others' ${calm.measure} p50 / p99 ${ms(calm.p50)} / ${ms(calm.p99)} undisturbed, ${ms(disturbed.p50)} / ${ms(disturbed.p99)} beside the offenders ` +
       `(×${(disturbed.p99 / calm.p99).toFixed(2)} at p99); stuck reader closed ${stuckCode}, flooder closed ${flooderCode} after ${flood!.sent()} frames; ` +
       `gateway + emulator memory ${mib(before)} → ${mib(after)} MiB (×${growth.toFixed(2)})`,
+    // The quick run (in CI) checks what is not a timing: nothing lost, both offenders closed with their codes. Latency and
+    // memory are judged at full scale only (a shared CI machine's timings say little).
     passed:
       calm.lost + disturbed.lost === 0 &&
       stuckCode === 4008 &&
       flooderCode === 1008 &&
-      withinTwice(calm.p50, disturbed.p50) &&
-      withinTwice(calm.p99, disturbed.p99) &&
-      growth <= 1.25,
+      (quick || (withinTwice(calm.p50, disturbed.p50) && withinTwice(calm.p99, disturbed.p99) && growth <= 1.25)),
   };
 }
