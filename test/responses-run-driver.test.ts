@@ -28,7 +28,13 @@ const ASSISTANT: Assistant = {
 
 /** A run as a thread starts it: queued, with the default bound on how long its response may stay queued (180 s). */
 function startedRun(): RunState {
-  const run = newRun({ id: "run_test", threadId: "thread_test", assistant: ASSISTANT, params: {}, now: 1000 });
+  const run = newRun({
+    id: "run_test",
+    threadId: "thread_test",
+    assistant: ASSISTANT,
+    params: { assistant_id: ASSISTANT.id },
+    now: 1000,
+  });
   return newRunState(run, "conv_test", { expiresInSeconds: 600, queuedTimeoutMs: 180_000 });
 }
 
