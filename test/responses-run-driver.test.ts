@@ -2,41 +2,18 @@
 // run's round has ended. A timer left pending keeps the thread's Durable Object active until it fires, so a bound that
 // is not needed any more must be cleared, not left to run out.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Assistant } from "../src/providers/provider";
 import type { ResponsesStream } from "../src/providers/responses/responses-upstream";
 import { RunDriver } from "../src/providers/responses/run-driver";
-import { newRunState, type RunState } from "../src/providers/responses/run-objects";
-import { newRun } from "../src/providers/responses/run-request";
+import type { RunState } from "../src/providers/responses/run-objects";
 import type { ResponsesEvent } from "../src/providers/responses/snapshot";
 import type { ThreadStore } from "../src/providers/responses/thread-store";
 import recorded from "./fixtures/responses-streams.json";
+import { queuedRunState, testAssistant } from "./helpers/responses-run";
 
-const ASSISTANT: Assistant = {
-  id: "asst_test",
-  object: "assistant",
-  created_at: 1,
-  name: null,
-  description: null,
-  model: "gpt-4o",
-  instructions: "Be brief.",
-  tools: [],
-  metadata: {},
-  temperature: 1,
-  top_p: 1,
-  response_format: "auto",
-};
+const ASSISTANT = testAssistant();
 
 /** A run as a thread starts it: queued, with the default bound on how long its response may stay queued (180 s). */
-function startedRun(): RunState {
-  const run = newRun({
-    id: "run_test",
-    threadId: "thread_test",
-    assistant: ASSISTANT,
-    params: { assistant_id: ASSISTANT.id },
-    now: 1000,
-  });
-  return newRunState(run, "conv_test", { expiresInSeconds: 600, queuedTimeoutMs: 180_000 });
-}
+const startedRun = (): RunState => queuedRunState(ASSISTANT, 180_000);
 
 /** The recorded events as an open stream whose response is already on its way. */
 function replay(events: ResponsesEvent[]): ResponsesStream {

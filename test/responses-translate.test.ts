@@ -3,39 +3,19 @@
 // shapes), keepalives and sequence gaps, replays, and a poll's snapshot that must end where the stream would have.
 import type { Response } from "openai/resources/responses/responses";
 import { describe, expect, it } from "vitest";
-import type { Assistant, UpstreamEvent } from "../src/providers/provider";
-import { newRunState, type RunState } from "../src/providers/responses/run-objects";
-import { newRun } from "../src/providers/responses/run-request";
+import type { UpstreamEvent } from "../src/providers/provider";
+import type { RunState } from "../src/providers/responses/run-objects";
 import { snapshotEvents, type ResponsesEvent } from "../src/providers/responses/snapshot";
 import { translate } from "../src/providers/responses/translate";
 import recorded from "./fixtures/responses-streams.json";
+import { queuedRunState, testAssistant } from "./helpers/responses-run";
 import { expectValid } from "./helpers/openapi-schemas";
 
-const ASSISTANT: Assistant = {
-  id: "asst_test",
-  object: "assistant",
-  created_at: 1,
-  name: null,
-  description: null,
-  model: "gpt-4o",
-  instructions: "Be brief.",
-  tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
-  metadata: {},
-  temperature: 1,
-  top_p: 1,
-  response_format: "auto",
-};
+const ASSISTANT = testAssistant([
+  { type: "function", function: { name: "get_weather", parameters: { type: "object" } } },
+]);
 
-function freshState(): RunState {
-  const run = newRun({
-    id: "run_test",
-    threadId: "thread_test",
-    assistant: ASSISTANT,
-    params: { assistant_id: ASSISTANT.id },
-    now: 1000,
-  });
-  return newRunState(run, "conv_test", { expiresInSeconds: 600, queuedTimeoutMs: 60_000 });
-}
+const freshState = (): RunState => queuedRunState(ASSISTANT, 60_000);
 
 function translator(state = freshState()) {
   let step = 0;
