@@ -7,7 +7,7 @@ import type { LogHubFailure } from "./hub-log";
 import { isTerminalEvent } from "./hub-state";
 import type { RunRecord } from "./run-record";
 import { TOKEN_EXPIRED, tokenExpired, type SocketAdmission } from "./socket-admission";
-import { spend } from "./socket-budget";
+import { frameCost, spend } from "./socket-budget";
 import {
   callOnSocket,
   eventsInput,
@@ -32,13 +32,6 @@ import {
 type Call = Extract<ClientMessage, { type: "call" }>;
 
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 8;
-/**
- * What a message that is not tRPC's protocol costs of the socket's budget, in messages. No client sends one, and each
- * takes the hub's time from the run's other subscribers (it is answered with an error): a socket flooding them is
- * closed after a tenth of the messages a well-behaved one may send (about 20 in a burst).
- */
-const INVALID_MESSAGE_COST = 10;
-
 /** A subscription's replay costs one message of the socket's budget per this many events it sends. */
 const REPLAYED_EVENTS_PER_MESSAGE = 100;
 /**
@@ -82,9 +75,9 @@ export class HubSockets {
     );
     // Every message counts against the socket's budget, except the PONGs the hub itself asked for.
     const solicited = frame.messages[0]?.type === "pong" && socket.pings.length > 0;
-    const invalid = frame.messages.filter((message) => message.type === "invalid").length;
-    const cost = frame.count + invalid * (INVALID_MESSAGE_COST - 1);
-    const spent = solicited ? "ok" : spend(socket.budget, cost, socket.principal !== null, this.config, Date.now());
+    const spent = solicited
+      ? "ok"
+      : spend(socket.budget, frameCost(frame), socket.principal !== null, this.config, Date.now());
     if (spent === "beforeAuth")
       return this.admission.refuse(
         ws,

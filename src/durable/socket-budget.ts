@@ -1,5 +1,6 @@
 // How many messages a socket may send: a token bucket per socket, and a small allowance before it has authenticated.
 // In memory only: a hub that wakes from hibernation gives its sockets a full bucket, which bounds work just the same.
+import type { ClientFrame } from "./ws-protocol";
 
 export interface Budget {
   tokens: number;
@@ -23,6 +24,19 @@ export const freshBudget = (limits: BudgetLimits, now: number): Budget => ({
   at: now,
   beforeAuth: 0,
 });
+
+/**
+ * What a message that is not tRPC's protocol costs, in messages. No client sends one, and each takes the hub's time from
+ * the run's other subscribers (it is answered with an error): a socket flooding them is closed after a tenth of the
+ * messages a well-behaved one may send (about 20 in a burst).
+ */
+const INVALID_MESSAGE_COST = 10;
+
+/** What a frame costs of its socket's budget: its messages, each one that is not the protocol counted ten times. */
+export function frameCost(frame: ClientFrame): number {
+  const invalid = frame.messages.filter((message) => message.type === "invalid").length;
+  return frame.count + invalid * (INVALID_MESSAGE_COST - 1);
+}
 
 export type Spent = "ok" | "rate" | "beforeAuth";
 
