@@ -1,6 +1,6 @@
 // The run hub's lifecycle, end to end inside workerd with the emulator upstream: tool outputs from several tabs, cancel,
 // runs the hub adopts, streams that are cut, go silent or are lost in a restart, expiry, polling cadence and retention.
-import { evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -14,11 +14,13 @@ import {
 import {
   Tab,
   abortHub,
+  abortObject,
   storedRunReply,
   storedSteps,
   expectContiguous,
   expectEachObjectOnce,
   fireHubAlarm,
+  forwardingStarter,
   hubAlarm,
   hubSocketCount,
   hubState,
@@ -826,21 +828,11 @@ describe("restarts", () => {
     const tab = new Tab(thread.id, run.id);
     await tab.waitFor((event) => event.event === "thread.message.delta" && deltaCount(tab.events) >= 5);
     // The creation step forwarding this run (a RunStarter of its own, under a unique id).
-    let starterId: DurableObjectId | null = null;
-    for (const id of await listDurableObjectIds(env.RUN_STARTER)) {
-      const forwarding = await runInDurableObject(env.RUN_STARTER.get(id), (_, state) =>
-        state.storage.kv.get<{ runId: string }>("forwarding"),
-      );
-      if (forwarding?.runId === run.id) starterId = id;
-    }
+    const starterId = await forwardingStarter(run.id);
     expect(starterId).not.toBeNull();
     // A stub is broken by the abort: each step gets a fresh one.
     const starter = () => env.RUN_STARTER.get(starterId!);
-    const crash = await runInDurableObject(starter(), (_, state) => state.abort("test crash")).then(
-      () => "returned",
-      (error: unknown) => String(error),
-    );
-    expect(crash).toContain("test crash");
+    await abortObject(starter(), "test crash");
     expect((await hubState(run.id))?.stream.open).toBe(true);
 
     // The restarted object's heartbeat alarm finds the stream it lost and says so: no waiting out the silence limit.

@@ -4,7 +4,8 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { GATEWAY, emulatorFetch } from "../helpers/emulator";
-import { Tab, abortHub, hubStub } from "../helpers/hub-lifecycle";
+import { env } from "cloudflare:workers";
+import { Tab, abortHub, abortObject, forwardingStarter, hubStub } from "../helpers/hub-lifecycle";
 import { runcastClient } from "../helpers/runcast";
 import { eventsLost, report, runMaker, scaled } from "./fault-suite";
 
@@ -22,9 +23,12 @@ interface WatchedRun {
 }
 
 const resetStats = () => emulatorFetch(`${GATEWAY}/emulator/admin/stats`, { method: "DELETE" });
-const streamsOpened = async () =>
-  ((await (await emulatorFetch(`${GATEWAY}/emulator/admin/stats`)).json()) as { streams_opened: number })
-    .streams_opened;
+const emulatorStats = async () =>
+  (await (await emulatorFetch(`${GATEWAY}/emulator/admin/stats`)).json()) as {
+    streams_opened: number;
+    polls: number;
+  };
+const streamsOpened = async () => (await emulatorStats()).streams_opened;
 
 /** Waits until every subscriber has part of the reply (more than a few words). */
 const midReply = (runs: WatchedRun[]) =>
@@ -70,18 +74,25 @@ describe("deploys and evictions", () => {
       );
       await midReply(runs);
       const cutShort = runs.flatMap(({ tabs }) => tabs).filter((tab) => !tab.completed).length;
-      // Eviction is graceful: it waits (up to a timeout) for calls in flight to the hub, such as the creation step's
-      // forwarding of the stream, so a subscriber may have the whole reply by the time its socket closes.
-      await Promise.all(runs.map(({ run }) => evictDurableObject(hubStub(run.id), { webSockets: "close" })));
+      // A deploy restarts every object at once: the creation steps forwarding the runs' streams (their memory goes, and
+      // the upstream connections with it) and the hubs (their sockets closed). A hub's eviction is graceful: it waits
+      // for the creation step's calls into it, which end when that step is gone.
+      const starters = await Promise.all(runs.map(({ run }) => forwardingStarter(run.id)));
+      await Promise.all([
+        ...starters.flatMap((id) => (id ? [abortObject(env.RUN_STARTER.get(id), "deploy")] : [])),
+        ...runs.map(({ run }) => evictDurableObject(hubStub(run.id), { webSockets: "close" })),
+      ]);
+      const relayed = starters.filter((id) => id !== null).length;
 
       const { lost, resumed } = await compareWithLogs(runs);
-      const streams = await streamsOpened();
+      const stats = await emulatorStats();
+      const streams = stats.streams_opened;
       report(context, {
         scenario: "deploy: every hub restarted mid-stream, sockets closed",
-        injected: "evictDurableObject(hub, { webSockets: 'close' }) on every run's hub at once",
+        injected: "every creation step still forwarding aborted and every hub evicted (its sockets closed) at once",
         times: RUNS,
         lost: lost + Math.max(0, streams - RUNS),
-        figure: `${cutShort} subscribers mid-reply when their hubs went, ${resumed} reconnected and resumed; ${streams} upstream streams for ${RUNS} runs`,
+        figure: `${cutShort} subscribers mid-reply when their hubs went (${relayed} of ${RUNS} streams still forwarded), ${resumed} reconnected and resumed; ${streams} upstream streams for ${RUNS} runs, ${stats.polls} polls`,
       });
       // The fault hit most subscribers mid-reply (on a loaded machine a few may have had the whole reply already).
       expect(cutShort).toBeGreaterThanOrEqual((RUNS * TABS_PER_RUN) / 2);

@@ -1,7 +1,7 @@
 // Helpers for the run hub's lifecycle tests: subscribers ("tabs") on a run's WebSocket through tRPC's wsLink, what they saw,
 // and access to a run's hub (its stored state and alarm) through the vitest plugin's Durable Object helpers.
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { AppRouter } from "../../src/client";
@@ -211,12 +211,26 @@ export const fireHubAlarm = (runId: string) => runDurableObjectAlarm(hubStub(run
  * Restarts the hub at once (`ctx.abort()`): its in-memory state and any stream it was reading are lost, its
  * WebSockets break (subscribers see 1006), storage stays. The abort rejects the call that made it; that is expected.
  */
-export async function abortHub(runId: string): Promise<void> {
-  const outcome = await runInDurableObject(hubStub(runId), (_, state) => state.abort("test restart")).then(
+export const abortHub = (runId: string): Promise<void> => abortObject(hubStub(runId), "test restart");
+
+/** The creation step forwarding a run's first segment (a RunStarter under a unique id), or null once it is done. */
+export async function forwardingStarter(runId: string): Promise<DurableObjectId | null> {
+  for (const id of await listDurableObjectIds(env.RUN_STARTER)) {
+    const forwarding = await runInDurableObject(env.RUN_STARTER.get(id), (_, state) =>
+      state.storage.kv.get<{ runId: string }>("forwarding"),
+    );
+    if (forwarding?.runId === runId) return id;
+  }
+  return null;
+}
+
+/** Aborts an object as a crash or a deploy would: its memory (and what it was reading) goes, its storage stays. */
+export async function abortObject(stub: DurableObjectStub, reason: string): Promise<void> {
+  const outcome = await runInDurableObject(stub, (_, state) => state.abort(reason)).then(
     () => "returned",
     (error: unknown) => String(error),
   );
-  if (!outcome.includes("test restart")) throw new Error(`the hub did not abort: ${outcome}`);
+  if (!outcome.includes(reason)) throw new Error(`the object did not abort: ${outcome}`);
 }
 
 /** WebSockets the hub has open. */
