@@ -1,12 +1,12 @@
 // Deploys and evictions: a deploy drops every socket of every hub at once, and a hub can restart mid-stream. Every
 // subscriber reconnects and resumes with nothing lost, and no run's upstream stream is opened a second time (the
-// creation step keeps reading it, or the restarted hub polls).
+// creation step keeps reading it, the restarted hub polls, or a restarted responses follower re-attaches).
 import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { GATEWAY, emulatorFetch } from "../helpers/emulator";
-import { env } from "cloudflare:workers";
-import { Tab, abortHub, abortObject, forwardingStarter, hubStub } from "../helpers/hub-lifecycle";
-import { runcastClient } from "../helpers/runcast";
+import { Tab, abortHub, abortObject, forwardingStarters, hubStub } from "../helpers/hub-lifecycle";
+import { provider, runcastClient } from "../helpers/runcast";
 import { eventsLost, report, runMaker, scaled } from "./fault-suite";
 
 const RUNS = scaled(4, 20);
@@ -27,7 +27,10 @@ const emulatorStats = async () =>
   (await (await emulatorFetch(`${GATEWAY}/emulator/admin/stats`)).json()) as {
     streams_opened: number;
     polls: number;
+    by_route: Record<string, number>;
   };
+/** The reason every object restarted by the deploy is aborted with. */
+const DEPLOY = "deploy (fault suite)";
 const streamsOpened = async () => (await emulatorStats()).streams_opened;
 
 /** Waits until every subscriber has part of the reply (more than a few words). */
@@ -73,32 +76,55 @@ describe("deploys and evictions", () => {
         }),
       );
       await midReply(runs);
+      const starters = await forwardingStarters();
       const cutShort = runs.flatMap(({ tabs }) => tabs).filter((tab) => !tab.completed).length;
-      // A deploy restarts every object at once: the creation steps forwarding the runs' streams (their memory goes, and
-      // the upstream connections with it) and the hubs (their sockets closed). A hub's eviction is graceful: it waits
-      // for the creation step's calls into it, which end when that step is gone.
-      const starters = await Promise.all(runs.map(({ run }) => forwardingStarter(run.id)));
-      await Promise.all([
-        ...starters.flatMap((id) => (id ? [abortObject(env.RUN_STARTER.get(id), "deploy")] : [])),
+      // A deploy restarts every object at once: the creation steps forwarding the runs' streams, the objects that
+      // follow the upstream's responses (under `responses`; the creation step reads from them), and the hubs (their
+      // sockets closed). Each aborted object's memory goes, and the upstream connection it held with it. A hub's
+      // eviction is graceful: it waits for the creation step's calls into it, which end when that step is gone.
+      const [forwarding] = await Promise.all([
+        Promise.all(
+          runs.map(({ run }) => {
+            const id = starters.get(run.id);
+            // Whether it still forwarded when it went (it may have finished since it was listed).
+            return id
+              ? abortObject(env.RUN_STARTER.get(id), DEPLOY, (state) => state.storage.kv.get("forwarding"))
+              : null;
+          }),
+        ),
+        ...(provider === "responses"
+          ? runs.map(({ thread }) =>
+              abortObject(env.RESPONSES_THREADS.get(env.RESPONSES_THREADS.idFromName(thread.id)), DEPLOY),
+            )
+          : []),
         ...runs.map(({ run }) => evictDurableObject(hubStub(run.id), { webSockets: "close" })),
       ]);
-      const relayed = starters.filter((id) => id !== null).length;
+      const relayed = forwarding.filter((value) => value !== undefined && value !== null).length;
 
       const { lost, resumed } = await compareWithLogs(runs);
       const stats = await emulatorStats();
-      const streams = stats.streams_opened;
+      // Each run was created upstream once; under `responses` a restarted follower re-attaches to its response
+      // (`starting_after`), which is the same stream resumed, not a second one.
+      const created =
+        stats.by_route[provider === "responses" ? "POST /v1/responses" : "POST /v1/threads/{thread_id}/runs"] ?? 0;
+      const reattached = stats.streams_opened - created;
       report(context, {
         scenario: "deploy: every hub restarted mid-stream, sockets closed",
-        injected: "every creation step still forwarding aborted and every hub evicted (its sockets closed) at once",
+        injected: `every creation step still forwarding${provider === "responses" ? ", every thread's responses follower" : ""} and every hub (its sockets closed) restarted at once`,
         times: RUNS,
-        lost: lost + Math.max(0, streams - RUNS),
-        figure: `${cutShort} subscribers mid-reply when their hubs went (${relayed} of ${RUNS} streams still forwarded), ${resumed} reconnected and resumed; ${streams} upstream streams for ${RUNS} runs, ${stats.polls} polls`,
+        lost: lost + Math.max(0, created - RUNS),
+        figure: `${cutShort} subscribers mid-reply when their hubs went (${relayed} of ${RUNS} streams still forwarded), ${resumed} reconnected and resumed; ${created} runs created upstream for ${RUNS}, ${reattached} streams re-attached, ${stats.polls} polls`,
       });
+      // The deploy cut most streams while they were forwarded, and the hubs had to recover them.
+      expect(relayed).toBeGreaterThanOrEqual(RUNS / 2);
+      if (provider === "assistants") expect(stats.polls).toBeGreaterThan(0);
       // The fault hit most subscribers mid-reply (on a loaded machine a few may have had the whole reply already).
       expect(cutShort).toBeGreaterThanOrEqual((RUNS * TABS_PER_RUN) / 2);
       expect(resumed).toBeGreaterThan(0);
       expect(lost).toBe(0);
-      expect(streams).toBe(RUNS);
+      expect(created).toBe(RUNS);
+      // At most one re-attachment per lost stream, and none where the upstream cannot re-attach.
+      expect(reattached).toBeLessThanOrEqual(provider === "responses" ? RUNS : 0);
       runs.forEach(({ tabs }) => tabs.forEach((tab) => tab.close()));
     },
     scaled(60_000, 240_000),

@@ -211,26 +211,45 @@ export const fireHubAlarm = (runId: string) => runDurableObjectAlarm(hubStub(run
  * Restarts the hub at once (`ctx.abort()`): its in-memory state and any stream it was reading are lost, its
  * WebSockets break (subscribers see 1006), storage stays. The abort rejects the call that made it; that is expected.
  */
-export const abortHub = (runId: string): Promise<void> => abortObject(hubStub(runId), "test restart");
+export const abortHub = async (runId: string): Promise<void> => {
+  await abortObject(hubStub(runId), "test restart");
+};
 
-/** The creation step forwarding a run's first segment (a RunStarter under a unique id), or null once it is done. */
-export async function forwardingStarter(runId: string): Promise<DurableObjectId | null> {
+/** The creation steps still forwarding a run's first segment (RunStarters under unique ids), by run id. */
+export async function forwardingStarters(): Promise<Map<string, DurableObjectId>> {
+  const starters = new Map<string, DurableObjectId>();
   for (const id of await listDurableObjectIds(env.RUN_STARTER)) {
     const forwarding = await runInDurableObject(env.RUN_STARTER.get(id), (_, state) =>
       state.storage.kv.get<{ runId: string }>("forwarding"),
     );
-    if (forwarding?.runId === runId) return id;
+    if (forwarding) starters.set(forwarding.runId, id);
   }
-  return null;
+  return starters;
 }
 
-/** Aborts an object as a crash or a deploy would: its memory (and what it was reading) goes, its storage stays. */
-export async function abortObject(stub: DurableObjectStub, reason: string): Promise<void> {
-  const outcome = await runInDurableObject(stub, (_, state) => state.abort(reason)).then(
+/** The creation step forwarding a run's first segment, or null once it is done. */
+export const forwardingStarter = async (runId: string): Promise<DurableObjectId | null> =>
+  (await forwardingStarters()).get(runId) ?? null;
+
+/**
+ * Aborts an object as a crash or a deploy would: its memory (and what it was reading) goes, its storage stays.
+ * `inspect` reads the object's state in the same turn, just before the abort; its answer is returned.
+ */
+export async function abortObject<T = undefined>(
+  stub: DurableObjectStub,
+  reason: string,
+  inspect?: (state: DurableObjectState) => T,
+): Promise<T | undefined> {
+  let seen: T | undefined;
+  const outcome = await runInDurableObject(stub, (_, state) => {
+    seen = inspect?.(state);
+    state.abort(reason);
+  }).then(
     () => "returned",
     (error: unknown) => String(error),
   );
   if (!outcome.includes(reason)) throw new Error(`the object did not abort: ${outcome}`);
+  return seen;
 }
 
 /** WebSockets the hub has open. */
