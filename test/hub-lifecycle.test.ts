@@ -3,6 +3,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { forwardingIn } from "../src/durable/run-starter";
 import {
   createToolAssistant,
   emulatorSdk,
@@ -842,7 +843,7 @@ describe("restarts", () => {
     expectContiguous(tab.ids);
     expect(tab.names.at(-1)).toBe("thread.run.completed");
     expect(tab.text).toBe(await storedRunReply(thread.id, run.id));
-    expect(await runInDurableObject(starter(), (_, state) => state.storage.kv.get("forwarding"))).toBeUndefined();
+    expect(await runInDurableObject(starter(), (_, state) => forwardingIn(state.storage))).toBeNull();
     tab.close();
   });
 

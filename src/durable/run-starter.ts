@@ -19,12 +19,16 @@ const HEARTBEAT_MS = 10_000;
 /** Which run's stream this object forwards, kept while it does: a restarted object finds it and tells the hub. */
 const FORWARDING_KEY = "forwarding";
 
-interface Forwarding {
+export interface Forwarding {
   runId: string;
   generation: number;
   /** The creating request's id, which the lines logged about this stream carry. */
   requestId?: string | null;
 }
+
+/** The stream a creation step's storage says it forwards, or null once it is done (read by tests, too). */
+export const forwardingIn = (storage: DurableObjectStorage): Forwarding | null =>
+  storage.kv.get<Forwarding>(FORWARDING_KEY) ?? null;
 
 type Hub = ReturnType<GatewayEnv["RUN_HUB"]["get"]>;
 
@@ -73,7 +77,7 @@ export class RunStarter extends DurableObject<GatewayEnv> {
     if (this.forwarding) return this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
     // The object restarted (a crash, a deploy) while it forwarded: the stream went with it. Told now, the hub polls at
     // once instead of waiting out its silence limit (45 s) for events that will never come.
-    const lost = this.ctx.storage.kv.get<Forwarding>(FORWARDING_KEY);
+    const lost = forwardingIn(this.ctx.storage);
     if (!lost) return;
     await this.streamEnded(lost);
   }

@@ -4,6 +4,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { forwardingIn } from "../../src/durable/run-starter";
 import { GATEWAY, emulatorFetch } from "../helpers/emulator";
 import { Tab, abortHub, abortObject, forwardingStarters, hubStub } from "../helpers/hub-lifecycle";
 import { provider, runcastClient } from "../helpers/runcast";
@@ -29,9 +30,9 @@ const emulatorStats = async () =>
     polls: number;
     by_route: Record<string, number>;
   };
+const streamsOpened = async () => (await emulatorStats()).streams_opened;
 /** The reason every object restarted by the deploy is aborted with. */
 const DEPLOY = "deploy (fault suite)";
-const streamsOpened = async () => (await emulatorStats()).streams_opened;
 
 /** Waits until every subscriber has part of the reply (more than a few words). */
 const midReply = (runs: WatchedRun[]) =>
@@ -87,9 +88,7 @@ describe("deploys and evictions", () => {
           runs.map(({ run }) => {
             const id = starters.get(run.id);
             // Whether it still forwarded when it went (it may have finished since it was listed).
-            return id
-              ? abortObject(env.RUN_STARTER.get(id), DEPLOY, (state) => state.storage.kv.get("forwarding"))
-              : null;
+            return id ? abortObject(env.RUN_STARTER.get(id), DEPLOY, (state) => forwardingIn(state.storage)) : null;
           }),
         ),
         ...(provider === "responses"

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { AppRouter } from "../../src/client";
 import type { HubState, HubStateStore } from "../../src/durable/hub-state";
+import { forwardingIn } from "../../src/durable/run-starter";
 import { restGet } from "./runcast";
 import { WorkerWebSocket } from "./worker-websocket";
 
@@ -219,9 +220,7 @@ export const abortHub = async (runId: string): Promise<void> => {
 export async function forwardingStarters(): Promise<Map<string, DurableObjectId>> {
   const starters = new Map<string, DurableObjectId>();
   for (const id of await listDurableObjectIds(env.RUN_STARTER)) {
-    const forwarding = await runInDurableObject(env.RUN_STARTER.get(id), (_, state) =>
-      state.storage.kv.get<{ runId: string }>("forwarding"),
-    );
+    const forwarding = await runInDurableObject(env.RUN_STARTER.get(id), (_, state) => forwardingIn(state.storage));
     if (forwarding) starters.set(forwarding.runId, id);
   }
   return starters;
