@@ -13,6 +13,7 @@ import type { DevServer } from "./lib/dev-server.ts";
 import { createToolAssistant, socketUrl, submitOutput, waitingRun } from "./lib/gateway-runs.ts";
 import { sampleGroup } from "./lib/processes.ts";
 import { median, percentile } from "./lib/stats.ts";
+import { within } from "./lib/within.ts";
 import { checkSequence, RunSubscriber } from "./lib/subscriber.ts";
 
 const GARBAGE = ["{", "null", "[]", '{"id":1,"method":"nope"}', "PING PONG", "x".repeat(1000)];
@@ -200,17 +201,4 @@ export async function offenders(server: DevServer, provider: string, quick: bool
       (quick ||
         (withinTwice(undisturbed.p50, beside.p50) && withinTwice(undisturbed.p99, beside.p99) && growth <= 1.25)),
   };
-}
-
-/** `promise`, or a rejection with `what` after `ms`; the timer never outlives the answer. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
